@@ -1,0 +1,193 @@
+import { CancellationTokenSource, Emitter, ResponseError, type Event } from "vscode-jsonrpc/node";
+import type { EngineErrorData, InitializeResult, LogLevel } from "../../protocol/engineProtocol";
+import type { EngineSettings, EngineState } from "./engineState";
+import { RestartPolicy } from "./restartPolicy";
+import { describeExit, SidecarProcess, type SidecarExit } from "./sidecarProcess";
+
+export interface EngineClientOptions {
+    readonly sidecarScript: string;
+    readonly log: (level: LogLevel, message: string) => void;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly restartPolicy?: RestartPolicy;
+    /** Injected clock, for tests of the restart timing. */
+    readonly now?: () => number;
+}
+
+/**
+ * The engine as seen from the extension: starts the sidecar, initializes the backend,
+ * loads the configured model, and brings it all back after a crash (with backoff, and
+ * not after too many crashes). Plain Node, so the engine tests drive this very code.
+ */
+export class EngineClient {
+    private sidecar: SidecarProcess | undefined;
+    private backend: InitializeResult | undefined;
+    private settings: EngineSettings | undefined;
+    private currentState: EngineState = { kind: "starting" };
+    private readonly stateEmitter = new Emitter<EngineState>();
+    private readonly policy: RestartPolicy;
+    private readonly now: () => number;
+    /** Bumped by every launch and stop: callbacks of older sidecars see they are stale. */
+    private generation = 0;
+    private restartTimer: NodeJS.Timeout | undefined;
+    private loadCancellation: CancellationTokenSource | undefined;
+    private disposed = false;
+
+    constructor(private readonly options: EngineClientOptions) {
+        this.policy = options.restartPolicy ?? new RestartPolicy();
+        this.now = options.now ?? Date.now;
+    }
+
+    readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
+
+    get state(): EngineState {
+        return this.currentState;
+    }
+
+    get sidecarPid(): number | undefined {
+        return this.sidecar?.hasExited === false ? this.sidecar.pid : undefined;
+    }
+
+    /** Starts a fresh sidecar with these settings (stopping any running one). */
+    async start(settings: EngineSettings): Promise<void> {
+        this.settings = settings;
+        this.policy.reset();
+        await this.stopSidecar();
+        await this.launch();
+    }
+
+    /** Applies new settings: a new backend needs a new process, the rest only a reload. */
+    async applySettings(settings: EngineSettings): Promise<void> {
+        const previous = this.settings;
+        this.settings = settings;
+        if (previous === undefined || previous.gpu !== settings.gpu || this.backend === undefined || this.sidecar?.hasExited !== false) {
+            await this.start(settings);
+            return;
+        }
+        await this.loadModel(this.generation);
+    }
+
+    /** Restarts on the user's request: the crash count starts afresh. */
+    async restart(): Promise<void> {
+        if (this.settings === undefined) throw new Error("The engine has not been started.");
+        await this.start(this.settings);
+    }
+
+    async stop(): Promise<void> {
+        await this.stopSidecar();
+        this.setState({ kind: "stopped", reason: "The engine was stopped." });
+    }
+
+    async dispose(): Promise<void> {
+        if (this.disposed) return;
+        this.disposed = true;
+        await this.stopSidecar();
+        this.stateEmitter.dispose();
+    }
+
+    private async launch(): Promise<void> {
+        const settings = this.settings;
+        if (settings === undefined || this.disposed) return;
+        const generation = ++this.generation;
+        this.setState({ kind: "starting" });
+        const sidecar = new SidecarProcess({ script: this.options.sidecarScript, log: this.options.log, env: this.options.env });
+        this.sidecar = sidecar;
+        this.backend = undefined;
+        sidecar.onExit((exit) => this.onSidecarExit(generation, exit));
+        sidecar.onProgress(({ stage, progress }) => {
+            const state = this.currentState;
+            if (generation === this.generation && state.kind === "loading") this.setState({ ...state, stage, progress });
+        });
+        try {
+            await sidecar.ready;
+            const backend = await sidecar.initialize({ gpu: settings.gpu });
+            if (generation !== this.generation) return;
+            this.backend = backend;
+            this.options.log("info", `Backend: ${backend.backend}${backend.gpuDevices.length > 0 ? ` (${backend.gpuDevices.join(", ")})` : ""}, ${backend.cpuMathCores} math cores, llama.cpp ${backend.llamaCppRelease}, loaded in ${backend.backendLoadMs} ms.`);
+        } catch (error) {
+            if (generation !== this.generation || sidecar.hasExited) return; // the exit handler takes over
+            this.setState({ kind: "error", error: toErrorData(error) });
+            return;
+        }
+        await this.loadModel(generation);
+    }
+
+    private async loadModel(generation: number): Promise<void> {
+        const settings = this.settings;
+        const sidecar = this.sidecar;
+        const backend = this.backend;
+        if (settings === undefined || sidecar === undefined || backend === undefined || generation !== this.generation) return;
+
+        this.loadCancellation?.cancel();
+        const cancellation = new CancellationTokenSource();
+        this.loadCancellation = cancellation;
+        if (settings.modelPath.trim() === "") {
+            await sidecar.unloadModel().catch(() => undefined);
+            if (cancellation.token.isCancellationRequested) return;
+            this.setState({ kind: "error", backend, error: { kind: "noModel", detail: "No model file is configured." } });
+            return;
+        }
+        this.setState({ kind: "loading", modelPath: settings.modelPath, stage: "model", progress: 0, backend });
+        try {
+            const load = await sidecar.loadModel(
+                { modelPath: settings.modelPath, threads: settings.threads, contextSize: settings.contextSize },
+                cancellation.token,
+            );
+            if (cancellation.token.isCancellationRequested || generation !== this.generation) return;
+            this.setState({ kind: "ready", backend, load });
+        } catch (error) {
+            if (cancellation.token.isCancellationRequested || generation !== this.generation || sidecar.hasExited) return;
+            const data = toErrorData(error);
+            if (data.kind === "cancelled") return;
+            this.setState({ kind: "error", backend, error: data });
+        } finally {
+            if (this.loadCancellation === cancellation) this.loadCancellation = undefined;
+            cancellation.dispose();
+        }
+    }
+
+    private onSidecarExit(generation: number, exit: SidecarExit): void {
+        if (generation !== this.generation || this.disposed) return; // a deliberate stop
+        this.generation++;
+        this.sidecar = undefined;
+        this.backend = undefined;
+        const reason = `The engine process stopped unexpectedly (${describeExit(exit)}).`;
+        const decision = this.policy.recordCrash(this.now());
+        if (decision.action === "giveUp") {
+            this.options.log("error", `${reason} It crashed ${decision.crashesInWindow} times within 3 minutes: not restarting it.`);
+            this.setState({ kind: "stopped", reason: `The engine crashed ${decision.crashesInWindow} times within 3 minutes, so Hearth stopped restarting it.` });
+            return;
+        }
+        this.options.log("warn", `${reason} Restarting in ${decision.delayMs} ms (crash ${decision.crashesInWindow} within 3 minutes).`);
+        this.setState({ kind: "restarting", delayMs: decision.delayMs, crashesInWindow: decision.crashesInWindow, reason });
+        const expected = this.generation;
+        this.restartTimer = setTimeout(() => {
+            this.restartTimer = undefined;
+            if (expected === this.generation) void this.launch();
+        }, decision.delayMs);
+    }
+
+    private async stopSidecar(): Promise<void> {
+        this.generation++;
+        if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+        this.restartTimer = undefined;
+        this.loadCancellation?.cancel();
+        const sidecar = this.sidecar;
+        this.sidecar = undefined;
+        this.backend = undefined;
+        if (sidecar !== undefined) await sidecar.shutdown();
+    }
+
+    private setState(state: EngineState): void {
+        this.currentState = state;
+        if (!this.disposed) this.stateEmitter.fire(state);
+    }
+}
+
+function toErrorData(error: unknown): EngineErrorData {
+    if (error instanceof ResponseError && isEngineErrorData(error.data)) return error.data;
+    return { kind: "loadFailed", detail: error instanceof Error ? error.message : String(error) };
+}
+
+function isEngineErrorData(value: unknown): value is EngineErrorData {
+    return typeof value === "object" && value !== null && typeof (value as { kind?: unknown }).kind === "string" && typeof (value as { detail?: unknown }).detail === "string";
+}

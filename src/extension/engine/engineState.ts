@@ -1,0 +1,20 @@
+import type { EngineErrorData, GpuSetting, InitializeResult, LoadModelResult, LoadStage } from "../../protocol/engineProtocol";
+
+/** What the engine needs from the user's settings. */
+export interface EngineSettings {
+    readonly modelPath: string;
+    readonly gpu: GpuSetting;
+    readonly threads: number | "auto";
+    readonly contextSize: number;
+}
+
+/** The engine as the extension sees it; drives the status bar and the API. */
+export type EngineState =
+    | { readonly kind: "starting" }
+    | { readonly kind: "loading"; readonly modelPath: string; readonly stage: LoadStage; readonly progress: number; readonly backend: InitializeResult }
+    | { readonly kind: "ready"; readonly backend: InitializeResult; readonly load: LoadModelResult }
+    | { readonly kind: "error"; readonly error: EngineErrorData; readonly backend?: InitializeResult }
+    | { readonly kind: "restarting"; readonly delayMs: number; readonly crashesInWindow: number; readonly reason: string }
+    | { readonly kind: "stopped"; readonly reason: string };
+
+export type EngineStateKind = EngineState["kind"];

@@ -1,0 +1,78 @@
+import type { Backend } from "../../protocol/engineProtocol";
+import type { EngineState } from "./engineState";
+
+export interface StatusPresentation {
+    /** Status bar text, with codicons. */
+    readonly text: string;
+    /** Plain-text lines for the tooltip. */
+    readonly details: readonly string[];
+    readonly severity: "normal" | "warning" | "error";
+}
+
+const backendNames: Readonly<Record<Backend, string>> = { metal: "Metal", cuda: "CUDA", vulkan: "Vulkan", cpu: "CPU" };
+
+export function backendName(backend: Backend): string {
+    return backendNames[backend];
+}
+
+/** What the status bar shows for each engine state: state, backend and model. */
+export function presentEngineState(state: EngineState): StatusPresentation {
+    switch (state.kind) {
+        case "starting":
+            return { text: "$(loading~spin) Hearth: starting", details: ["Starting the engine…"], severity: "normal" };
+        case "loading": {
+            const percent = Math.round(state.progress * 100);
+            return {
+                text: `$(loading~spin) Hearth: loading ${percent}%`,
+                details: [`Loading ${fileName(state.modelPath)} (${state.stage}, ${percent}%) on ${backendName(state.backend.backend)}`],
+                severity: "normal",
+            };
+        }
+        case "ready": {
+            const { model, threads, contextSize, modelLoadMs } = state.load;
+            const backend = backendName(state.backend.backend);
+            return {
+                text: `$(flame) Hearth: ${shorten(model.name, 28)} · ${backend}`,
+                details: [
+                    `Ready: ${model.name}${model.isDemo ? " (demo model: random output)" : ""}`,
+                    `${model.architecture}, ${formatCount(model.parameterCount)} parameters, ${formatBytes(model.fileSizeBytes)}`,
+                    `Backend: ${backend}${state.backend.gpuDevices.length > 0 ? ` (${state.backend.gpuDevices.join(", ")})` : ""}, ${threads} thread${threads === 1 ? "" : "s"}`,
+                    `Context: ${contextSize} tokens (trained for ${model.trainContextSize ?? "?"})`,
+                    `Completions (FIM tokens): ${model.fim !== null ? "yes" : "no"} · Chat template: ${model.hasChatTemplate ? (model.chatWrapper ?? "yes") : "no"}`,
+                    `Loaded in ${modelLoadMs} ms`,
+                ],
+                severity: model.isDemo ? "warning" : "normal",
+            };
+        }
+        case "error":
+            return state.error.kind === "noModel"
+                ? { text: "$(warning) Hearth: no model", details: ["No model is configured: choose a GGUF file."], severity: "warning" }
+                : { text: "$(error) Hearth: error", details: [`${state.error.kind}: ${state.error.detail}`, ...(state.error.path ? [state.error.path] : [])], severity: "error" };
+        case "restarting":
+            return {
+                text: "$(sync~spin) Hearth: restarting",
+                details: [state.reason, `Restarting in ${(state.delayMs / 1000).toFixed(1)} s (crash ${state.crashesInWindow} of 5 allowed within 3 minutes).`],
+                severity: "warning",
+            };
+        case "stopped":
+            return { text: "$(circle-slash) Hearth: stopped", details: [state.reason, "Click to restart the engine."], severity: "error" };
+    }
+}
+
+function fileName(path: string): string {
+    return path.split(/[\\/]/).pop() ?? path;
+}
+
+function shorten(text: string, max: number): string {
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function formatCount(count: number): string {
+    if (count >= 1e9) return `${(count / 1e9).toFixed(1)}B`;
+    if (count >= 1e6) return `${(count / 1e6).toFixed(1)}M`;
+    return `${Math.round(count / 1e3)}K`;
+}
+
+function formatBytes(bytes: number): string {
+    return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+}

@@ -1,0 +1,64 @@
+import * as vscode from "vscode";
+import type { EngineState } from "./engine/engineState";
+import { actionLabels, describeEngineError, type EngineAction } from "./engine/errorMessages";
+
+/**
+ * Tells the user about engine problems, once each: a message that says what failed,
+ * which file, and a button for each thing they can do about it.
+ */
+export class EngineNotifier {
+    private lastKey: string | undefined;
+    private readonly demoWarned = new Set<string>();
+    private readonly shown: string[] = [];
+
+    constructor(private readonly runAction: (action: EngineAction) => Thenable<unknown>) {}
+
+    /** Messages shown so far (the test API reads them). */
+    get messages(): readonly string[] {
+        return this.shown;
+    }
+
+    onEngineState(state: EngineState): void {
+        switch (state.kind) {
+            case "error": {
+                const key = `${state.error.kind}:${state.error.path ?? ""}`;
+                if (key === this.lastKey) return;
+                this.lastKey = key;
+                const problem = describeEngineError(state.error);
+                const show = state.error.kind === "noModel" ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+                this.offer(show, problem.message, problem.actions);
+                return;
+            }
+            case "stopped":
+                if (this.lastKey === "stopped") return;
+                this.lastKey = "stopped";
+                this.offer(vscode.window.showErrorMessage, `Hearth: ${state.reason} Check the log, then restart it.`, ["restartEngine", "showLog"]);
+                return;
+            case "ready":
+                this.lastKey = undefined;
+                if (state.load.model.isDemo && !this.demoWarned.has(state.load.model.path)) {
+                    this.demoWarned.add(state.load.model.path);
+                    this.offer(
+                        vscode.window.showWarningMessage,
+                        "Hearth is running a generated demo model with random weights: its output is random text until you choose a real model.",
+                        ["chooseModelFile"],
+                    );
+                }
+                return;
+            default:
+                return;
+        }
+    }
+
+    private offer(
+        show: (message: string, ...items: string[]) => Thenable<string | undefined>,
+        message: string,
+        actions: readonly EngineAction[],
+    ): void {
+        this.shown.push(message);
+        void Promise.resolve(show(message, ...actions.map((action) => actionLabels[action]))).then((chosen) => {
+            const action = actions.find((candidate) => actionLabels[candidate] === chosen);
+            return action !== undefined ? this.runAction(action) : undefined;
+        });
+    }
+}

@@ -1,0 +1,90 @@
+import * as vscode from "vscode";
+import { registerCommands, commandIds } from "./commands";
+import { Config } from "./config";
+import { EngineClient } from "./engine/engineClient";
+import type { EngineState } from "./engine/engineState";
+import { EngineNotifier } from "./engineNotifier";
+import { Log } from "./log";
+import { EngineStatusBar } from "./statusBar";
+
+/** What the extension exports: read by the integration tests, useful to other extensions. */
+export interface HearthApi {
+    readonly engineState: EngineState;
+    readonly onDidChangeEngineState: vscode.Event<EngineState>;
+    readonly sidecarPid: number | undefined;
+    readonly statusBarText: string;
+    readonly notifications: readonly string[];
+}
+
+/**
+ * Owns everything Hearth creates and their lifetimes (rust-analyzer's `Ctx`): each
+ * disposable is pushed here and released on deactivation.
+ */
+export class Hearth implements vscode.Disposable {
+    readonly log = new Log();
+    readonly config = new Config();
+    readonly engine: EngineClient;
+    private readonly statusBar = new EngineStatusBar();
+    private readonly notifier: EngineNotifier;
+    private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
+    private readonly disposables: vscode.Disposable[] = [];
+
+    constructor(context: vscode.ExtensionContext) {
+        this.engine = new EngineClient({
+            sidecarScript: context.asAbsolutePath("dist/sidecar.mjs"),
+            log: (level, message) => this.log.write(level, message),
+        });
+        this.notifier = new EngineNotifier((action) => vscode.commands.executeCommand(commandIds[action]));
+        this.disposables.push(this.log, this.statusBar, this.stateEmitter);
+        this.disposables.push(
+            this.engine.onDidChangeState((state) => {
+                this.statusBar.update(state);
+                this.notifier.onEngineState(state);
+                this.stateEmitter.fire(state);
+            }),
+        );
+        this.disposables.push(...registerCommands({ config: this.config, engine: this.engine, log: this.log }));
+        this.disposables.push(
+            vscode.workspace.onDidChangeConfiguration((event) => {
+                if (!this.config.affectsEngine(event)) return;
+                this.log.info("Engine settings changed: reloading.");
+                void this.engine.applySettings(this.config.engineSettings);
+            }),
+        );
+        this.statusBar.update(this.engine.state);
+    }
+
+    /** Starts the engine without waiting for it: activation stays instant. */
+    start(): void {
+        this.log.info(`Hearth ${String(vscode.extensions.getExtension("hearth-dev.hearth")?.packageJSON.version ?? "")} in ${vscode.env.appName} ${vscode.version} (${vscode.env.appHost}).`);
+        void this.engine.start(this.config.engineSettings);
+    }
+
+    get api(): HearthApi {
+        const hearth = this;
+        return {
+            get engineState() {
+                return hearth.engine.state;
+            },
+            onDidChangeEngineState: this.stateEmitter.event,
+            get sidecarPid() {
+                return hearth.engine.sidecarPid;
+            },
+            get statusBarText() {
+                return hearth.statusBar.text;
+            },
+            get notifications() {
+                return hearth.notifier.messages;
+            },
+        };
+    }
+
+    async shutdown(): Promise<void> {
+        await this.engine.dispose();
+        this.dispose();
+    }
+
+    dispose(): void {
+        for (const disposable of this.disposables.splice(0).reverse()) disposable.dispose();
+    }
+}

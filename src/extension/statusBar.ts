@@ -1,0 +1,39 @@
+import * as vscode from "vscode";
+import type { EngineState } from "./engine/engineState";
+import { presentEngineState } from "./engine/statusText";
+
+/** The status bar item: the engine's state, backend and model; a click opens Hearth's menu. */
+export class EngineStatusBar implements vscode.Disposable {
+    private readonly item = vscode.window.createStatusBarItem("hearth.engine", vscode.StatusBarAlignment.Right, 100);
+
+    constructor() {
+        this.item.name = "Hearth Engine";
+        this.item.command = "hearth.showMenu";
+        this.item.show();
+    }
+
+    get text(): string {
+        return this.item.text;
+    }
+
+    update(state: EngineState): void {
+        const presentation = presentEngineState(state);
+        this.item.text = presentation.text;
+        this.item.tooltip = new vscode.MarkdownString(presentation.details.map(escapeMarkdown).join("  \n"));
+        this.item.accessibilityInformation = { label: `${presentation.text.replace(/\$\([^)]*\)\s*/g, "")}. ${presentation.details.join(". ")}`, role: "button" };
+        this.item.backgroundColor =
+            presentation.severity === "error"
+                ? new vscode.ThemeColor("statusBarItem.errorBackground")
+                : presentation.severity === "warning"
+                  ? new vscode.ThemeColor("statusBarItem.warningBackground")
+                  : undefined;
+    }
+
+    dispose(): void {
+        this.item.dispose();
+    }
+}
+
+function escapeMarkdown(text: string): string {
+    return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, "\\$&");
+}

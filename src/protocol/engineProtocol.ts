@@ -1,0 +1,149 @@
+/**
+ * The contract between the extension host and the model sidecar.
+ *
+ * One namespace per message, each with its `method` literal and its typed `type`
+ * (the vscode-eslint pattern). Requests carry cancellation over the wire through
+ * vscode-jsonrpc's `$/cancelRequest`. Errors are `ResponseError<EngineErrorData>`.
+ */
+import { NotificationType, RequestType, RequestType0 } from "vscode-jsonrpc";
+
+/** The `hearth.gpu` setting. */
+export type GpuSetting = "auto" | "metal" | "cuda" | "vulkan" | "cpu";
+/** The compute backend actually in use. */
+export type Backend = "metal" | "cuda" | "vulkan" | "cpu";
+
+export interface InitializeParams {
+    /** Which backend to load; fixed for the life of the sidecar process. */
+    readonly gpu: GpuSetting;
+}
+
+export interface InitializeResult {
+    readonly backend: Backend;
+    /** GPU device names, empty on the CPU backend. */
+    readonly gpuDevices: readonly string[];
+    /** Cores llama.cpp considers for math (physical cores where it can tell). */
+    readonly cpuMathCores: number;
+    readonly nodeVersion: string;
+    readonly llamaCppRelease: string;
+    /** Milliseconds to load the node-llama-cpp binary for the backend. */
+    readonly backendLoadMs: number;
+}
+
+export interface LoadModelParams {
+    /** Absolute path of a GGUF file. */
+    readonly modelPath: string;
+    /** A thread count, or "auto" to let the engine choose for this machine. */
+    readonly threads: number | "auto";
+    /** Requested context size in tokens; capped at the model's training context. */
+    readonly contextSize: number;
+}
+
+export interface ModelInfo {
+    readonly path: string;
+    /** `general.name`, else the file name. */
+    readonly name: string;
+    readonly architecture: string;
+    readonly fileSizeBytes: number;
+    readonly parameterCount: number;
+    /** The context length the model was trained with. */
+    readonly trainContextSize: number | null;
+    /** The FIM token ids read from the vocabulary, or null when it has none. */
+    readonly fim: { readonly prefix: number; readonly suffix: number; readonly middle: number } | null;
+    /** Whether the vocabulary has a `<|file_sep|>` token for repo-level context. */
+    readonly hasFileSeparator: boolean;
+    readonly hasChatTemplate: boolean;
+    /** Name of the chat wrapper node-llama-cpp chose from the template. */
+    readonly chatWrapper: string | null;
+    /** A generated demo model (random weights): its output means nothing. */
+    readonly isDemo: boolean;
+}
+
+export interface LoadModelResult {
+    readonly model: ModelInfo;
+    readonly threads: number;
+    readonly contextSize: number;
+    readonly modelLoadMs: number;
+    readonly contextCreateMs: number;
+}
+
+/** What went wrong, in words a user can act on. */
+export type EngineErrorKind =
+    | "noModel"
+    | "fileMissing"
+    | "notAFile"
+    | "unreadable"
+    | "notGguf"
+    | "truncated"
+    | "unsupportedArchitecture"
+    | "backendUnavailable"
+    | "outOfMemory"
+    | "loadFailed"
+    | "notInitialized"
+    | "cancelled";
+
+export interface EngineErrorData {
+    readonly kind: EngineErrorKind;
+    /** The file the error is about, when there is one. */
+    readonly path?: string;
+    /** Technical detail for the log. */
+    readonly detail: string;
+}
+
+/** JSON-RPC error code used for every `EngineErrorData` error. */
+export const engineErrorCode = -32001;
+
+export type LoadStage = "backend" | "model" | "context";
+
+export interface LoadProgressParams {
+    readonly stage: LoadStage;
+    /** 0..1 */
+    readonly progress: number;
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+
+export interface LogParams {
+    readonly level: LogLevel;
+    readonly message: string;
+}
+
+export interface SidecarReadyParams {
+    readonly pid: number;
+    /** Milliseconds from process start to a listening connection. */
+    readonly startupMs: number;
+}
+
+export namespace InitializeRequest {
+    export const method = "hearth/initialize";
+    export const type = new RequestType<InitializeParams, InitializeResult, EngineErrorData>(method);
+}
+
+export namespace LoadModelRequest {
+    export const method = "hearth/loadModel";
+    export const type = new RequestType<LoadModelParams, LoadModelResult, EngineErrorData>(method);
+}
+
+export namespace UnloadModelRequest {
+    export const method = "hearth/unloadModel";
+    export const type = new RequestType0<void, EngineErrorData>(method);
+}
+
+export namespace ShutdownRequest {
+    export const method = "hearth/shutdown";
+    export const type = new RequestType0<void, void>(method);
+}
+
+export namespace SidecarReadyNotification {
+    export const method = "hearth/sidecarReady";
+    export const type = new NotificationType<SidecarReadyParams>(method);
+}
+
+export namespace LoadProgressNotification {
+    export const method = "hearth/loadProgress";
+    export const type = new NotificationType<LoadProgressParams>(method);
+}
+
+export namespace LogNotification {
+    export const method = "hearth/log";
+    export const type = new NotificationType<LogParams>(method);
+}

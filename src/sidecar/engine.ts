@@ -1,0 +1,240 @@
+import type { GgufFileInfo, Llama, LlamaContext, LlamaLogLevel, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type {
+    Backend,
+    GpuSetting,
+    InitializeParams,
+    InitializeResult,
+    LoadModelParams,
+    LoadModelResult,
+    LoadStage,
+    LogLevel,
+    ModelInfo,
+} from "../protocol/engineProtocol";
+import { EngineError, errorMessage } from "./engineError";
+import { inspectModelFile, type ModelFileReader } from "./modelFile";
+import type { SidecarLog } from "./sidecarLog";
+import { resolveThreads } from "./threads";
+
+type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
+
+interface LoadedModel {
+    readonly model: LlamaModel;
+    readonly context: LlamaContext;
+    readonly result: LoadModelResult;
+}
+
+export type ProgressListener = (stage: LoadStage, progress: number) => void;
+
+/**
+ * Owns node-llama-cpp in the sidecar: the backend, the loaded model and its context.
+ * One load at a time: a newer load cancels the one in progress.
+ */
+export class Engine {
+    private lib: NodeLlamaCpp | undefined;
+    private llama: Llama | undefined;
+    private backend: Backend = "cpu";
+    private loaded: LoadedModel | undefined;
+    private currentLoad: { readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+
+    constructor(
+        private readonly log: SidecarLog,
+        private readonly onProgress: ProgressListener,
+    ) {}
+
+    async initialize(params: InitializeParams): Promise<InitializeResult> {
+        if (this.llama !== undefined) throw new EngineError("loadFailed", "The engine is already initialized; restart the sidecar to change the backend.");
+        const started = performance.now();
+        this.onProgress("backend", 0);
+        // node-llama-cpp is ESM with top-level await: import it lazily so the sidecar answers at once.
+        const lib = await import("node-llama-cpp");
+        try {
+            this.llama = await lib.getLlama({
+                build: "never",
+                gpu: toLibraryGpu(params.gpu),
+                logLevel: lib.LlamaLogLevel.warn,
+                logger: (level, message) => this.logLlamaCpp(level, message),
+                progressLogs: false,
+                vramPadding: 0,
+            });
+        } catch (error) {
+            throw new EngineError(
+                "backendUnavailable",
+                `The ${params.gpu === "auto" ? "compute" : params.gpu} backend could not be loaded: ${errorMessage(error)}`,
+            );
+        }
+        this.lib = lib;
+        this.backend = this.llama.gpu === false ? "cpu" : this.llama.gpu;
+        const gpuDevices = this.backend === "cpu" ? [] : await this.llama.getGpuDeviceNames();
+        this.onProgress("backend", 1);
+        return {
+            backend: this.backend,
+            gpuDevices,
+            cpuMathCores: this.llama.cpuMathCores,
+            nodeVersion: process.version,
+            llamaCppRelease: this.llama.llamaCppRelease.release,
+            backendLoadMs: Math.round(performance.now() - started),
+        };
+    }
+
+    /** Loads a model, replacing the current one. A newer call cancels this one. */
+    async loadModel(params: LoadModelParams, signal: AbortSignal): Promise<LoadModelResult> {
+        const previous = this.currentLoad;
+        previous?.abort.abort();
+        const abort = new AbortController();
+        const onCancel = (): void => abort.abort();
+        signal.addEventListener("abort", onCancel);
+        const done = (async () => {
+            await previous?.done.catch(() => undefined);
+            return this.load(params, abort.signal);
+        })();
+        const entry = { abort, done };
+        this.currentLoad = entry;
+        try {
+            return await done;
+        } finally {
+            signal.removeEventListener("abort", onCancel);
+            if (this.currentLoad === entry) this.currentLoad = undefined;
+        }
+    }
+
+    async unloadModel(): Promise<void> {
+        const loaded = this.loaded;
+        this.loaded = undefined;
+        if (loaded === undefined) return;
+        await loaded.context.dispose();
+        await loaded.model.dispose();
+        this.log.log("info", `Unloaded ${loaded.result.model.name}.`);
+    }
+
+    async dispose(): Promise<void> {
+        this.currentLoad?.abort.abort();
+        await this.currentLoad?.done.catch(() => undefined);
+        await this.unloadModel();
+        await this.llama?.dispose();
+        this.llama = undefined;
+    }
+
+    private async load(params: LoadModelParams, signal: AbortSignal): Promise<LoadModelResult> {
+        const { llama, lib } = this.requireInitialized();
+        const inspected = await inspectModelFile(params.modelPath, fileReader(lib, llama));
+        throwIfCancelled(signal);
+        await this.unloadModel();
+
+        const threads = resolveThreads(params.threads, this.backend, llama.cpuMathCores);
+        this.log.log("info", `Loading ${params.modelPath} (${formatBytes(inspected.sizeBytes)}, ${inspected.architecture}) with ${threads} thread(s) on ${this.backend}.`);
+
+        const modelStarted = performance.now();
+        this.onProgress("model", 0);
+        let model: LlamaModel;
+        try {
+            model = await llama.loadModel({
+                modelPath: params.modelPath,
+                loadSignal: signal,
+                onLoadProgress: (progress) => this.onProgress("model", progress),
+            });
+        } catch (error) {
+            throwIfCancelled(signal);
+            throw loadError(lib, error, params.modelPath);
+        }
+        const modelLoadMs = performance.now() - modelStarted;
+
+        const contextStarted = performance.now();
+        this.onProgress("context", 0);
+        let context: LlamaContext;
+        try {
+            const contextSize = Math.min(params.contextSize, model.trainContextSize);
+            context = await model.createContext({ contextSize, threads, sequences: 1, createSignal: signal });
+        } catch (error) {
+            await model.dispose();
+            throwIfCancelled(signal);
+            throw loadError(lib, error, params.modelPath);
+        }
+        this.onProgress("context", 1);
+
+        const result: LoadModelResult = {
+            model: describeModel(lib, model, inspected.fileInfo, params.modelPath, inspected.sizeBytes),
+            threads,
+            contextSize: context.contextSize,
+            modelLoadMs: Math.round(modelLoadMs),
+            contextCreateMs: Math.round(performance.now() - contextStarted),
+        };
+        this.loaded = { model, context, result };
+        this.log.log("info", `Loaded ${result.model.name} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
+        return result;
+    }
+
+    private requireInitialized(): { llama: Llama; lib: NodeLlamaCpp } {
+        if (this.llama === undefined || this.lib === undefined) throw new EngineError("notInitialized", "The engine has not been initialized.");
+        return { llama: this.llama, lib: this.lib };
+    }
+
+    private logLlamaCpp(level: LlamaLogLevel, message: string): void {
+        const text = message.trimEnd();
+        if (text !== "") this.log.log(toLogLevel(level), `llama.cpp: ${text}`);
+    }
+}
+
+function toLibraryGpu(gpu: GpuSetting): "auto" | "metal" | "cuda" | "vulkan" | false {
+    return gpu === "cpu" ? false : gpu;
+}
+
+function toLogLevel(level: LlamaLogLevel): LogLevel {
+    switch (level) {
+        case "fatal":
+        case "error":
+            return "error";
+        case "warn":
+            return "warn";
+        case "debug":
+            return "debug";
+        default:
+            return "info";
+    }
+}
+
+function fileReader(lib: NodeLlamaCpp, llama: Llama): ModelFileReader {
+    return {
+        readGgufFileInfo: (path) => lib.readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false }),
+        isArchitectureSupported: async (fileInfo) => (await lib.GgufInsights.from(fileInfo, llama)).isSupportedByLlamaCpp,
+    };
+}
+
+function describeModel(lib: NodeLlamaCpp, model: LlamaModel, fileInfo: GgufFileInfo, path: string, fileSizeBytes: number): ModelInfo {
+    const metadata = fileInfo.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
+    const { prefix, suffix, middle } = model.tokens.infill;
+    const chatTemplate = metadata.tokenizer?.chat_template;
+    let chatWrapper: string | null = null;
+    try {
+        chatWrapper = lib.resolveChatWrapper(model).wrapperName;
+    } catch {
+        chatWrapper = null;
+    }
+    const name = metadata.general?.name;
+    return {
+        path,
+        name: typeof name === "string" && name !== "" ? name : (path.split(/[\\/]/).pop() ?? path),
+        architecture: String(metadata.general?.architecture ?? ""),
+        fileSizeBytes,
+        parameterCount: model.fileInsights.totalParameters,
+        trainContextSize: model.trainContextSize > 0 ? model.trainContextSize : null,
+        fim: prefix !== null && suffix !== null && middle !== null ? { prefix, suffix, middle } : null,
+        hasFileSeparator: model.tokenize("<|file_sep|>", true).length === 1,
+        hasChatTemplate: typeof chatTemplate === "string" && chatTemplate.trim() !== "",
+        chatWrapper,
+        isDemo: metadata.hearth?.demo_model === true,
+    };
+}
+
+function loadError(lib: NodeLlamaCpp, error: unknown, path: string): EngineError {
+    if (error instanceof EngineError) return error;
+    if (error instanceof lib.InsufficientMemoryError) return new EngineError("outOfMemory", errorMessage(error), path);
+    return new EngineError("loadFailed", errorMessage(error), path);
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+    if (signal.aborted) throw new EngineError("cancelled", "The load was cancelled by a newer request.");
+}
+
+function formatBytes(bytes: number): string {
+    return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+}

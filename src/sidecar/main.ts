@@ -1,0 +1,74 @@
+/**
+ * The sidecar process: forked by the extension, it owns node-llama-cpp and answers
+ * requests over IPC. It never imports `vscode`.
+ */
+import { CancellationToken, createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError } from "vscode-jsonrpc/node";
+import {
+    engineErrorCode,
+    InitializeRequest,
+    LoadModelRequest,
+    LoadProgressNotification,
+    LogNotification,
+    ShutdownRequest,
+    SidecarReadyNotification,
+    UnloadModelRequest,
+    type EngineErrorData,
+    type LogLevel,
+} from "../protocol/engineProtocol";
+import { Engine } from "./engine";
+import { EngineError, errorMessage } from "./engineError";
+import type { SidecarLog } from "./sidecarLog";
+
+if (process.send === undefined) {
+    process.stderr.write("The Hearth sidecar must be started by the extension (it talks over an IPC channel).\n");
+    process.exit(2);
+}
+
+const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+const log: SidecarLog = {
+    log: (level: LogLevel, message: string) => void connection.sendNotification(LogNotification.type, { level, message }).catch(() => undefined),
+};
+const progressThrottle = new Map<string, number>();
+const engine = new Engine(log, (stage, progress) => {
+    // At most one notification per percent and stage: loads report thousands of steps.
+    const percent = Math.floor(progress * 100);
+    if (progressThrottle.get(stage) === percent) return;
+    progressThrottle.set(stage, percent);
+    void connection.sendNotification(LoadProgressNotification.type, { stage, progress }).catch(() => undefined);
+});
+
+connection.onRequest(InitializeRequest.type, (params) => respond(() => engine.initialize(params)));
+connection.onRequest(LoadModelRequest.type, (params, token) => respond(() => engine.loadModel(params, abortSignalOf(token))));
+connection.onRequest(UnloadModelRequest.type, () => respond(() => engine.unloadModel()));
+connection.onRequest(ShutdownRequest.type, async () => {
+    await engine.dispose();
+    setImmediate(() => process.exit(0));
+});
+
+// The extension went away (closed, crashed, or killed us): do not linger.
+process.on("disconnect", () => process.exit(0));
+process.on("uncaughtException", (error) => {
+    log.log("error", `Sidecar crashed: ${error.stack ?? errorMessage(error)}`);
+    setTimeout(() => process.exit(1), 100);
+});
+process.on("unhandledRejection", (reason) => log.log("error", `Unhandled rejection in the sidecar: ${errorMessage(reason)}`));
+
+connection.listen();
+void connection.sendNotification(SidecarReadyNotification.type, { pid: process.pid, startupMs: Math.round(performance.now()) });
+
+async function respond<T>(work: () => Promise<T>): Promise<T | ResponseError<EngineErrorData>> {
+    try {
+        return await work();
+    } catch (error) {
+        const engineError = error instanceof EngineError ? error : new EngineError("loadFailed", errorMessage(error));
+        if (engineError.kind !== "cancelled") log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
+        return new ResponseError(engineErrorCode, engineError.message, engineError.toData());
+    }
+}
+
+function abortSignalOf(token: CancellationToken): AbortSignal {
+    const controller = new AbortController();
+    if (token.isCancellationRequested) controller.abort();
+    else token.onCancellationRequested(() => controller.abort());
+    return controller.signal;
+}

@@ -1,0 +1,8 @@
+import type { LogLevel } from "../protocol/engineProtocol";
+
+/** The sidecar's only way to log: everything goes to the extension's "Hearth" channel. */
+export interface SidecarLog {
+    log(level: LogLevel, message: string): void;
+}
+
+export const info = (log: SidecarLog, message: string): void => log.log("info", message);
