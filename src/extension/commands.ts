@@ -36,7 +36,7 @@ export function registerCommands({ config, engine, log }: CommandDeps): vscode.D
     const showMenu = async (): Promise<void> => {
         const items: (vscode.QuickPickItem & { run: () => Thenable<unknown> })[] = [
             { label: "$(debug-restart) Restart Engine", run: restart },
-            { label: "$(output) Show Log", run: async () => log.show() },
+            { label: "$(output) Show Log", run: () => Promise.resolve(log.show()) },
             { label: "$(settings-gear) Open Hearth Settings", run: () => vscode.commands.executeCommand(commandIds.openSettings) },
             { label: "$(file-binary) Choose Model File…", run: chooseModelFile },
         ];

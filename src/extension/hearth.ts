@@ -29,7 +29,10 @@ export class Hearth implements vscode.Disposable {
     private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
     private readonly disposables: vscode.Disposable[] = [];
 
+    private readonly version: string;
+
     constructor(context: vscode.ExtensionContext) {
+        this.version = (context.extension.packageJSON as { version?: string }).version ?? "";
         this.engine = new EngineClient({
             sidecarScript: context.asAbsolutePath("dist/sidecar.mjs"),
             log: (level, message) => this.log.write(level, message),
@@ -56,25 +59,25 @@ export class Hearth implements vscode.Disposable {
 
     /** Starts the engine without waiting for it: activation stays instant. */
     start(): void {
-        this.log.info(`Hearth ${String(vscode.extensions.getExtension("hearth-dev.hearth")?.packageJSON.version ?? "")} in ${vscode.env.appName} ${vscode.version} (${vscode.env.appHost}).`);
+        this.log.info(`Hearth ${this.version} in ${vscode.env.appName} ${vscode.version} (${vscode.env.appHost}).`);
         void this.engine.start(this.config.engineSettings);
     }
 
     get api(): HearthApi {
-        const hearth = this;
+        const { engine, statusBar, notifier } = this;
         return {
             get engineState() {
-                return hearth.engine.state;
+                return engine.state;
             },
             onDidChangeEngineState: this.stateEmitter.event,
             get sidecarPid() {
-                return hearth.engine.sidecarPid;
+                return engine.sidecarPid;
             },
             get statusBarText() {
-                return hearth.statusBar.text;
+                return statusBar.text;
             },
             get notifications() {
-                return hearth.notifier.messages;
+                return notifier.messages;
             },
         };
     }

@@ -15,7 +15,9 @@ import { inspectModelFile, type ModelFileReader } from "./modelFile";
 import type { SidecarLog } from "./sidecarLog";
 import { resolveThreads } from "./threads";
 
-type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
+import type * as NodeLlamaCppModule from "node-llama-cpp" with { "resolution-mode": "import" };
+
+type NodeLlamaCpp = typeof NodeLlamaCppModule;
 
 interface LoadedModel {
     readonly model: LlamaModel;
@@ -179,17 +181,10 @@ function toLibraryGpu(gpu: GpuSetting): "auto" | "metal" | "cuda" | "vulkan" | f
 }
 
 function toLogLevel(level: LlamaLogLevel): LogLevel {
-    switch (level) {
-        case "fatal":
-        case "error":
-            return "error";
-        case "warn":
-            return "warn";
-        case "debug":
-            return "debug";
-        default:
-            return "info";
-    }
+    const name: string = level;
+    if (name === "fatal" || name === "error") return "error";
+    if (name === "warn" || name === "debug") return name;
+    return "info";
 }
 
 function fileReader(lib: NodeLlamaCpp, llama: Llama): ModelFileReader {
@@ -213,7 +208,7 @@ function describeModel(lib: NodeLlamaCpp, model: LlamaModel, fileInfo: GgufFileI
     return {
         path,
         name: typeof name === "string" && name !== "" ? name : (path.split(/[\\/]/).pop() ?? path),
-        architecture: String(metadata.general?.architecture ?? ""),
+        architecture: typeof metadata.general?.architecture === "string" ? metadata.general.architecture : "",
         fileSizeBytes,
         parameterCount: model.fileInsights.totalParameters,
         trainContextSize: model.trainContextSize > 0 ? model.trainContextSize : null,

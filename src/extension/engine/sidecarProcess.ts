@@ -73,8 +73,12 @@ export class SidecarProcess {
         this.child.once("error", (error) => options.log("error", `Sidecar process error: ${error.message}`));
 
         this.connection = createMessageConnection(new IPCMessageReader(this.child), new IPCMessageWriter(this.child));
-        this.connection.onNotification(LogNotification.type, ({ level, message }) => options.log(level, message));
-        this.connection.onNotification(LoadProgressNotification.type, (params) => this.progressEmitter.fire(params));
+        this.connection.onNotification(LogNotification.type, ({ level, message }) => {
+            options.log(level, message);
+        });
+        this.connection.onNotification(LoadProgressNotification.type, (params) => {
+            this.progressEmitter.fire(params);
+        });
         this.ready = new Promise<SidecarReadyParams>((resolve, reject) => {
             const readyTimeout = options.readyTimeoutMs ?? 30_000;
             const timeout = setTimeout(() => reject(new Error(`The sidecar did not start within ${readyTimeout / 1000} s.`)), readyTimeout);
