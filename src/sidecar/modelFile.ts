@@ -37,6 +37,12 @@ export async function inspectModelFile(path: string, reader: ModelFileReader): P
         throw new EngineError("truncated", `The GGUF header could not be read: ${errorMessage(error)}`, path);
     }
 
+    // node-llama-cpp's reader reads zeros past the end of a file, so a header cut short
+    // "parses": the tell is a header that ends beyond the file.
+    if (fileInfo.infoEndOffset !== undefined && fileInfo.infoEndOffset > sizeBytes) {
+        throw new EngineError("truncated", `The GGUF header is cut short: it needs ${fileInfo.infoEndOffset} bytes but the file has ${sizeBytes}.`, path);
+    }
+
     const architecture = String(fileInfo.metadata.general?.architecture ?? "");
     if (!(await reader.isArchitectureSupported(fileInfo))) {
         throw new EngineError(
