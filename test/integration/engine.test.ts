@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { EngineState } from "../../src/extension/engine/engineState";
+import type { HearthApi } from "../../src/extension/hearth";
+import type { FixturePaths } from "../fixtures/gguf";
+
+const extensionId = "hearth-dev.hearth";
+
+function fixtures(): FixturePaths {
+    const json = process.env.HEARTH_FIXTURES_JSON;
+    assert.ok(json, "the launcher passes the generated fixtures in HEARTH_FIXTURES_JSON");
+    return JSON.parse(json) as FixturePaths;
+}
+
+function waitForState(api: HearthApi, predicate: (state: EngineState) => boolean, what: string, timeoutMs = 45_000): Promise<EngineState> {
+    return new Promise((resolve, reject) => {
+        if (predicate(api.engineState)) {
+            resolve(api.engineState);
+            return;
+        }
+        const timer = setTimeout(() => {
+            subscription.dispose();
+            reject(new Error(`Timed out waiting for ${what}; state is ${JSON.stringify(api.engineState)}`));
+        }, timeoutMs);
+        const subscription = api.onDidChangeEngineState((state) => {
+            if (!predicate(state)) return;
+            clearTimeout(timer);
+            subscription.dispose();
+            resolve(state);
+        });
+    });
+}
+
+async function setModel(path: string | undefined): Promise<void> {
+    await vscode.workspace.getConfiguration("hearth").update("model", path, vscode.ConfigurationTarget.Global);
+}
+
+const readyWith = (path: string) => (state: EngineState) => state.kind === "ready" && state.load.model.path === path;
+
+describe("Hearth in VS Code: the engine", () => {
+    let api: HearthApi;
+    let models: FixturePaths;
+
+    before(async () => {
+        models = fixtures();
+        const extension = vscode.extensions.getExtension<HearthApi>(extensionId);
+        assert.ok(extension, `${extensionId} is installed`);
+        api = await extension.activate();
+        assert.ok(extension.isActive);
+    });
+
+    after(async () => {
+        await setModel(undefined);
+    });
+
+    it("starts with no model configured and says so", async () => {
+        const state = await waitForState(api, (s) => s.kind === "error", "the no-model state");
+        assert.ok(state.kind === "error" && state.error.kind === "noModel");
+        assert.equal(api.statusBarText, "$(warning) Hearth: no model");
+        assert.ok(api.notifications.some((m) => m.includes("Choose a GGUF model file")));
+    });
+
+    it("the status bar reaches ready with the generated model", async () => {
+        await setModel(models.tiny);
+        const state = await waitForState(api, readyWith(models.tiny), "the tiny model to be ready");
+        assert.ok(state.kind === "ready");
+        assert.equal(state.backend.backend, "cpu");
+        assert.notEqual(state.load.model.fim, null);
+        assert.match(api.statusBarText, /^\$\(flame\) Hearth: .+ · CPU$/);
+        assert.ok(api.sidecarPid !== undefined && api.sidecarPid !== process.pid, "the model runs in a separate process");
+    });
+
+    it("a bad hearth.model shows the error and the extension stays alive", async () => {
+        await setModel(models.notGguf);
+        const notGguf = await waitForState(api, (s) => s.kind === "error" && s.error.path === models.notGguf, "the not-GGUF error");
+        assert.ok(notGguf.kind === "error" && notGguf.error.kind === "notGguf");
+        assert.equal(api.statusBarText, "$(error) Hearth: error");
+        assert.ok(api.notifications.some((m) => m.includes(models.notGguf) && m.includes("is not a GGUF model")), api.notifications.join("\n"));
+
+        await setModel(models.truncated);
+        const truncated = await waitForState(api, (s) => s.kind === "error" && s.error.path === models.truncated, "the truncated error");
+        assert.ok(truncated.kind === "error" && truncated.error.kind === "truncated");
+        assert.ok(api.notifications.some((m) => m.includes(models.truncated) && m.includes("incomplete")));
+
+        // Still alive: its commands run and a good model loads again.
+        await vscode.commands.executeCommand("hearth.showLog");
+        await setModel(models.tiny);
+        assert.equal((await waitForState(api, readyWith(models.tiny), "the good model again")).kind, "ready");
+    });
+
+    it("a demo model is loaded with a plain warning that its output is random", async () => {
+        await setModel(models.demo);
+        const state = await waitForState(api, readyWith(models.demo), "the demo model");
+        assert.ok(state.kind === "ready" && state.load.model.isDemo);
+        assert.ok(api.notifications.some((m) => m.includes("demo model") && m.includes("random")));
+    });
+
+    it("killing the sidecar's process leads to a working engine again", async () => {
+        await setModel(models.tiny);
+        await waitForState(api, readyWith(models.tiny), "the tiny model");
+        const pid = api.sidecarPid;
+        assert.ok(pid !== undefined);
+        process.kill(pid, "SIGKILL");
+        await waitForState(api, (s) => s.kind === "restarting", "the crash to be noticed");
+        const state = await waitForState(api, readyWith(models.tiny), "the engine to come back");
+        assert.equal(state.kind, "ready");
+        assert.ok(api.sidecarPid !== undefined && api.sidecarPid !== pid, "a new sidecar process");
+        assert.match(api.statusBarText, /· CPU$/);
+    });
+
+    it("Restart Engine from the command palette starts a new sidecar", async () => {
+        const pid = api.sidecarPid;
+        await vscode.commands.executeCommand("hearth.restartEngine");
+        await waitForState(api, readyWith(models.tiny), "the restarted engine");
+        assert.notEqual(api.sidecarPid, pid);
+    });
+});
