@@ -91,7 +91,7 @@ async function checkMagic(path: string, sizeBytes: number): Promise<void> {
         throw new EngineError("unreadable", `The model file cannot be read: ${errorMessage(error)}`, path);
     }
     if (sizeBytes === 0) throw new EngineError("notGguf", "The file is empty.", path);
-    if (magic !== ggufMagic) throw new EngineError("notGguf", "The file is not a GGUF model (it does not start with the GGUF signature).", path);
+    if (magic !== ggufMagic) throw new EngineError("notGguf", "It does not start with the GGUF signature.", path);
 }
 
 /** Where the last tensor's data ends, or undefined when a tensor type is unknown. */

@@ -29,6 +29,8 @@ export interface StartOptions {
     machineSettings?: Record<string, unknown>;
     env?: NodeJS.ProcessEnv;
     extraArgs?: string[];
+    /** On by default: needed for extensionTestsPath; it also hides notification toasts. */
+    smokeTestDriver?: boolean;
 }
 
 export interface CodeServer {
@@ -56,3 +58,5 @@ export interface WorkbenchOptions {
 export declare function workbenchUrl(server: Pick<CodeServer, "url" | "host" | "port">, options?: WorkbenchOptions): string;
 export declare function processTable(): Map<number, { ppid: number; sid?: number; start: string; zombie: boolean }>;
 export declare function killTree(pid: number, start?: string, graceMs?: number): Promise<void>;
+/** Installs an extension folder into an extensions dir as a link; returns the link's path. */
+export declare function linkExtension(extensionsDir: string, extensionPath: string): string;

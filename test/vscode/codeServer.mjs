@@ -107,6 +107,7 @@ export async function startCodeServer({
     machineSettings,
     env = process.env,
     extraArgs = [],
+    smokeTestDriver = true,
 } = {}) {
     if (!install.ready) throw new Error(`code-server ${install.version} is not installed in ${install.cache}; run ${SETUP_SCRIPT}`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-code-server-"));
@@ -140,7 +141,8 @@ export async function startCodeServer({
         "--ignore-last-opened",
         // A built workbench ignores the URL's payload (extensionDevelopmentPath, extensionTestsPath)
         // unless the smoke-test driver is on: without this a test run silently does nothing.
-        "--vscode-option", "enable-smoke-test-driver",
+        // The driver also hides notification toasts, so what a person looks at runs without it.
+        ...(smokeTestDriver ? ["--vscode-option", "enable-smoke-test-driver"] : []),
         ...extraArgs,
     ];
     // detached: its own session, so a Ctrl+C in the terminal reaches us and not code-server, which would
@@ -297,4 +299,18 @@ export async function killTree(rootPid, rootStart, graceMs = 3000) {
         refresh();
         signal("SIGKILL");
     }
+}
+
+/**
+ * Installs an extension folder into an extensions dir as a link (as `code --install-extension`
+ * would, without packaging it), so that a workbench run without the smoke-test driver loads it.
+ * Reads publisher, name and version from its package.json.
+ */
+export function linkExtension(extensionsDir, extensionPath) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(extensionPath, "package.json"), "utf8"));
+    const link = path.join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+    fs.mkdirSync(extensionsDir, { recursive: true });
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(extensionPath, link, "dir");
+    return link;
 }

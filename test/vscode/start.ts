@@ -68,15 +68,19 @@ async function runDesktop(cs: CodeServerModule, executable: string, profile: Pro
 async function runCodeServer(cs: CodeServerModule, profile: Profile): Promise<void> {
     const install = cs.ensureCodeServer(log);
     const port = Number(process.env.HEARTH_PORT) || undefined;
+    // Hearth is linked into the extensions folder rather than passed in the URL payload: the payload
+    // needs the smoke-test driver, which hides notification toasts, and those are part of what you try.
+    cs.linkExtension(profile.extensionsDir, repoRoot);
     const server = await cs.startCodeServer({
         install,
         port,
         userDataDir: profile.userDataDir,
         extensionsDir: profile.extensionsDir,
         machineSettings: profile.settings, // hearth.model is machine-overridable: the remote side owns it
+        smokeTestDriver: false,
     });
     try {
-        const url = cs.workbenchUrl(server, { folder: profile.workspace, extensionDevelopmentPaths: [repoRoot] });
+        const url = cs.workbenchUrl(server, { folder: profile.workspace });
         log(`VS Code: code-server ${install.version} (VS Code OSS in your browser), pid ${server.pid}, log ${server.logFile}`);
         console.log(`\n    Open this URL in a browser (on another machine: ssh -L ${server.port}:127.0.0.1:${server.port} first):\n\n    ${url}\n`);
         log("after `npm run build`, run 'Developer: Reload Window' in VS Code to load the new build. Ctrl+C stops.");

@@ -1,0 +1,69 @@
+// Drives a real VS Code (code-server) through its UI with headless Chromium, as a person would.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { loadCodeServer, repoRoot, sampleWorkspace } from "../vscode/vscodeChoice";
+
+export const artifactsDir = path.join(repoRoot, "test-artifacts");
+
+export interface Workbench {
+    readonly page: Page;
+    screenshot(name: string): Promise<string>;
+    runCommand(title: string): Promise<void>;
+    close(): Promise<void>;
+}
+
+/** Starts code-server with Hearth under development and `machineSettings`, and opens it in Chromium. */
+export async function openWorkbench(machineSettings: Record<string, unknown>): Promise<Workbench> {
+    const cs = await loadCodeServer();
+    const install = cs.ensureCodeServer();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-ui-"));
+    const workspace = path.join(work, "sample-workspace");
+    fs.cpSync(sampleWorkspace, workspace, { recursive: true });
+    // Installed as a user would have it (a link in the extensions folder), not through the URL payload:
+    // the payload needs the smoke-test driver, and the driver hides notification toasts.
+    const extensionsDir = path.join(work, "extensions");
+    cs.linkExtension(extensionsDir, repoRoot);
+    const server = await cs.startCodeServer({ install, machineSettings, extensionsDir, userDataDir: path.join(work, "user-data"), smokeTestDriver: false });
+    let browser: BrowserContext | undefined;
+    try {
+        browser = await chromium.launchPersistentContext(path.join(work, "chromium"), {
+            executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+            headless: true,
+            viewport: { width: 1400, height: 900 },
+            args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        const page = browser.pages()[0] ?? (await browser.newPage());
+        await page.goto(cs.workbenchUrl(server, { folder: workspace }));
+        await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
+        fs.mkdirSync(artifactsDir, { recursive: true });
+        const opened = browser;
+        return {
+            page,
+            async screenshot(name) {
+                const file = path.join(artifactsDir, `${name}.png`);
+                await page.screenshot({ path: file });
+                return file;
+            },
+            async runCommand(title) {
+                await page.keyboard.press("F1");
+                const input = page.locator(".quick-input-widget input");
+                await input.waitFor({ state: "visible" });
+                await input.fill(`>${title}`);
+                await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor();
+                await page.keyboard.press("Enter");
+            },
+            async close() {
+                await opened.close().catch(() => undefined);
+                await server.stop();
+                fs.rmSync(work, { recursive: true, force: true });
+            },
+        };
+    } catch (error) {
+        await browser?.close().catch(() => undefined);
+        await server.stop({ saveLogAs: path.join(artifactsDir, "ui-code-server.log") });
+        fs.rmSync(work, { recursive: true, force: true });
+        throw error;
+    }
+}
