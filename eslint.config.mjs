@@ -19,7 +19,7 @@ export default tseslint.config(
     },
     {
         files: ["src/protocol/**/*.ts"],
-        rules: { "no-restricted-imports": restrict([{ regex: "^(?!vscode-jsonrpc$)", message: "src/protocol holds contracts only: it may import vscode-jsonrpc and nothing else." }]) },
+        rules: { "no-restricted-imports": restrict([{ regex: "^(?!vscode-jsonrpc$|\\./)", message: "src/protocol holds contracts only: it may import vscode-jsonrpc and its own files, nothing else." }]) },
     },
     {
         files: ["src/sidecar/**/*.ts"],

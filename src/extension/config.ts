@@ -1,7 +1,9 @@
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import * as vscode from "vscode";
+import type { PromptLayout } from "../protocol/completionProtocol";
 import type { GpuSetting } from "../protocol/engineProtocol";
+import type { BudgetSettings } from "./completion/completionSite";
 import type { EngineSettings } from "./engine/engineState";
 
 const section = "hearth";
@@ -42,6 +44,40 @@ export class Config {
 
     get engineSettings(): EngineSettings {
         return { modelPath: this.modelPath, gpu: this.gpu, threads: this.threads, contextSize: this.contextSize };
+    }
+
+    get completionsEnabled(): boolean {
+        return this.settings.get<boolean>("completions.enabled") !== false;
+    }
+
+    get disabledLanguages(): readonly string[] {
+        const value = this.settings.get<unknown>("completions.disabledLanguages");
+        return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+    }
+
+    completionsEnabledFor(languageId: string): boolean {
+        return this.completionsEnabled && !this.disabledLanguages.includes(languageId);
+    }
+
+    get promptLayout(): PromptLayout {
+        return this.settings.get<string>("completions.promptLayout") === "spm" ? "spm" : "psm";
+    }
+
+    get completionBudget(): BudgetSettings {
+        const integer = (key: string, fallback: number, min: number): number => {
+            const value = this.settings.get<number>(key);
+            return typeof value === "number" && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
+        };
+        return { maxLines: integer("completions.maxLines", 8, 1), maxTokens: integer("completions.maxTokens", 128, 8), maxMs: integer("completions.timeBudgetMs", 2000, 100) };
+    }
+
+    async setCompletionsEnabled(enabled: boolean): Promise<void> {
+        await this.settings.update("completions.enabled", enabled, vscode.ConfigurationTarget.Global);
+    }
+
+    async setLanguageDisabled(languageId: string, disabled: boolean): Promise<void> {
+        const others = this.disabledLanguages.filter((id) => id !== languageId);
+        await this.settings.update("completions.disabledLanguages", disabled ? [...others, languageId] : others, vscode.ConfigurationTarget.Global);
     }
 
     affectsEngine(event: vscode.ConfigurationChangeEvent): boolean {

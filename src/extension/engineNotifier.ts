@@ -9,6 +9,7 @@ import { actionLabels, describeEngineError, type EngineAction } from "./engine/e
 export class EngineNotifier {
     private lastKey: string | undefined;
     private readonly demoWarned = new Set<string>();
+    private readonly noFimWarned = new Set<string>();
     private readonly shown: string[] = [];
 
     constructor(private readonly runAction: (action: EngineAction) => Thenable<unknown>) {}
@@ -36,6 +37,11 @@ export class EngineNotifier {
                 return;
             case "ready":
                 this.lastKey = undefined;
+                if (state.load.model.fim === null && !this.noFimWarned.has(state.load.model.path)) {
+                    this.noFimWarned.add(state.load.model.path);
+                    const problem = describeEngineError({ kind: "noFimTokens", path: state.load.model.path, detail: "" });
+                    this.offer(vscode.window.showWarningMessage, problem.message, problem.actions);
+                }
                 if (state.load.model.isDemo && !this.demoWarned.has(state.load.model.path)) {
                     this.demoWarned.add(state.load.model.path);
                     this.offer(

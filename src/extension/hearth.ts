@@ -1,5 +1,7 @@
 import * as vscode from "vscode";
 import { registerCommands, commandIds } from "./commands";
+import { CompletionWarmer } from "./completion/completionWarmer";
+import { InlineCompletionProvider, type CompletionStats } from "./completion/inlineCompletionProvider";
 import { Config } from "./config";
 import { EngineClient } from "./engine/engineClient";
 import type { EngineState } from "./engine/engineState";
@@ -14,6 +16,9 @@ export interface HearthApi {
     readonly sidecarPid: number | undefined;
     readonly statusBarText: string;
     readonly notifications: readonly string[];
+    readonly completionStats: Readonly<CompletionStats>;
+    /** Warm-up requests that finished. */
+    readonly warmed: number;
 }
 
 /**
@@ -26,6 +31,8 @@ export class Hearth implements vscode.Disposable {
     readonly engine: EngineClient;
     private readonly statusBar = new EngineStatusBar();
     private readonly notifier: EngineNotifier;
+    private readonly completions: InlineCompletionProvider;
+    private readonly warmer: CompletionWarmer;
     private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
     private readonly disposables: vscode.Disposable[] = [];
 
@@ -46,7 +53,15 @@ export class Hearth implements vscode.Disposable {
                 this.stateEmitter.fire(state);
             }),
         );
-        this.disposables.push(...registerCommands({ config: this.config, engine: this.engine, log: this.log }));
+        this.completions = new InlineCompletionProvider(this.engine, this.config, this.log);
+        this.warmer = new CompletionWarmer(this.engine, this.config, this.log, () => this.completions.busy);
+        this.disposables.push(
+            this.completions,
+            this.warmer,
+            vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, this.completions),
+            this.completions.onDidMeasureLatency((ms) => this.statusBar.setCompletionLatency(ms)),
+        );
+        this.disposables.push(...registerCommands({ config: this.config, engine: this.engine, log: this.log, completions: this.completions }));
         this.disposables.push(
             vscode.workspace.onDidChangeConfiguration((event) => {
                 if (!this.config.affectsEngine(event)) return;
@@ -64,7 +79,7 @@ export class Hearth implements vscode.Disposable {
     }
 
     get api(): HearthApi {
-        const { engine, statusBar, notifier } = this;
+        const { engine, statusBar, notifier, completions, warmer } = this;
         return {
             get engineState() {
                 return engine.state;
@@ -78,6 +93,12 @@ export class Hearth implements vscode.Disposable {
             },
             get notifications() {
                 return notifier.messages;
+            },
+            get completionStats() {
+                return { ...completions.stats };
+            },
+            get warmed() {
+                return warmer.warmed;
             },
         };
     }

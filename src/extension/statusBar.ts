@@ -5,6 +5,8 @@ import { presentEngineState } from "./engine/statusText";
 /** The status bar item: the engine's state, backend and model; a click opens Hearth's menu. */
 export class EngineStatusBar implements vscode.Disposable {
     private readonly item = vscode.window.createStatusBarItem("hearth.engine", vscode.StatusBarAlignment.Right, 100);
+    private state: EngineState | undefined;
+    private latencyMs: number | undefined;
 
     constructor() {
         this.item.name = "Hearth Engine";
@@ -16,8 +18,16 @@ export class EngineStatusBar implements vscode.Disposable {
         return this.item.text;
     }
 
+    /** Shows the last completion's latency next to the model. */
+    setCompletionLatency(ms: number): void {
+        this.latencyMs = ms;
+        if (this.state !== undefined) this.update(this.state);
+    }
+
     update(state: EngineState): void {
-        const presentation = presentEngineState(state);
+        if (state.kind !== "ready") this.latencyMs = undefined;
+        this.state = state;
+        const presentation = presentEngineState(state, this.latencyMs);
         this.item.text = presentation.text;
         this.item.tooltip = new vscode.MarkdownString(presentation.details.map(escapeMarkdown).join("  \n"));
         this.item.accessibilityInformation = { label: `${presentation.text.replace(/\$\([^)]*\)\s*/g, "")}. ${presentation.details.join(". ")}`, role: "button" };

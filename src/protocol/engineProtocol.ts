@@ -79,7 +79,9 @@ export type EngineErrorKind =
     | "outOfMemory"
     | "loadFailed"
     | "notInitialized"
-    | "cancelled";
+    | "cancelled"
+    | "noFimTokens"
+    | "noModelLoaded";
 
 export interface EngineErrorData {
     readonly kind: EngineErrorKind;

@@ -10,6 +10,9 @@ import type {
     LogLevel,
     ModelInfo,
 } from "../protocol/engineProtocol";
+import type { CompleteParams, CompleteResult, WarmParams, WarmResult } from "../protocol/completionProtocol";
+import { CompletionEngine } from "./completion/completionEngine";
+import { completionSequences, createModelContext } from "./modelContext";
 import { EngineError, errorMessage } from "./engineError";
 import { inspectModelFile, type ModelFileReader } from "./modelFile";
 import type { SidecarLog } from "./sidecarLog";
@@ -23,7 +26,10 @@ interface LoadedModel {
     readonly model: LlamaModel;
     readonly context: LlamaContext;
     readonly result: LoadModelResult;
+    /** Undefined when the model has no FIM tokens. */
+    readonly completion: CompletionEngine | undefined;
 }
+
 
 export type ProgressListener = (stage: LoadStage, progress: number) => void;
 
@@ -99,6 +105,21 @@ export class Engine {
         }
     }
 
+    complete(params: CompleteParams, signal: AbortSignal, onProgress: (text: string) => void): Promise<CompleteResult> {
+        return this.completionEngine().complete(params, signal, onProgress);
+    }
+
+    warm(params: WarmParams, signal: AbortSignal): Promise<WarmResult> {
+        return this.completionEngine().warm(params, signal);
+    }
+
+    private completionEngine(): CompletionEngine {
+        const loaded = this.loaded;
+        if (loaded === undefined) throw new EngineError("noModelLoaded", "No model is loaded.");
+        if (loaded.completion === undefined) throw new EngineError("noFimTokens", "The model's vocabulary has no fill-in-the-middle tokens.", loaded.result.model.path);
+        return loaded.completion;
+    }
+
     async unloadModel(): Promise<void> {
         const loaded = this.loaded;
         this.loaded = undefined;
@@ -144,8 +165,7 @@ export class Engine {
         this.onProgress("context", 0);
         let context: LlamaContext;
         try {
-            const contextSize = Math.min(params.contextSize, model.trainContextSize);
-            context = await model.createContext({ contextSize, threads, sequences: 1, createSignal: signal });
+            context = await createModelContext(model, { contextSize: params.contextSize, threads, signal });
         } catch (error) {
             await model.dispose();
             throwIfCancelled(signal);
@@ -160,7 +180,8 @@ export class Engine {
             modelLoadMs: Math.round(modelLoadMs),
             contextCreateMs: Math.round(performance.now() - contextStarted),
         };
-        this.loaded = { model, context, result };
+        const completion = CompletionEngine.create(model, context, { sequences: completionSequences });
+        this.loaded = { model, context, result, completion };
         this.log.log("info", `Loaded ${result.model.name} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
         return result;
     }

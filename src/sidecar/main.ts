@@ -15,6 +15,7 @@ import {
     type EngineErrorData,
     type LogLevel,
 } from "../protocol/engineProtocol";
+import { CompleteRequest, CompletionProgressNotification, WarmRequest } from "../protocol/completionProtocol";
 import { Engine } from "./engine";
 import { EngineError, errorMessage } from "./engineError";
 import type { SidecarLog } from "./sidecarLog";
@@ -39,6 +40,14 @@ const engine = new Engine(log, (stage, progress) => {
 
 connection.onRequest(InitializeRequest.type, (params) => respond(() => engine.initialize(params)));
 connection.onRequest(LoadModelRequest.type, (params, token) => respond(() => engine.loadModel(params, abortSignalOf(token))));
+connection.onRequest(CompleteRequest.type, (params, token) =>
+    respond(() =>
+        engine.complete(params, abortSignalOf(token), (text) => {
+            void connection.sendNotification(CompletionProgressNotification.type, { requestId: params.requestId, text }).catch(() => undefined);
+        }),
+    ),
+);
+connection.onRequest(WarmRequest.type, (params, token) => respond(() => engine.warm(params, abortSignalOf(token))));
 connection.onRequest(UnloadModelRequest.type, () => respond(() => engine.unloadModel()));
 connection.onRequest(ShutdownRequest.type, async () => {
     await engine.dispose();
@@ -61,7 +70,7 @@ async function respond<T>(work: () => Promise<T>): Promise<T | ResponseError<Eng
         return await work();
     } catch (error) {
         const engineError = error instanceof EngineError ? error : new EngineError("loadFailed", errorMessage(error));
-        if (engineError.kind !== "cancelled") log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
+        if (engineError.kind !== "cancelled" && engineError.kind !== "noFimTokens") log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
         return new ResponseError(engineErrorCode, engineError.message, engineError.toData());
     }
 }

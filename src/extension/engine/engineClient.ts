@@ -1,4 +1,5 @@
-import { CancellationTokenSource, Emitter, ResponseError, type Event } from "vscode-jsonrpc/node";
+import { CancellationTokenSource, Emitter, ResponseError, type CancellationToken, type Event } from "vscode-jsonrpc/node";
+import type { CompleteParams, CompleteResult, CompletionProgressParams, WarmParams, WarmResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData, InitializeResult, LogLevel } from "../../protocol/engineProtocol";
 import type { EngineSettings, EngineState } from "./engineState";
 import { RestartPolicy } from "./restartPolicy";
@@ -24,6 +25,7 @@ export class EngineClient {
     private settings: EngineSettings | undefined;
     private currentState: EngineState = { kind: "starting" };
     private readonly stateEmitter = new Emitter<EngineState>();
+    private readonly completionProgressEmitter = new Emitter<CompletionProgressParams>();
     private readonly policy: RestartPolicy;
     private readonly now: () => number;
     /** Bumped by every launch and stop: callbacks of older sidecars see they are stale. */
@@ -38,6 +40,30 @@ export class EngineClient {
     }
 
     readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
+    /** Suggestions streaming in, by request id. */
+    readonly onCompletionProgress: Event<CompletionProgressParams> = this.completionProgressEmitter.event;
+
+    /** Whether the loaded model can complete code (ready, with FIM tokens). */
+    get canComplete(): boolean {
+        return this.currentState.kind === "ready" && this.currentState.load.model.fim !== null;
+    }
+
+    /** A completion from the loaded model; rejects with a ResponseError (kind "cancelled" when superseded). */
+    complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
+        return this.readySidecar().complete(params, token);
+    }
+
+    warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
+        return this.readySidecar().warm(params, token);
+    }
+
+    private readySidecar(): SidecarProcess {
+        const sidecar = this.sidecar;
+        if (sidecar === undefined || sidecar.hasExited || this.currentState.kind !== "ready") {
+            throw new ResponseError<EngineErrorData>(-32001, "The engine is not ready.", { kind: "noModelLoaded", detail: "The engine is not ready." });
+        }
+        return sidecar;
+    }
 
     get state(): EngineState {
         return this.currentState;
@@ -82,6 +108,7 @@ export class EngineClient {
         this.disposed = true;
         await this.stopSidecar();
         this.stateEmitter.dispose();
+        this.completionProgressEmitter.dispose();
     }
 
     private async launch(): Promise<void> {
@@ -93,6 +120,9 @@ export class EngineClient {
         this.sidecar = sidecar;
         this.backend = undefined;
         sidecar.onExit((exit) => this.onSidecarExit(generation, exit));
+        sidecar.onCompletionProgress((params) => {
+            if (generation === this.generation) this.completionProgressEmitter.fire(params);
+        });
         sidecar.onProgress(({ stage, progress }) => {
             const state = this.currentState;
             if (generation === this.generation && state.kind === "loading") this.setState({ ...state, stage, progress });

@@ -54,6 +54,12 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
                 message: `There is not enough memory to load ${file}. Choose a smaller model or a smaller "hearth.contextSize".`,
                 actions: ["chooseModelFile", "openSettings", "showLog"],
             };
+        case "noFimTokens":
+            return {
+                message: `Hearth: ${file} has no fill-in-the-middle tokens, so it cannot complete code as you type. Choose a base coder model (for example Qwen2.5-Coder 1.5B, not an Instruct model).`,
+                actions: ["chooseModelFile", "openSettings"],
+            };
+        case "noModelLoaded":
         case "loadFailed":
         case "notInitialized":
         case "cancelled":

@@ -25,6 +25,16 @@ import {
     type LogLevel,
     type SidecarReadyParams,
 } from "../../protocol/engineProtocol";
+import {
+    CompleteRequest,
+    CompletionProgressNotification,
+    WarmRequest,
+    type CompleteParams,
+    type CompleteResult,
+    type CompletionProgressParams,
+    type WarmParams,
+    type WarmResult,
+} from "../../protocol/completionProtocol";
 
 export interface SidecarExit {
     readonly code: number | null;
@@ -50,6 +60,7 @@ export class SidecarProcess {
     private readonly connection: MessageConnection;
     private readonly exitEmitter = new Emitter<SidecarExit>();
     private readonly progressEmitter = new Emitter<LoadProgressParams>();
+    private readonly completionProgressEmitter = new Emitter<CompletionProgressParams>();
     private exitInfo: SidecarExit | undefined;
     readonly exited: Promise<SidecarExit>;
 
@@ -79,6 +90,9 @@ export class SidecarProcess {
         this.connection.onNotification(LoadProgressNotification.type, (params) => {
             this.progressEmitter.fire(params);
         });
+        this.connection.onNotification(CompletionProgressNotification.type, (params) => {
+            this.completionProgressEmitter.fire(params);
+        });
         this.ready = new Promise<SidecarReadyParams>((resolve, reject) => {
             const readyTimeout = options.readyTimeoutMs ?? 30_000;
             const timeout = setTimeout(() => reject(new Error(`The sidecar did not start within ${readyTimeout / 1000} s.`)), readyTimeout);
@@ -106,6 +120,7 @@ export class SidecarProcess {
 
     readonly onExit: Event<SidecarExit> = this.exitEmitter.event;
     readonly onProgress: Event<LoadProgressParams> = this.progressEmitter.event;
+    readonly onCompletionProgress: Event<CompletionProgressParams> = this.completionProgressEmitter.event;
 
     initialize(params: InitializeParams): Promise<InitializeResult> {
         return this.connection.sendRequest(InitializeRequest.type, params);
@@ -113,6 +128,14 @@ export class SidecarProcess {
 
     loadModel(params: LoadModelParams, token: CancellationToken): Promise<LoadModelResult> {
         return this.connection.sendRequest(LoadModelRequest.type, params, token);
+    }
+
+    complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
+        return this.connection.sendRequest(CompleteRequest.type, params, token);
+    }
+
+    warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
+        return this.connection.sendRequest(WarmRequest.type, params, token);
     }
 
     unloadModel(): Promise<void> {

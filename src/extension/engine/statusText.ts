@@ -16,7 +16,7 @@ export function backendName(backend: Backend): string {
 }
 
 /** What the status bar shows for each engine state: state, backend and model. */
-export function presentEngineState(state: EngineState): StatusPresentation {
+export function presentEngineState(state: EngineState, completionLatencyMs?: number): StatusPresentation {
     switch (state.kind) {
         case "starting":
             return { text: "$(loading~spin) Hearth: starting", details: ["Starting the engine…"], severity: "normal" };
@@ -32,7 +32,7 @@ export function presentEngineState(state: EngineState): StatusPresentation {
             const { model, threads, contextSize, modelLoadMs } = state.load;
             const backend = backendName(state.backend.backend);
             return {
-                text: `$(flame) Hearth: ${shorten(model.name, 28)} · ${backend}`,
+                text: `$(flame) Hearth: ${shorten(model.name, 28)} · ${backend}${completionLatencyMs !== undefined ? ` · ${completionLatencyMs} ms` : ""}`,
                 details: [
                     `Ready: ${model.name}${model.isDemo ? " (demo model: random output)" : ""}`,
                     `${model.architecture}, ${formatCount(model.parameterCount)} parameters, ${formatBytes(model.fileSizeBytes)}`,
@@ -40,6 +40,7 @@ export function presentEngineState(state: EngineState): StatusPresentation {
                     `Context: ${contextSize} tokens (trained for ${model.trainContextSize ?? "?"})`,
                     `Completions (FIM tokens): ${model.fim !== null ? "yes" : "no"} · Chat template: ${model.hasChatTemplate ? (model.chatWrapper ?? "yes") : "no"}`,
                     `Loaded in ${modelLoadMs} ms`,
+                    ...(completionLatencyMs !== undefined ? [`Last completion: ${completionLatencyMs} ms from keystroke to suggestion`] : []),
                 ],
                 severity: model.isDemo ? "warning" : "normal",
             };

@@ -1,0 +1,48 @@
+import type { CompletionBudget, CompletionMode } from "../../protocol/completionProtocol";
+
+/**
+ * Where the cursor is, as text: what is before and after it in its document. Two sites
+ * say whether the user only typed forward between them (the basis of reusing a shown
+ * or streaming suggestion without asking the model).
+ */
+export interface CursorText {
+    readonly documentId: string;
+    readonly before: string;
+    readonly after: string;
+}
+
+/** The text typed between `earlier` and `now`, or undefined when anything else changed. */
+export function typedSince(earlier: CursorText, now: CursorText): string | undefined {
+    if (earlier.documentId !== now.documentId || earlier.after !== now.after) return undefined;
+    if (now.before.length < earlier.before.length || !now.before.startsWith(earlier.before)) return undefined;
+    return now.before.slice(earlier.before.length);
+}
+
+/** What is left of `suggestion` after the user typed `typed`, or undefined when they typed something else. */
+export function remainderAfterTyping(suggestion: string, typed: string): string | undefined {
+    if (!suggestion.startsWith(typed)) return undefined;
+    const rest = suggestion.slice(typed.length);
+    return rest.trim() === "" ? undefined : rest;
+}
+
+/**
+ * One line when the cursor has code to its right; a block when the rest of the line is
+ * empty and the cursor starts a line or follows a block opener.
+ */
+export function chooseMode(linePrefix: string, lineSuffix: string): CompletionMode {
+    if (lineSuffix.trim() !== "") return "line";
+    if (linePrefix.trim() === "") return "block";
+    return /(?:[{([:]|=>|\bthen|\bdo)\s*$/.test(linePrefix) ? "block" : "line";
+}
+
+export interface BudgetSettings {
+    readonly maxLines: number;
+    readonly maxTokens: number;
+    readonly maxMs: number;
+}
+
+export function budgetFor(mode: CompletionMode, settings: BudgetSettings): CompletionBudget {
+    return mode === "line"
+        ? { maxLines: 1, maxTokens: Math.min(settings.maxTokens, 48), maxMs: settings.maxMs }
+        : { maxLines: settings.maxLines, maxTokens: settings.maxTokens, maxMs: settings.maxMs };
+}

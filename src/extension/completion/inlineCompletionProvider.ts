@@ -1,0 +1,209 @@
+import * as vscode from "vscode";
+import { ResponseError } from "vscode-jsonrpc";
+import type { CompleteResult } from "../../protocol/completionProtocol";
+import type { EngineErrorData } from "../../protocol/engineProtocol";
+import type { Config } from "../config";
+import type { EngineClient } from "../engine/engineClient";
+import type { Log } from "../log";
+import { budgetFor, chooseMode, remainderAfterTyping, typedSince, type CursorText } from "./completionSite";
+
+export const acceptedCommand = "hearth.completion.accepted";
+
+/** Counts the integration tests read: what each keystroke cost. */
+export interface CompletionStats {
+    /** Requests sent to the engine. */
+    requests: number;
+    /** Suggestions answered from the shown suggestion as the user typed it (no model call). */
+    typedAsSuggested: number;
+    /** Keystrokes that adopted a suggestion still streaming instead of asking again. */
+    adoptedStreams: number;
+    /** Engine requests cancelled because a newer keystroke superseded them. */
+    cancelled: number;
+    /** Requests started right after an accept, to have the next suggestion ready. */
+    prefetched: number;
+    /** Suggestions shown. */
+    shown: number;
+}
+
+interface InFlight {
+    readonly site: CursorText;
+    readonly requestId: number;
+    readonly cancellation: vscode.CancellationTokenSource;
+    readonly result: Promise<CompleteResult | undefined>;
+    streamed: string;
+    /** Bumped when a keystroke adopts it; an abandon timer only cancels an unadopted request. */
+    adoptions: number;
+}
+
+/**
+ * Ghost text from the local model. A keystroke reuses what it can before asking the model:
+ * the suggestion on screen when the user types its characters, then a suggestion still
+ * streaming when the typed text matches it; otherwise it cancels the superseded request
+ * (over the wire, into the sidecar's evaluation loop) and asks anew.
+ */
+export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
+    readonly stats: CompletionStats = { requests: 0, typedAsSuggested: 0, adoptedStreams: 0, cancelled: 0, prefetched: 0, shown: 0 };
+    private shown: { readonly site: CursorText; readonly text: string } | undefined;
+    private inFlight: InFlight | undefined;
+    private nextRequestId = 1;
+    private readonly latencyEmitter = new vscode.EventEmitter<number>();
+    private readonly disposables: vscode.Disposable[] = [this.latencyEmitter];
+
+    /** Milliseconds from keystroke to suggestion, for each suggestion the model produced. */
+    readonly onDidMeasureLatency = this.latencyEmitter.event;
+
+    constructor(
+        private readonly engine: EngineClient,
+        private readonly config: Config,
+        private readonly log: Log,
+    ) {
+        const progress = engine.onCompletionProgress(({ requestId, text }) => {
+            if (this.inFlight?.requestId === requestId) this.inFlight.streamed = text;
+        });
+        this.disposables.push({ dispose: () => progress.dispose() });
+    }
+
+    async provideInlineCompletionItems(
+        document: vscode.TextDocument,
+        position: vscode.Position,
+        _context: vscode.InlineCompletionContext,
+        token: vscode.CancellationToken,
+    ): Promise<vscode.InlineCompletionItem[] | undefined> {
+        if (!this.config.completionsEnabledFor(document.languageId) || !this.engine.canComplete) return undefined;
+        const site = cursorTextOf(document, position);
+
+        if (this.shown !== undefined) {
+            const typed = typedSince(this.shown.site, site);
+            const rest = typed === undefined || typed === "" ? undefined : remainderAfterTyping(this.shown.text, typed);
+            if (rest !== undefined) {
+                this.stats.typedAsSuggested++;
+                return [this.item(rest, position)];
+            }
+        }
+
+        const { request, typed } = this.adopt(site) ?? { request: this.start(document, position, site), typed: "" };
+        const subscription = token.onCancellationRequested(() => this.abandonSoon(request));
+        try {
+            const result = await request.result;
+            if (result === undefined || result.text === "") return undefined;
+            this.shown = { site: request.site, text: result.text };
+            const rest = remainderAfterTyping(result.text, typed);
+            if (rest === undefined || token.isCancellationRequested) return undefined;
+            this.stats.shown++;
+            return [this.item(rest, position)];
+        } finally {
+            subscription.dispose();
+        }
+    }
+
+    /** Whether a request is running (warm-ups wait for it). */
+    get busy(): boolean {
+        return this.inFlight !== undefined;
+    }
+
+    /** After an accept: ask for what comes next now, so that it is ready when the user looks. */
+    prefetch(editor: vscode.TextEditor): void {
+        const { document } = editor;
+        if (!this.config.completionsEnabledFor(document.languageId) || !this.engine.canComplete) return;
+        const position = editor.selection.active;
+        const site = cursorTextOf(document, position);
+        if (this.inFlight !== undefined && typedSince(this.inFlight.site, site) === "") return;
+        this.stats.prefetched++;
+        const request = this.start(document, position, site);
+        void request.result.then((result) => {
+            if (result !== undefined && result.text !== "") this.shown = { site, text: result.text };
+        });
+    }
+
+    dispose(): void {
+        this.inFlight?.cancellation.cancel();
+        for (const disposable of this.disposables.splice(0)) disposable.dispose();
+    }
+
+    private adopt(site: CursorText): { request: InFlight; typed: string } | undefined {
+        const request = this.inFlight;
+        if (request === undefined) return undefined;
+        const typed = typedSince(request.site, site);
+        if (typed === undefined || !request.streamed.startsWith(typed) || (typed !== "" && request.streamed === typed)) return undefined;
+        request.adoptions++;
+        if (typed !== "") this.stats.adoptedStreams++;
+        return { request, typed };
+    }
+
+    private start(document: vscode.TextDocument, position: vscode.Position, site: CursorText): InFlight {
+        this.cancelInFlight();
+        const line = document.lineAt(position.line).text;
+        const mode = chooseMode(line.slice(0, position.character), line.slice(position.character));
+        const requestId = this.nextRequestId++;
+        const cancellation = new vscode.CancellationTokenSource();
+        const started = Date.now();
+        this.stats.requests++;
+        const result = this.engine
+            .complete(
+                {
+                    requestId,
+                    document: { id: document.uri.toString(), path: vscode.workspace.asRelativePath(document.uri), languageId: document.languageId, text: document.getText() },
+                    cursor: document.offsetAt(position),
+                    mode,
+                    layout: this.config.promptLayout,
+                    budget: budgetFor(mode, this.config.completionBudget),
+                },
+                cancellation.token,
+            )
+            .then(
+                (completion) => {
+                    const latency = Date.now() - started;
+                    this.latencyEmitter.fire(latency);
+                    this.log.write(
+                        "debug",
+                        `Completion ${requestId} (${mode}, ${completion.layout}): ${latency} ms, first token ${completion.timings.ttftMs} ms, ` +
+                            `${completion.counts.evaluatedTokens} of ${completion.counts.promptTokens} prompt tokens evaluated, ${completion.counts.generatedTokens} generated, stop ${completion.stopReason}.`,
+                    );
+                    return completion;
+                },
+                (error: unknown) => {
+                    if (isCancelled(error)) {
+                        this.stats.cancelled++;
+                        return undefined;
+                    }
+                    this.log.warn(`Completion ${requestId} failed: ${error instanceof Error ? error.message : String(error)}`);
+                    return undefined;
+                },
+            )
+            .finally(() => {
+                cancellation.dispose();
+                if (this.inFlight?.requestId === requestId) this.inFlight = undefined;
+            });
+        const request: InFlight = { site, requestId, cancellation, result, streamed: "", adoptions: 0 };
+        this.inFlight = request;
+        return request;
+    }
+
+    private cancelInFlight(): void {
+        const request = this.inFlight;
+        this.inFlight = undefined;
+        request?.cancellation.cancel();
+    }
+
+    /** VS Code dropped the request: cancel it unless the next keystroke adopts it within a moment. */
+    private abandonSoon(request: InFlight): void {
+        const adoptions = request.adoptions;
+        setTimeout(() => {
+            if (request.adoptions === adoptions && this.inFlight === request) this.cancelInFlight();
+        }, 50);
+    }
+
+    private item(text: string, position: vscode.Position): vscode.InlineCompletionItem {
+        return new vscode.InlineCompletionItem(text, new vscode.Range(position, position), { command: acceptedCommand, title: "Hearth: suggestion accepted" });
+    }
+}
+
+function cursorTextOf(document: vscode.TextDocument, position: vscode.Position): CursorText {
+    const text = document.getText();
+    const offset = document.offsetAt(position);
+    return { documentId: document.uri.toString(), before: text.slice(0, offset), after: text.slice(offset) };
+}
+
+function isCancelled(error: unknown): boolean {
+    return error instanceof ResponseError && (error.data as EngineErrorData | undefined)?.kind === "cancelled";
+}

@@ -1,0 +1,117 @@
+/**
+ * Inline completions between the extension and the sidecar. The extension sends the
+ * whole document (cheap over IPC) and the cursor; the sidecar owns windowing, the
+ * prompt layout, the KV cache and post-processing, so that a keystroke costs a few
+ * tokens of model work.
+ */
+import { NotificationType, RequestType } from "vscode-jsonrpc";
+import type { EngineErrorData } from "./engineProtocol";
+
+/** Anchored middle (PSM order) or suffix first (SPM order): see docs in README. */
+export type PromptLayout = "psm" | "spm";
+/** One line when the cursor has code to its right; a block when starting a new line or block. */
+export type CompletionMode = "line" | "block";
+
+export interface CompletionDocument {
+    /** Identifies the document across requests (its URI). */
+    readonly id: string;
+    /** Workspace-relative path, used in repo-level prompts. */
+    readonly path: string;
+    readonly languageId: string;
+    readonly text: string;
+}
+
+/** Another file's text that the prompt carries first, as repo-level context. */
+export interface ContextSnippet {
+    readonly path: string;
+    readonly text: string;
+}
+
+export interface CompletionBudget {
+    readonly maxTokens: number;
+    readonly maxLines: number;
+    /** Stop generating after this long (prompt evaluation included). */
+    readonly maxMs: number;
+}
+
+export interface CompleteParams {
+    readonly document: CompletionDocument;
+    /** Offset of the cursor in `document.text` (UTF-16 code units). */
+    readonly cursor: number;
+    readonly mode: CompletionMode;
+    readonly layout: PromptLayout;
+    readonly budget: CompletionBudget;
+    /** Evaluate on a fresh sequence, ignoring the cache (benchmarks and tests measure cold requests so). */
+    readonly cold?: boolean;
+    /** Sent with progress notifications so the extension can follow a streaming suggestion. */
+    readonly requestId: number;
+}
+
+export type StopReason = "stopToken" | "lineEnd" | "blockEnd" | "suffixRepeat" | "maxLines" | "maxTokens" | "timeout" | "cancelled";
+
+export interface CompletionCounts {
+    /** Tokens in the prompt. */
+    readonly promptTokens: number;
+    /** Prompt tokens that were already in the KV cache. */
+    readonly reusedTokens: number;
+    /** Prompt tokens the model evaluated for this request (from the sequence's token meter). */
+    readonly evaluatedTokens: number;
+    readonly generatedTokens: number;
+}
+
+export interface CompletionTimings {
+    /** From the request's arrival in the sidecar to the first generated token. */
+    readonly ttftMs: number;
+    /** From arrival to the finished suggestion. */
+    readonly totalMs: number;
+    /** Time spent waiting for a superseded request to let go of the engine. */
+    readonly waitMs: number;
+}
+
+export interface CompleteResult {
+    /** The suggestion, post-processed; "" when there is none worth showing. */
+    readonly text: string;
+    /** The raw generated text before post-processing, for logs and diagnostics. */
+    readonly raw: string;
+    readonly stopReason: StopReason;
+    readonly layout: PromptLayout;
+    /** PSM: whether this request moved the anchor (and so paid for suffix and middle again). */
+    readonly anchorMoved: boolean;
+    readonly counts: CompletionCounts;
+    readonly timings: CompletionTimings;
+}
+
+export interface WarmParams {
+    readonly document: CompletionDocument;
+    readonly cursor: number;
+    readonly layout: PromptLayout;
+    /** Replaces the repo-level context used for this document's prompts (changes only when the user is idle). */
+    readonly context?: readonly ContextSnippet[];
+}
+
+export interface WarmResult {
+    readonly promptTokens: number;
+    readonly evaluatedTokens: number;
+}
+
+export interface CompletionProgressParams {
+    readonly requestId: number;
+    /** The suggestion so far, post-processed. */
+    readonly text: string;
+}
+
+export namespace CompleteRequest {
+    export const method = "hearth/complete";
+    export const type = new RequestType<CompleteParams, CompleteResult, EngineErrorData>(method);
+}
+
+/** Evaluates a document's prompt without generating, so that its first completion is warm. */
+export namespace WarmRequest {
+    export const method = "hearth/warm";
+    export const type = new RequestType<WarmParams, WarmResult, EngineErrorData>(method);
+}
+
+export namespace CompletionProgressNotification {
+    export const method = "hearth/completionProgress";
+    export const type = new NotificationType<CompletionProgressParams>(method);
+}

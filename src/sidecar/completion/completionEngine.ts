@@ -1,0 +1,266 @@
+import type { LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type {
+    CompleteParams,
+    CompleteResult,
+    CompletionDocument,
+    ContextSnippet,
+    StopReason,
+    WarmParams,
+    WarmResult,
+} from "../../protocol/completionProtocol";
+import { EngineError } from "../engineError";
+import { anchorStateOf, choosePieces, defaultWindowOptions, lineStartOf, type AnchorState, type PromptPieces, type WindowOptions } from "./documentWindow";
+import { findStop, finalizeSuggestion, type CompletionSite } from "./postProcess";
+import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type Token } from "./promptTokens";
+import { SequencePool } from "./sequencePool";
+
+/** Prompt tokens are evaluated in slices this long, checking for cancellation between them. */
+export const evaluationSliceTokens = 128;
+/**
+ * Room kept in a sequence for generated tokens. The same for every request (warm-ups too),
+ * so that the window a prompt gets never depends on the request's budget.
+ */
+export const generationReserveTokens = 512;
+
+interface DocumentState {
+    anchor: AnchorState | undefined;
+    snippets: readonly ContextSnippet[];
+    header: { readonly key: string; readonly tokens: readonly Token[] } | undefined;
+}
+
+interface PreparedPrompt {
+    readonly pieces: PromptPieces;
+    readonly tokens: Token[];
+}
+
+export interface CompletionEngineOptions {
+    /** Documents whose KV cache is kept (one sequence each). */
+    readonly sequences: number;
+    readonly window?: WindowOptions;
+}
+
+class Cancelled extends Error {}
+
+/**
+ * Fill-in-the-middle completions whose prompt stays in the KV cache: each document has
+ * its own sequence, prompts are laid out so that typing only changes their end, new
+ * prompt tokens are evaluated in slices that a newer request can interrupt, and only
+ * one request runs at a time (a newer one supersedes it).
+ */
+export class CompletionEngine {
+    private readonly pool: SequencePool<DocumentState>;
+    private readonly window: WindowOptions;
+    private readonly stopTokens: ReadonlySet<Token>;
+    private readonly specialTokenTexts: readonly string[];
+    private running: { readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+
+    private constructor(
+        private readonly model: LlamaModel,
+        context: LlamaContext,
+        private readonly vocabulary: FimVocabulary,
+        options: CompletionEngineOptions,
+    ) {
+        this.pool = new SequencePool(context, options.sequences, () => ({ anchor: undefined, snippets: [], header: undefined }));
+        this.window = options.window ?? defaultWindowOptions;
+        const special = [vocabulary.prefix, vocabulary.suffix, vocabulary.middle, vocabulary.fileSeparator, ...fimExtras(model)].filter(
+            (token): token is Token => token !== undefined,
+        );
+        this.stopTokens = new Set(special);
+        this.specialTokenTexts = [...new Set([...special.map((token) => model.detokenize([token], true)), "<|endoftext|>", "<|im_end|>", "<|file_sep|>", "<|fim_pad|>"])].filter(
+            (text) => text.length > 1,
+        );
+    }
+
+    /** The engine for a model, or undefined when its vocabulary has no FIM tokens. */
+    static create(model: LlamaModel, context: LlamaContext, options: CompletionEngineOptions): CompletionEngine | undefined {
+        const vocabulary = fimVocabularyOf(model);
+        return vocabulary === undefined ? undefined : new CompletionEngine(model, context, vocabulary, options);
+    }
+
+    complete(params: CompleteParams, signal: AbortSignal, onProgress?: (text: string) => void): Promise<CompleteResult> {
+        return this.exclusive(signal, (abortSignal, arrived, waitMs) => this.run(params, abortSignal, arrived, waitMs, onProgress));
+    }
+
+    warm(params: WarmParams, signal: AbortSignal): Promise<WarmResult> {
+        return this.exclusive(signal, async (abortSignal) => {
+            const { sequence, state } = await this.pool.acquire(params.document.id);
+            if (params.context !== undefined) state.snippets = params.context;
+            const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence);
+            const before = sequence.tokenMeter.usedInputTokens;
+            // All but the last token: a completion then evaluates one token to get its logits.
+            await this.evaluatePrompt(sequence, prompt.tokens.slice(0, -1), abortSignal);
+            state.anchor = anchorStateOf(prompt.pieces);
+            return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before };
+        });
+    }
+
+    /** Tokens in a document's KV cache (0 when it has no sequence). */
+    cachedTokens(documentId: string): number {
+        return this.pool.peek(documentId)?.nextTokenIndex ?? 0;
+    }
+
+    /** Documents that hold a sequence, most recently used last. */
+    get cachedDocuments(): string[] {
+        return this.pool.documents();
+    }
+
+    /** Runs one request at a time: a new one aborts the running one and waits for it to let go. */
+    private async exclusive<T>(signal: AbortSignal, work: (signal: AbortSignal, arrived: number, waitMs: number) => Promise<T>): Promise<T> {
+        const arrived = performance.now();
+        const previous = this.running;
+        previous?.abort.abort();
+        const abort = new AbortController();
+        const combined = AbortSignal.any([signal, abort.signal]);
+        const done = (async () => {
+            await previous?.done.catch(() => undefined);
+            if (combined.aborted) throw new EngineError("cancelled", "The request was cancelled.");
+            try {
+                return await work(combined, arrived, performance.now() - arrived);
+            } catch (error) {
+                if (error instanceof Cancelled) throw new EngineError("cancelled", "The request was cancelled.");
+                throw error;
+            }
+        })();
+        const entry = { abort, done };
+        this.running = entry;
+        try {
+            return await done;
+        } finally {
+            if (this.running === entry) this.running = undefined;
+        }
+    }
+
+    private async run(params: CompleteParams, signal: AbortSignal, arrived: number, waitMs: number, onProgress?: (text: string) => void): Promise<CompleteResult> {
+        const { sequence, state } = await this.pool.acquire(params.document.id);
+        if (params.cold === true) await sequence.clearHistory();
+        const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence);
+        state.anchor = anchorStateOf(prompt.pieces);
+
+        const meterBefore = sequence.tokenMeter.usedInputTokens;
+        const reusedTokens = await this.evaluatePrompt(sequence, prompt.tokens.slice(0, -1), signal);
+        // The sliced part from the token meter, plus the last prompt token, which the
+        // generation step evaluates (the meter counts that one only lazily).
+        const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore + 1;
+        const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
+
+        const generated: Token[] = [];
+        let raw = "";
+        let stopReason: StopReason = "maxTokens";
+        let ttftMs = 0;
+        const lastPromptToken = prompt.tokens[prompt.tokens.length - 1] ?? this.vocabulary.middle;
+        for await (const token of sequence.evaluate([lastPromptToken], { temperature: 0, yieldEogToken: true })) {
+            if (generated.length === 0) ttftMs = performance.now() - arrived;
+            if (this.stopTokens.has(token) || this.model.isEogToken(token)) {
+                stopReason = "stopToken";
+                break;
+            }
+            generated.push(token);
+            raw = this.model.detokenize(generated);
+            const stop = findStop(raw, site);
+            if (stop !== undefined) {
+                raw = raw.slice(0, stop);
+                stopReason = params.mode === "line" ? "lineEnd" : "blockEnd";
+                break;
+            }
+            onProgress?.(finalizeSuggestion(raw, site));
+            if (signal.aborted) {
+                stopReason = "cancelled";
+                break;
+            }
+            if (generated.length >= Math.min(params.budget.maxTokens, generationReserveTokens)) break;
+            if (performance.now() - arrived > params.budget.maxMs) {
+                stopReason = "timeout";
+                break;
+            }
+        }
+        if (stopReason === "cancelled") throw new Cancelled();
+        return {
+            text: finalizeSuggestion(raw, site),
+            raw,
+            stopReason,
+            layout: params.layout,
+            anchorMoved: prompt.pieces.anchorMoved,
+            counts: { promptTokens: prompt.tokens.length, reusedTokens, evaluatedTokens, generatedTokens: generated.length },
+            timings: { ttftMs: round(ttftMs), totalMs: round(performance.now() - arrived), waitMs: round(waitMs) },
+        };
+    }
+
+    /** The prompt for a document at a cursor, fitted into the sequence with room to generate. */
+    private prepare(document: CompletionDocument, cursor: number, layout: CompleteParams["layout"], state: DocumentState, sequence: LlamaContextSequence): PreparedPrompt {
+        if (cursor < 0 || cursor > document.text.length) throw new EngineError("loadFailed", `The cursor offset ${cursor} is outside the document (${document.text.length} characters).`);
+        const tokenize = (text: string): Token[] => this.model.tokenize(text, false);
+        const headerKey = `${document.path}\u0000${state.snippets.map((s) => `${s.path}\u0000${s.text}`).join("\u0000")}`;
+        if (state.header?.key !== headerKey) state.header = { key: headerKey, tokens: buildHeaderTokens(document.path, state.snippets, this.vocabulary, tokenize) };
+        const limit = sequence.contextSize - generationReserveTokens;
+
+        let pieces = choosePieces(document.text, cursor, layout, layout === state.anchor?.layout ? state.anchor : undefined, this.window);
+        let tokens = buildPromptTokens(pieces, state.header.tokens, this.vocabulary, tokenize);
+        if (tokens.length > limit && state.header.tokens.length > 0 && state.snippets.length > 0) {
+            // Other files' context goes first when there is no room.
+            state.snippets = [];
+            state.header = { key: `${document.path}`, tokens: buildHeaderTokens(document.path, [], this.vocabulary, tokenize) };
+            tokens = buildPromptTokens(pieces, state.header.tokens, this.vocabulary, tokenize);
+        }
+        // Then the prefix shrinks from its start, a window step at a time (a stable boundary).
+        for (let lines = this.window.prefixLines - this.window.step; tokens.length > limit && lines >= 0; lines -= this.window.step) {
+            pieces = choosePieces(document.text, cursor, layout, undefined, { ...this.window, prefixLines: lines });
+            tokens = buildPromptTokens(pieces, state.header.tokens, this.vocabulary, tokenize);
+        }
+        if (tokens.length > limit) throw new EngineError("loadFailed", `The text around the cursor does not fit in the context (${tokens.length} tokens); raise hearth.contextSize.`);
+        return { pieces, tokens };
+    }
+
+    /**
+     * Brings the sequence to `tokens`: keeps the common prefix already in the KV cache and
+     * evaluates the rest in slices, checking for cancellation between them (a single
+     * llama.cpp evaluation cannot be interrupted). Returns how many tokens were reused.
+     */
+    private async evaluatePrompt(sequence: LlamaContextSequence, tokens: Token[], signal: AbortSignal): Promise<number> {
+        await sequence.adaptStateToTokens(tokens, false);
+        const reused = sequence.nextTokenIndex;
+        for (let start = reused; start < tokens.length; start += evaluationSliceTokens) {
+            if (signal.aborted) throw new Cancelled();
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, start + evaluationSliceTokens));
+        }
+        if (signal.aborted) throw new Cancelled();
+        return reused;
+    }
+}
+
+/** FIM token ids from the GGUF (never from the model's name). */
+export function fimVocabularyOf(model: LlamaModel): FimVocabulary | undefined {
+    const { prefix, suffix, middle } = model.tokens.infill;
+    if (prefix === null || suffix === null || middle === null) return undefined;
+    const fileSeparator = model.tokenize("<|file_sep|>", true);
+    return { prefix, suffix, middle, fileSeparator: fileSeparator.length === 1 && model.isSpecialToken(fileSeparator[0]) ? fileSeparator[0] : undefined };
+}
+
+/** Other special tokens a FIM model may emit that end a suggestion (`<|fim_pad|>`, `<|repo_name|>`, eos, eot). */
+function fimExtras(model: LlamaModel): (Token | undefined)[] {
+    const single = (text: string): Token | undefined => {
+        const tokens = model.tokenize(text, true);
+        return tokens.length === 1 && model.isSpecialToken(tokens[0]) ? tokens[0] : undefined;
+    };
+    return [single("<|fim_pad|>"), single("<|repo_name|>"), single("<|endoftext|>"), single("<|im_end|>"), model.tokens.eos ?? undefined, model.tokens.eot ?? undefined];
+}
+
+function siteOf(params: CompleteParams, pieces: PromptPieces, specialTokenTexts: readonly string[]): CompletionSite {
+    const { text } = params.document;
+    const lineStart = lineStartOf(text, params.cursor);
+    const lineEndAt = text.indexOf("\n", params.cursor);
+    const lineEnd = lineEndAt === -1 ? text.length : lineEndAt;
+    const below = lineEndAt === -1 ? "" : text.slice(lineEnd + 1, lineEnd + 1 + 4000);
+    return {
+        linePrefix: text.slice(lineStart, params.cursor),
+        lineSuffix: text.slice(params.cursor, lineEnd),
+        nextLines: below === "" ? [] : below.split("\n").slice(0, 40),
+        textBefore: text.slice(Math.max(pieces.windowStart, lineStart - 8000), lineStart),
+        mode: params.mode,
+        maxLines: params.budget.maxLines,
+        specialTokenTexts,
+    };
+}
+
+function round(ms: number): number {
+    return Math.round(ms * 10) / 10;
+}
