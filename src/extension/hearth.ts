@@ -17,6 +17,7 @@ export interface HearthApi {
     readonly statusBarText: string;
     readonly notifications: readonly string[];
     readonly completionStats: Readonly<CompletionStats>;
+    readonly lastSuggestion: string | undefined;
     /** Warm-up requests that finished. */
     readonly warmed: number;
 }
@@ -96,6 +97,9 @@ export class Hearth implements vscode.Disposable {
             },
             get completionStats() {
                 return { ...completions.stats };
+            },
+            get lastSuggestion() {
+                return completions.lastSuggestion;
             },
             get warmed() {
                 return warmer.warmed;

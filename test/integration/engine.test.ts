@@ -53,7 +53,8 @@ describe("Hearth in VS Code: the engine", () => {
         await setModel(undefined);
     });
 
-    it("starts with no model configured and says so", async () => {
+    it("with no model configured, says so", async () => {
+        await setModel(undefined);
         const state = await waitForState(api, (s) => s.kind === "error", "the no-model state");
         assert.ok(state.kind === "error" && state.error.kind === "noModel");
         assert.equal(api.statusBarText, "$(warning) Hearth: no model");

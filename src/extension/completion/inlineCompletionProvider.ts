@@ -19,7 +19,9 @@ export interface CompletionStats {
     adoptedStreams: number;
     /** Engine requests cancelled because a newer keystroke superseded them. */
     cancelled: number;
-    /** Requests started right after an accept, to have the next suggestion ready. */
+    /** Suggestions the user accepted. */
+    accepted: number;
+    /** Requests started right after an accept, to have the next suggestion ready (unless VS Code asked already). */
     prefetched: number;
     /** Suggestions shown. */
     shown: number;
@@ -42,7 +44,7 @@ interface InFlight {
  * (over the wire, into the sidecar's evaluation loop) and asks anew.
  */
 export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
-    readonly stats: CompletionStats = { requests: 0, typedAsSuggested: 0, adoptedStreams: 0, cancelled: 0, prefetched: 0, shown: 0 };
+    readonly stats: CompletionStats = { requests: 0, typedAsSuggested: 0, adoptedStreams: 0, cancelled: 0, accepted: 0, prefetched: 0, shown: 0 };
     private shown: { readonly site: CursorText; readonly text: string } | undefined;
     private inFlight: InFlight | undefined;
     private nextRequestId = 1;
@@ -96,6 +98,11 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         }
     }
 
+    /** The last suggestion the model produced (the integration tests compare it with what Tab inserts). */
+    get lastSuggestion(): string | undefined {
+        return this.shown?.text;
+    }
+
     /** Whether a request is running (warm-ups wait for it). */
     get busy(): boolean {
         return this.inFlight !== undefined;
@@ -103,6 +110,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
 
     /** After an accept: ask for what comes next now, so that it is ready when the user looks. */
     prefetch(editor: vscode.TextEditor): void {
+        this.stats.accepted++;
         const { document } = editor;
         if (!this.config.completionsEnabledFor(document.languageId) || !this.engine.canComplete) return;
         const position = editor.selection.active;

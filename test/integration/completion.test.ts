@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import * as vscode from "vscode";
+import type { EngineState } from "../../src/extension/engine/engineState";
+import type { HearthApi } from "../../src/extension/hearth";
+import type { FixturePaths } from "../fixtures/gguf";
+
+const extensionId = "hearth-dev.hearth";
+
+async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+        const value = probe();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 25));
+    }
+}
+
+const setting = (key: string, value: unknown): Thenable<void> => vscode.workspace.getConfiguration("hearth").update(key, value, vscode.ConfigurationTarget.Global);
+const readyWith = (path: string) => (state: EngineState) => state.kind === "ready" && state.load.model.path === path;
+
+describe("Hearth in VS Code: inline completions", () => {
+    let api: HearthApi;
+    let models: FixturePaths;
+
+    before(async () => {
+        models = JSON.parse(process.env.HEARTH_FIXTURES_JSON ?? "{}") as FixturePaths;
+        const extension = vscode.extensions.getExtension<HearthApi>(extensionId);
+        assert.ok(extension);
+        api = await extension.activate();
+        await setting("model", models.tiny);
+        await until(() => readyWith(models.tiny)(api.engineState), "the tiny model");
+    });
+
+    after(async () => {
+        await setting("completions.disabledLanguages", undefined);
+        await setting("model", undefined);
+        await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
+    /** Opens a file of the sample workspace and puts the cursor on a new line after `after`. */
+    async function newLineAfter(file: string, after: string): Promise<vscode.TextEditor> {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder, "the sample workspace is open");
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, file));
+        const editor = await vscode.window.showTextDocument(document);
+        const line = document.getText().split("\n").findIndex((text) => text.includes(after));
+        assert.ok(line >= 0, `${file} has ${after}`);
+        const end = document.lineAt(line).range.end;
+        const indent = /^\s*/.exec(document.lineAt(line).text)?.[0] ?? "";
+        await editor.edit((edit) => edit.insert(end, `\n${indent}`));
+        const cursor = new vscode.Position(line + 1, indent.length);
+        editor.selection = new vscode.Selection(cursor, cursor);
+        return editor;
+    }
+
+    async function showSuggestion(): Promise<string> {
+        const shown = api.completionStats.shown;
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+        await until(() => api.completionStats.shown > shown, "a suggestion to be shown");
+        return await until(() => api.lastSuggestion, "the suggestion's text");
+    }
+
+    it("shows ghost text from the generated model; accepting it inserts exactly that text", async () => {
+        const editor = await newLineAfter("src/inventory.ts", "line.quantity += quantity;");
+        const { document } = editor;
+        const offset = document.offsetAt(editor.selection.active);
+        const suggestion = await showSuggestion();
+        assert.ok(suggestion.trim().length > 0, "never empty or whitespace");
+        assert.doesNotMatch(suggestion, /<\|fim_|<\|endoftext\|>|<\|file_sep\|>/, "no FIM tokens");
+        const before = document.getText();
+        const { accepted, requests } = api.completionStats;
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
+        await until(() => document.getText() !== before, "the accept");
+        assert.equal(document.getText(), before.slice(0, offset) + suggestion + before.slice(offset));
+        await until(() => api.completionStats.accepted > accepted, "the accept to be seen");
+        // Nobody asked: the next suggestion is prepared because of the accept.
+        await until(() => api.completionStats.requests > requests, "the next suggestion to be prepared after the accept");
+        assert.match(api.statusBarText, /· CPU · \d+ ms$/, "the status bar shows the last completion's latency");
+        await vscode.commands.executeCommand("undo");
+    });
+
+    it("typing the characters of a shown suggestion keeps it, with no model call", async () => {
+        const editor = await newLineAfter("src/inventory.ts", "line.quantity -= quantity;");
+        const { document } = editor;
+        const offset = document.offsetAt(editor.selection.active);
+        const suggestion = await showSuggestion();
+        assert.ok(suggestion.length >= 3, `a suggestion long enough to type into: ${JSON.stringify(suggestion)}`);
+        const before = document.getText();
+        const requests = api.completionStats.requests;
+        for (const character of suggestion.slice(0, 2)) await vscode.commands.executeCommand("type", { text: character });
+        await new Promise((r) => setTimeout(r, 300));
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(api.completionStats.requests, requests, "no new request to the model");
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
+        await until(() => document.getText().length >= before.length + suggestion.length, "the accept");
+        assert.equal(document.getText(), before.slice(0, offset) + suggestion + before.slice(offset));
+        assert.ok(api.completionStats.typedAsSuggested >= 1, "the shown suggestion answered the keystrokes");
+    });
+
+    it("a new keystroke cancels the superseded request end to end", async () => {
+        const source = readFileSync(resolve(__dirname, "../../../test/fixtures/source/lexer.ts.txt"), "utf8");
+        const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
+        const editor = await vscode.window.showTextDocument(document);
+        const end = document.positionAt(source.length - 2);
+        editor.selection = new vscode.Selection(end, end);
+        const cancelled = api.completionStats.cancelled;
+        // The first keystroke's prompt is the whole file, cold: a second keystroke arrives long before it is done.
+        await vscode.commands.executeCommand("type", { text: "\n" });
+        await until(() => api.completionStats.requests > 0, "a request");
+        await new Promise((r) => setTimeout(r, 40));
+        await vscode.commands.executeCommand("type", { text: "z" });
+        await until(() => api.completionStats.cancelled > cancelled, "the superseded request to be cancelled by the sidecar");
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+
+    it("turning completions off for a language stops them", async () => {
+        await setting("completions.disabledLanguages", ["typescript"]);
+        await newLineAfter("src/inventory.ts", "return line.quantity;");
+        const requests = api.completionStats.requests;
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(api.completionStats.requests, requests);
+        await setting("completions.disabledLanguages", undefined);
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+
+    it("a model without FIM tokens gets no completions and one clear message", async () => {
+        await setting("model", models.tinyNoFim);
+        await until(() => readyWith(models.tinyNoFim)(api.engineState), "the no-FIM model");
+        const message = await until(() => api.notifications.find((m) => m.includes("no fill-in-the-middle tokens")), "the message");
+        assert.ok(message.includes(models.tinyNoFim));
+        await newLineAfter("src/inventory.ts", "line.quantity -= quantity;");
+        const requests = api.completionStats.requests;
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(api.completionStats.requests, requests);
+        await setting("model", models.tiny);
+        await until(() => readyWith(models.tiny)(api.engineState), "the tiny model again");
+        await setting("model", models.tinyNoFim);
+        await until(() => readyWith(models.tinyNoFim)(api.engineState), "the no-FIM model again");
+        assert.equal(api.notifications.filter((m) => m.includes("no fill-in-the-middle tokens")).length, 1, "said once");
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+});
