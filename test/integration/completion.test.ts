@@ -79,7 +79,21 @@ describe("Hearth in VS Code: inline completions", () => {
         // Nobody asked: the next suggestion is prepared because of the accept.
         await until(() => api.completionStats.requests > requests, "the next suggestion to be prepared after the accept");
         assert.match(api.statusBarText, /· CPU · \d+ ms$/, "the status bar shows the last completion's latency");
-        await vscode.commands.executeCommand("undo");
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+
+    it("VS Code's accept-next-word takes the suggestion a word at a time", async () => {
+        const editor = await newLineAfter("src/inventory.ts", "const line = this.line(sku);");
+        const { document } = editor;
+        const offset = document.offsetAt(editor.selection.active);
+        const suggestion = await showSuggestion();
+        const before = document.getText();
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.acceptNextWord");
+        await until(() => document.getText() !== before, "the partial accept");
+        const inserted = document.getText().slice(offset, offset + document.getText().length - before.length);
+        assert.ok(inserted.length > 0 && inserted.length <= suggestion.length, `inserted ${JSON.stringify(inserted)} of ${JSON.stringify(suggestion)}`);
+        assert.ok(suggestion.startsWith(inserted));
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
     });
 
     it("typing the characters of a shown suggestion keeps it, with no model call", async () => {
