@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { budgetFor, chooseMode, remainderAfterTyping, typedSince, type CursorText } from "../../src/extension/completion/completionSite";
+import { budgetFor, chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "../../src/extension/completion/completionSite";
 import { choosePieces, suffixEndOf, windowStartLine } from "../../src/sidecar/completion/documentWindow";
 
 describe("completion site: reuse without asking the model", () => {
@@ -22,6 +22,15 @@ describe("completion site: reuse without asking the model", () => {
         assert.equal(remainderAfterTyping("foo(bar);", "fx"), undefined, "typed something else");
         assert.equal(remainderAfterTyping("foo(bar);", "foo(bar);"), undefined, "typed it all");
         assert.equal(remainderAfterTyping("foo   ", "foo"), undefined, "only whitespace left");
+    });
+
+    it("adopts a streaming suggestion when the typed text starts it", () => {
+        assert.equal(typedIntoStream(at("x = "), "foo(bar", at("x = fo")), "fo");
+        assert.equal(typedIntoStream(at("x = "), "", at("x = ")), "", "the same place asks again: wait for it");
+        assert.equal(typedIntoStream(at("x = "), "foo(bar", at("x = fa")), undefined, "typed something else: supersede");
+        assert.equal(typedIntoStream(at("x = "), "fo", at("x = foo")), undefined, "typed past what streamed so far");
+        assert.equal(typedIntoStream(at("x = "), "fo", at("x = fo")), undefined, "nothing left to offer yet");
+        assert.equal(typedIntoStream(at("x = "), "foo", at("x = f", "\n};")), undefined, "the text after the cursor changed");
     });
 
     const modes: [linePrefix: string, lineSuffix: string, expected: "line" | "block"][] = [

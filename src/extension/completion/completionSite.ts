@@ -26,6 +26,18 @@ export function remainderAfterTyping(suggestion: string, typed: string): string 
 }
 
 /**
+ * Whether a request still streaming can answer the keystroke at `now`: the user typed
+ * forward since it was sent, and what they typed is the start of what it has streamed.
+ * Returns the typed text, or undefined when the request must be superseded.
+ */
+export function typedIntoStream(sent: CursorText, streamed: string, now: CursorText): string | undefined {
+    const typed = typedSince(sent, now);
+    if (typed === undefined || !streamed.startsWith(typed)) return undefined;
+    if (typed !== "" && streamed === typed) return undefined; // it has nothing left to offer yet
+    return typed;
+}
+
+/**
  * One line when the cursor has code to its right; a block when the rest of the line is
  * empty and the cursor starts a line or follows a block opener.
  */

@@ -5,7 +5,7 @@ import type { EngineErrorData } from "../../protocol/engineProtocol";
 import type { Config } from "../config";
 import type { EngineClient } from "../engine/engineClient";
 import type { Log } from "../log";
-import { budgetFor, chooseMode, remainderAfterTyping, typedSince, type CursorText } from "./completionSite";
+import { budgetFor, chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "./completionSite";
 
 export const acceptedCommand = "hearth.completion.accepted";
 
@@ -131,8 +131,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     private adopt(site: CursorText): { request: InFlight; typed: string } | undefined {
         const request = this.inFlight;
         if (request === undefined) return undefined;
-        const typed = typedSince(request.site, site);
-        if (typed === undefined || !request.streamed.startsWith(typed) || (typed !== "" && request.streamed === typed)) return undefined;
+        const typed = typedIntoStream(request.site, request.streamed, site);
+        if (typed === undefined) return undefined;
         request.adoptions++;
         if (typed !== "") this.stats.adoptedStreams++;
         return { request, typed };
