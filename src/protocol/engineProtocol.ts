@@ -81,7 +81,8 @@ export type EngineErrorKind =
     | "notInitialized"
     | "cancelled"
     | "noFimTokens"
-    | "noModelLoaded";
+    | "noModelLoaded"
+    | "contextOverflow";
 
 export interface EngineErrorData {
     readonly kind: EngineErrorKind;

@@ -11,6 +11,8 @@ import type {
     ModelInfo,
 } from "../protocol/engineProtocol";
 import type { CompleteParams, CompleteResult, WarmParams, WarmResult } from "../protocol/completionProtocol";
+import type { ChatParams, ChatResult } from "../protocol/chatProtocol";
+import { ChatEngine } from "./chat/chatEngine";
 import { CompletionEngine } from "./completion/completionEngine";
 import { completionSequences, createModelContext } from "./modelContext";
 import { EngineError, errorMessage } from "./engineError";
@@ -28,6 +30,7 @@ interface LoadedModel {
     readonly result: LoadModelResult;
     /** Undefined when the model has no FIM tokens. */
     readonly completion: CompletionEngine | undefined;
+    readonly chat: ChatEngine;
 }
 
 
@@ -113,6 +116,12 @@ export class Engine {
         return this.completionEngine().warm(params, signal);
     }
 
+    chat(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult> {
+        const loaded = this.loaded;
+        if (loaded === undefined) throw new EngineError("noModelLoaded", "No model is loaded.");
+        return loaded.chat.chat(params, signal, onText);
+    }
+
     private completionEngine(): CompletionEngine {
         const loaded = this.loaded;
         if (loaded === undefined) throw new EngineError("noModelLoaded", "No model is loaded.");
@@ -181,7 +190,8 @@ export class Engine {
             contextCreateMs: Math.round(performance.now() - contextStarted),
         };
         const completion = CompletionEngine.create(model, context, { sequences: completionSequences });
-        this.loaded = { model, context, result, completion };
+        const chat = ChatEngine.create(lib, model, context, completion ?? { whenIdle: () => Promise.resolve() });
+        this.loaded = { model, context, result, completion, chat };
         this.log.log("info", `Loaded ${result.model.name} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
         return result;
     }

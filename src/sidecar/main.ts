@@ -15,6 +15,7 @@ import {
     type EngineErrorData,
     type LogLevel,
 } from "../protocol/engineProtocol";
+import { ChatProgressNotification, ChatRequest } from "../protocol/chatProtocol";
 import { CompleteRequest, CompletionProgressNotification, WarmRequest } from "../protocol/completionProtocol";
 import { Engine } from "./engine";
 import { EngineError, errorMessage } from "./engineError";
@@ -44,6 +45,13 @@ connection.onRequest(CompleteRequest.type, (params, token) =>
     respond(() =>
         engine.complete(params, abortSignalOf(token), (text) => {
             void connection.sendNotification(CompletionProgressNotification.type, { requestId: params.requestId, text }).catch(() => undefined);
+        }),
+    ),
+);
+connection.onRequest(ChatRequest.type, (params, token) =>
+    respond(() =>
+        engine.chat(params, abortSignalOf(token), (text) => {
+            void connection.sendNotification(ChatProgressNotification.type, { requestId: params.requestId, text }).catch(() => undefined);
         }),
     ),
 );

@@ -1,4 +1,5 @@
 import { CancellationTokenSource, Emitter, ResponseError, type CancellationToken, type Event } from "vscode-jsonrpc/node";
+import type { ChatParams, ChatProgressParams, ChatResult } from "../../protocol/chatProtocol";
 import type { CompleteParams, CompleteResult, CompletionProgressParams, WarmParams, WarmResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData, InitializeResult, LogLevel } from "../../protocol/engineProtocol";
 import type { EngineSettings, EngineState } from "./engineState";
@@ -26,6 +27,7 @@ export class EngineClient {
     private currentState: EngineState = { kind: "starting" };
     private readonly stateEmitter = new Emitter<EngineState>();
     private readonly completionProgressEmitter = new Emitter<CompletionProgressParams>();
+    private readonly chatProgressEmitter = new Emitter<ChatProgressParams>();
     private readonly policy: RestartPolicy;
     private readonly now: () => number;
     /** Bumped by every launch and stop: callbacks of older sidecars see they are stale. */
@@ -42,6 +44,14 @@ export class EngineClient {
     readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
     /** Suggestions streaming in, by request id. */
     readonly onCompletionProgress: Event<CompletionProgressParams> = this.completionProgressEmitter.event;
+
+    /** Chat answers streaming in, by request id. */
+    readonly onChatProgress: Event<ChatProgressParams> = this.chatProgressEmitter.event;
+
+    /** An answer from the loaded model, streamed through onChatProgress; rejects with a ResponseError. */
+    chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
+        return this.readySidecar().chat(params, token);
+    }
 
     /** Whether the loaded model can complete code (ready, with FIM tokens). */
     get canComplete(): boolean {
@@ -109,6 +119,7 @@ export class EngineClient {
         await this.stopSidecar();
         this.stateEmitter.dispose();
         this.completionProgressEmitter.dispose();
+        this.chatProgressEmitter.dispose();
     }
 
     private async launch(): Promise<void> {
@@ -122,6 +133,9 @@ export class EngineClient {
         sidecar.onExit((exit) => this.onSidecarExit(generation, exit));
         sidecar.onCompletionProgress((params) => {
             if (generation === this.generation) this.completionProgressEmitter.fire(params);
+        });
+        sidecar.onChatProgress((params) => {
+            if (generation === this.generation) this.chatProgressEmitter.fire(params);
         });
         sidecar.onProgress(({ stage, progress }) => {
             const state = this.currentState;

@@ -59,6 +59,8 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
                 message: `Hearth: ${file} has no fill-in-the-middle tokens, so it cannot complete code as you type. Choose a base coder model (for example Qwen2.5-Coder 1.5B, not an Instruct model).`,
                 actions: ["chooseModelFile", "openSettings"],
             };
+        case "contextOverflow":
+            return { message: `Hearth: ${error.detail}`, actions: ["openSettings"] };
         case "noModelLoaded":
         case "loadFailed":
         case "notInitialized":

@@ -25,6 +25,7 @@ import {
     type LogLevel,
     type SidecarReadyParams,
 } from "../../protocol/engineProtocol";
+import { ChatProgressNotification, ChatRequest, type ChatParams, type ChatProgressParams, type ChatResult } from "../../protocol/chatProtocol";
 import {
     CompleteRequest,
     CompletionProgressNotification,
@@ -61,6 +62,7 @@ export class SidecarProcess {
     private readonly exitEmitter = new Emitter<SidecarExit>();
     private readonly progressEmitter = new Emitter<LoadProgressParams>();
     private readonly completionProgressEmitter = new Emitter<CompletionProgressParams>();
+    private readonly chatProgressEmitter = new Emitter<ChatProgressParams>();
     private exitInfo: SidecarExit | undefined;
     readonly exited: Promise<SidecarExit>;
 
@@ -93,6 +95,9 @@ export class SidecarProcess {
         this.connection.onNotification(CompletionProgressNotification.type, (params) => {
             this.completionProgressEmitter.fire(params);
         });
+        this.connection.onNotification(ChatProgressNotification.type, (params) => {
+            this.chatProgressEmitter.fire(params);
+        });
         this.ready = new Promise<SidecarReadyParams>((resolve, reject) => {
             const readyTimeout = options.readyTimeoutMs ?? 30_000;
             const timeout = setTimeout(() => reject(new Error(`The sidecar did not start within ${readyTimeout / 1000} s.`)), readyTimeout);
@@ -121,6 +126,7 @@ export class SidecarProcess {
     readonly onExit: Event<SidecarExit> = this.exitEmitter.event;
     readonly onProgress: Event<LoadProgressParams> = this.progressEmitter.event;
     readonly onCompletionProgress: Event<CompletionProgressParams> = this.completionProgressEmitter.event;
+    readonly onChatProgress: Event<ChatProgressParams> = this.chatProgressEmitter.event;
 
     initialize(params: InitializeParams): Promise<InitializeResult> {
         return this.connection.sendRequest(InitializeRequest.type, params);
@@ -132,6 +138,10 @@ export class SidecarProcess {
 
     complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
         return this.connection.sendRequest(CompleteRequest.type, params, token);
+    }
+
+    chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
+        return this.connection.sendRequest(ChatRequest.type, params, token);
     }
 
     warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {

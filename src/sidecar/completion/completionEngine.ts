@@ -94,6 +94,11 @@ export class CompletionEngine {
         });
     }
 
+    /** Resolves when no completion runs: chat waits on this, so typing stays fast while it streams. */
+    async whenIdle(): Promise<void> {
+        while (this.running !== undefined) await this.running.done.catch(() => undefined);
+    }
+
     /** Tokens in a document's KV cache (0 when it has no sequence). */
     cachedTokens(documentId: string): number {
         return this.pool.peek(documentId)?.nextTokenIndex ?? 0;

@@ -1,0 +1,55 @@
+/**
+ * Chat between the extension and the sidecar. The extension owns conversations (and
+ * persists them); each request carries the conversation's messages, and the sidecar
+ * answers on a sequence of its own, reusing its KV cache where the prompt's prefix
+ * matches what it evaluated last.
+ */
+import { NotificationType, RequestType } from "vscode-jsonrpc";
+import type { EngineErrorData } from "./engineProtocol";
+
+export interface ChatTurn {
+    readonly role: "system" | "user" | "assistant";
+    readonly content: string;
+}
+
+export interface ChatParams {
+    readonly requestId: number;
+    readonly conversationId: string;
+    /** The conversation so far, ending with the user's new message. */
+    readonly messages: readonly ChatTurn[];
+    readonly maxTokens: number;
+    /** 0 for greedy answers (tests); the extension uses a little randomness. */
+    readonly temperature: number;
+}
+
+export type ChatStopReason = "done" | "maxTokens" | "stopped";
+
+export interface ChatResult {
+    readonly text: string;
+    readonly stopReason: ChatStopReason;
+    /** Oldest messages left out so the conversation fits the context. */
+    readonly trimmedMessages: number;
+    readonly counts: {
+        readonly promptTokens: number;
+        readonly reusedTokens: number;
+        readonly evaluatedTokens: number;
+        readonly generatedTokens: number;
+    };
+    readonly timings: { readonly ttftMs: number; readonly totalMs: number; readonly yieldedMs: number };
+}
+
+export interface ChatProgressParams {
+    readonly requestId: number;
+    /** The answer so far. */
+    readonly text: string;
+}
+
+export namespace ChatRequest {
+    export const method = "hearth/chat";
+    export const type = new RequestType<ChatParams, ChatResult, EngineErrorData>(method);
+}
+
+export namespace ChatProgressNotification {
+    export const method = "hearth/chatProgress";
+    export const type = new NotificationType<ChatProgressParams>(method);
+}
