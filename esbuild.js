@@ -53,7 +53,16 @@ const problemMatcherPlugin = {
     },
 };
 
+/** Files the webview loads as they are: codicons' font and stylesheet. */
+function copyAssets() {
+    const from = path.join(__dirname, "node_modules", "@vscode", "codicons", "dist");
+    const to = path.join(__dirname, "dist", "codicons");
+    fs.mkdirSync(to, { recursive: true });
+    for (const file of ["codicon.css", "codicon.ttf"]) fs.copyFileSync(path.join(from, file), path.join(to, file));
+}
+
 async function main() {
+    copyAssets();
     const contexts = await Promise.all(
         targets.map((options) =>
             esbuild.context({

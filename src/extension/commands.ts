@@ -56,6 +56,7 @@ export function registerCommands({ config, engine, log, completions }: CommandDe
                       },
                   ]
                 : []),
+            { label: "$(comment-discussion) Open Chat", run: () => vscode.commands.executeCommand("hearth.openChat") },
             { label: "$(debug-restart) Restart Engine", run: restart },
             { label: "$(output) Show Log", run: () => Promise.resolve(log.show()) },
             { label: "$(settings-gear) Open Hearth Settings", run: () => vscode.commands.executeCommand(commandIds.openSettings) },

@@ -71,6 +71,20 @@ export class Config {
         return { maxLines: integer("completions.maxLines", 8, 1), maxTokens: integer("completions.maxTokens", 128, 8), maxMs: integer("completions.timeBudgetMs", 2000, 100) };
     }
 
+    get chatSystemPrompt(): string {
+        return this.settings.get<string>("chat.systemPrompt") ?? "";
+    }
+
+    get chatMaxTokens(): number {
+        const value = this.settings.get<number>("chat.maxTokens");
+        return typeof value === "number" && value >= 16 ? Math.floor(value) : 1024;
+    }
+
+    get chatTemperature(): number {
+        const value = this.settings.get<number>("chat.temperature");
+        return typeof value === "number" && value >= 0 && value <= 2 ? value : 0.3;
+    }
+
     async setCompletionsEnabled(enabled: boolean): Promise<void> {
         await this.settings.update("completions.enabled", enabled, vscode.ConfigurationTarget.Global);
     }

@@ -1,6 +1,11 @@
 import * as vscode from "vscode";
 import { registerCommands, commandIds } from "./commands";
+import { ChatController, type ChatStats } from "./chat/chatController";
+import { ChatView, chatViewId } from "./chat/chatView";
+import { ConversationStore, viewOf } from "./chat/conversationStore";
+import type { ConversationView, FromWebview } from "../protocol/chatViewProtocol";
 import { CompletionWarmer } from "./completion/completionWarmer";
+import { ProposedEdits } from "./edits/proposedEdit";
 import { InlineCompletionProvider, type CompletionStats } from "./completion/inlineCompletionProvider";
 import { Config } from "./config";
 import { EngineClient } from "./engine/engineClient";
@@ -20,6 +25,16 @@ export interface HearthApi {
     readonly lastSuggestion: string | undefined;
     /** Warm-up requests that finished. */
     readonly warmed: number;
+    readonly chat: {
+        readonly stats: Readonly<ChatStats>;
+        readonly droppedMessages: number;
+        /** The active conversation as the view shows it. */
+        readonly conversation: ConversationView;
+        /** Handles a message as if the chat view had sent it (the view's own tests drive the real webview). */
+        handle(message: FromWebview): void;
+        /** Answers Accept/Reject for Apply instead of the user (tests). */
+        setDecision(decide: ((question: string) => Promise<"Accept" | "Reject" | undefined>) | undefined): void;
+    };
 }
 
 /**
@@ -34,6 +49,9 @@ export class Hearth implements vscode.Disposable {
     private readonly notifier: EngineNotifier;
     private readonly completions: InlineCompletionProvider;
     private readonly warmer: CompletionWarmer;
+    private readonly edits = new ProposedEdits();
+    private readonly chatView: ChatView;
+    private readonly chat: ChatController;
     private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
     private readonly disposables: vscode.Disposable[] = [];
 
@@ -62,6 +80,18 @@ export class Hearth implements vscode.Disposable {
             vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, this.completions),
             this.completions.onDidMeasureLatency((ms) => this.statusBar.setCompletionLatency(ms)),
         );
+        const store = new ConversationStore(context.globalState);
+        this.chatView = new ChatView(context.extensionUri, this.log, (message) => this.chat.handle(message));
+        this.chat = new ChatController(this.chatView, store, this.engine, this.config, this.edits, this.log);
+        this.disposables.push(
+            this.edits,
+            this.chatView,
+            this.chat,
+            vscode.window.registerWebviewViewProvider(chatViewId, this.chatView, { webviewOptions: { retainContextWhenHidden: true } }),
+            vscode.commands.registerCommand("hearth.openChat", () => this.chatView.reveal()),
+            vscode.commands.registerCommand("hearth.chat.attachSelection", () => this.chat.attachFromEditor(vscode.window.activeTextEditor)),
+            vscode.commands.registerCommand("hearth.chat.newConversation", () => this.chat.handle({ type: "newConversation" })),
+        );
         this.disposables.push(...registerCommands({ config: this.config, engine: this.engine, log: this.log, completions: this.completions }));
         this.disposables.push(
             vscode.workspace.onDidChangeConfiguration((event) => {
@@ -80,7 +110,7 @@ export class Hearth implements vscode.Disposable {
     }
 
     get api(): HearthApi {
-        const { engine, statusBar, notifier, completions, warmer } = this;
+        const { engine, statusBar, notifier, completions, warmer, chat, chatView, edits } = this;
         return {
             get engineState() {
                 return engine.state;
@@ -103,6 +133,23 @@ export class Hearth implements vscode.Disposable {
             },
             get warmed() {
                 return warmer.warmed;
+            },
+            chat: {
+                get stats() {
+                    return { ...chat.stats };
+                },
+                get droppedMessages() {
+                    return chatView.dropped;
+                },
+                get conversation() {
+                    return viewOf(chat.activeConversation);
+                },
+                handle(message) {
+                    chat.handle(message);
+                },
+                setDecision(decide) {
+                    edits.decide = decide;
+                },
             },
         };
     }

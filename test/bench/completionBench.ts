@@ -454,7 +454,7 @@ async function main(): Promise<void> {
     try {
         const model = describeModel(info, options.model === undefined);
         say(`model: ${model}\n  ${modelPath}\nbackend ${backend}, ${threads} thread(s) on ${availableParallelism()} cores, context ${options.context}\n`);
-        say(`source: ${basename(realSourceFile)}, ${text.split("\n").length} lines, ${fileTokens} tokens; ${sites.length} sites, ` +
+        say(`source: ${basename(realSourceFile)}, ${text.split("\n").length - (text.endsWith("\n") ? 1 : 0)} lines, ${fileTokens} tokens; ${sites.length} sites, ` +
             `${sites.reduce((sum, site) => sum + site.tail.length, 0)} keystrokes per layout\n`);
         const figures: LayoutFigures[] = [];
         const runs: LayoutRun[] = [];

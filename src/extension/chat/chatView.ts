@@ -1,0 +1,104 @@
+import { randomBytes } from "node:crypto";
+import * as vscode from "vscode";
+import { parseFromWebview, type FromWebview, type ToWebview } from "../../protocol/chatViewProtocol";
+import type { Log } from "../log";
+
+export const chatViewId = "hearth.chatView";
+
+/**
+ * The chat view's webview: strict CSP with a fresh nonce per load, scripts only from the
+ * extension, typed messages validated on arrival, a ready handshake, and nothing posted to
+ * a view that is gone.
+ */
+export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
+    private view: vscode.WebviewView | undefined;
+    private ready = false;
+    private readonly viewDisposables: vscode.Disposable[] = [];
+    private readonly readyEmitter = new vscode.EventEmitter<void>();
+    /** Fires when a (re)loaded webview says it is ready: send it the whole state. */
+    readonly onDidBecomeReady = this.readyEmitter.event;
+    /** Messages the webview sent that were malformed or unknown (dropped). */
+    dropped = 0;
+
+    constructor(
+        private readonly extensionUri: vscode.Uri,
+        private readonly log: Log,
+        private readonly onMessage: (message: FromWebview) => void,
+    ) {}
+
+    get isVisible(): boolean {
+        return this.view?.visible === true;
+    }
+
+    resolveWebviewView(view: vscode.WebviewView): void {
+        this.disposeView();
+        this.view = view;
+        this.ready = false;
+        const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
+        const media = vscode.Uri.joinPath(this.extensionUri, "media");
+        view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist, media] };
+        view.webview.html = this.html(view.webview, dist, media);
+        this.viewDisposables.push(
+            view.webview.onDidReceiveMessage((raw: unknown) => {
+                const message = parseFromWebview(raw);
+                if (message === undefined) {
+                    this.dropped++;
+                    this.log.warn(`Chat view: dropped a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+                    return;
+                }
+                if (message.type === "ready") {
+                    this.ready = true;
+                    this.readyEmitter.fire();
+                    return;
+                }
+                this.onMessage(message);
+            }),
+            view.onDidDispose(() => {
+                if (this.view === view) {
+                    this.view = undefined;
+                    this.ready = false;
+                    this.disposeView();
+                }
+            }),
+        );
+    }
+
+    /** Posts to the webview when it is there and ready; otherwise drops (init resends all). */
+    post(message: ToWebview): void {
+        if (this.view === undefined || !this.ready) return;
+        void this.view.webview.postMessage(message).then(undefined, () => undefined);
+    }
+
+    async reveal(): Promise<void> {
+        await vscode.commands.executeCommand(`${chatViewId}.focus`);
+    }
+
+    dispose(): void {
+        this.disposeView();
+        this.readyEmitter.dispose();
+    }
+
+    private disposeView(): void {
+        for (const disposable of this.viewDisposables.splice(0)) disposable.dispose();
+    }
+
+    private html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri): string {
+        const nonce = randomBytes(18).toString("base64");
+        const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js"));
+        const codicons = webview.asWebviewUri(vscode.Uri.joinPath(dist, "codicons", "codicon.css"));
+        const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css"));
+        const csp = [
+            "default-src 'none'",
+            `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+            `font-src ${webview.cspSource}`,
+            `img-src ${webview.cspSource} data:`,
+            `script-src 'nonce-${nonce}'`,
+        ].join("; ");
+        return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${nonce}" href="${codicons.toString()}"><link rel="stylesheet" nonce="${nonce}" href="${css.toString()}">
+<title>Hearth Chat</title></head>
+<body><div id="root"></div><script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
+    }
+}

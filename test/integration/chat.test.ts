@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { EngineState } from "../../src/extension/engine/engineState";
+import type { HearthApi } from "../../src/extension/hearth";
+import type { FixturePaths } from "../fixtures/gguf";
+
+async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+        const value = probe();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 25));
+    }
+}
+
+const setting = (key: string, value: unknown): Thenable<void> => vscode.workspace.getConfiguration("hearth").update(key, value, vscode.ConfigurationTarget.Global);
+const readyWith = (path: string) => (state: EngineState) => state.kind === "ready" && state.load.model.path === path;
+
+describe("Hearth in VS Code: chat", () => {
+    let api: HearthApi;
+    let models: FixturePaths;
+
+    before(async () => {
+        models = JSON.parse(process.env.HEARTH_FIXTURES_JSON ?? "{}") as FixturePaths;
+        const extension = vscode.extensions.getExtension<HearthApi>("hearth-dev.hearth");
+        assert.ok(extension);
+        api = await extension.activate();
+        await setting("model", models.tiny);
+        await setting("chat.maxTokens", 24);
+        await until(() => readyWith(models.tiny)(api.engineState), "the tiny model");
+    });
+
+    after(async () => {
+        api.chat.setDecision(undefined);
+        await setting("chat.maxTokens", undefined);
+        await setting("model", undefined);
+        await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
+    it("answers a message with the generated model and keeps the conversation", async () => {
+        api.chat.handle({ type: "newConversation" });
+        const answers = api.chat.stats.answers;
+        api.chat.handle({ type: "send", text: "What does this project do?" });
+        await until(() => api.chat.stats.answers > answers, "the answer");
+        const { messages, title } = api.chat.conversation;
+        assert.equal(title, "What does this project do?");
+        assert.deepEqual(messages.map((m) => m.role), ["user", "assistant"]);
+        assert.equal(messages[1]?.state, "done");
+        assert.ok((messages[1]?.text.length ?? 0) > 0);
+    });
+
+    it("Stop ends an answer mid-way and keeps what was said", async () => {
+        await setting("chat.maxTokens", 4000);
+        const stopped = api.chat.stats.stopped;
+        api.chat.handle({ type: "send", text: "Tell me everything about parsers." });
+        await until(() => (api.chat.conversation.messages.at(-1)?.text.length ?? 0) > 10, "the answer to stream");
+        api.chat.handle({ type: "stop" });
+        await until(() => api.chat.stats.stopped > stopped, "the stop");
+        const last = api.chat.conversation.messages.at(-1);
+        assert.equal(last?.state, "stopped");
+        assert.ok((last?.text.length ?? 0) > 0, "the partial answer is kept");
+        await setting("chat.maxTokens", 24);
+    });
+
+    it("Apply shows a diff and applies the accepted change as one undoable edit; Reject leaves the file", async () => {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder);
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, "src/format.ts"));
+        const editor = await vscode.window.showTextDocument(document);
+        const original = document.getText();
+        const range = document.lineAt(0).range;
+        editor.selection = new vscode.Selection(range.start, range.end);
+        let asked = "";
+        api.chat.setDecision((question) => {
+            asked = question;
+            const diff = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+            assert.ok(diff instanceof vscode.TabInputTextDiff, "the proposal is shown as a diff");
+            return Promise.resolve("Reject");
+        });
+        api.chat.handle({ type: "applyCode", code: "// replaced by Hearth" });
+        await until(() => asked !== "", "the question");
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(document.getText(), original, "Reject leaves the file as it was");
+
+        await vscode.window.showTextDocument(document);
+        editor.selection = new vscode.Selection(range.start, range.end);
+        asked = "";
+        api.chat.setDecision(() => Promise.resolve("Accept"));
+        api.chat.handle({ type: "applyCode", code: "// replaced by Hearth" });
+        await until(() => document.lineAt(0).text === "// replaced by Hearth", "the accepted change");
+        assert.equal(document.getText(), ["// replaced by Hearth", ...original.split("\n").slice(1)].join("\n"));
+        await vscode.window.showTextDocument(document);
+        await vscode.commands.executeCommand("undo");
+        assert.equal(document.getText(), original, "one Undo restores the original");
+    });
+
+    it("Apply never clobbers text that changed while the user looked at the diff", async () => {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder);
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, "src/format.ts"));
+        const editor = await vscode.window.showTextDocument(document);
+        const range = document.lineAt(0).range;
+        editor.selection = new vscode.Selection(range.start, range.end);
+        let changedTo = "";
+        api.chat.setDecision(async () => {
+            const edit = new vscode.WorkspaceEdit();
+            edit.insert(document.uri, range.start, "/* concurrent */ ");
+            await vscode.workspace.applyEdit(edit);
+            changedTo = document.getText();
+            return "Accept";
+        });
+        api.chat.handle({ type: "applyCode", code: "// replaced by Hearth" });
+        await until(() => changedTo !== "", "the concurrent edit");
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(document.getText(), changedTo, "the proposal was not applied over the user's change");
+        await vscode.window.showTextDocument(document);
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+
+    it("Insert puts code at the cursor", async () => {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder);
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, "src/format.ts"));
+        const editor = await vscode.window.showTextDocument(document);
+        const at = new vscode.Position(1, 0);
+        editor.selection = new vscode.Selection(at, at);
+        const before = document.getText();
+        api.chat.handle({ type: "insertCode", code: "const inserted = true;\n" });
+        await until(() => document.getText() !== before, "the insert");
+        assert.equal(document.lineAt(1).text, "const inserted = true;");
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+
+    it("an engine error shows in the conversation and nothing typed is lost", async () => {
+        await setting("model", models.notGguf);
+        await until(() => api.engineState.kind === "error", "the error state");
+        const failed = api.chat.stats.failed;
+        api.chat.handle({ type: "send", text: "Are you there?" });
+        await until(() => api.chat.stats.failed > failed, "the failure");
+        const messages = api.chat.conversation.messages;
+        assert.equal(messages.at(-2)?.text, "Are you there?", "the message is kept");
+        assert.equal(messages.at(-1)?.state, "error");
+        await setting("model", models.tiny);
+        await until(() => readyWith(models.tiny)(api.engineState), "the model again");
+        const answers = api.chat.stats.answers;
+        api.chat.handle({ type: "regenerate" });
+        await until(() => api.chat.stats.answers > answers, "the regenerated answer");
+        assert.equal(api.chat.conversation.messages.at(-1)?.state, "done");
+    });
+});
