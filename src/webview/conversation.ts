@@ -1,0 +1,307 @@
+// The conversation: messages, the streaming answer, errors. Only the answer that changed re-renders, at most
+// once per animation frame, and within it only the top-level blocks whose markup changed are replaced.
+import type { AnswerState, ChatMessageView, ChatRole, ConversationView, ViewAction } from "../protocol/chatViewProtocol";
+import { el, icon, iconButton, setIconButton, textButton } from "./dom";
+import { renderMarkdown } from "./markdown";
+import type { Post } from "./vscodeApi";
+
+interface MessageRecord {
+    readonly id: string;
+    readonly role: ChatRole;
+    text: string;
+    state: AnswerState | undefined;
+    readonly element: HTMLElement;
+    readonly body: HTMLElement;
+    readonly status: HTMLElement | undefined;
+    readonly footer: HTMLElement | undefined;
+    blockKeys: string[];
+    blockElements: Element[];
+    codes: readonly string[];
+}
+
+type CodeAction = "copyCode" | "insertCode" | "applyCode";
+const codeActions: readonly { readonly action: CodeAction; readonly icon: string; readonly label: string }[] = [
+    { action: "copyCode", icon: "copy", label: "Copy" },
+    { action: "insertCode", icon: "insert", label: "Insert at Cursor" },
+    { action: "applyCode", icon: "replace", label: "Apply to Selection" },
+];
+const isCodeAction = (value: string | undefined): value is CodeAction => codeActions.some((entry) => entry.action === value);
+
+const authors: Readonly<Record<ChatRole, { readonly name: string; readonly icon: string }>> = {
+    user: { name: "You", icon: "account" },
+    assistant: { name: "Hearth", icon: "flame" },
+    note: { name: "Note", icon: "info" },
+};
+
+/** How close to the bottom (px) still counts as "following" the answer. */
+const followSlack = 32;
+
+export class ConversationPane {
+    /** The scrolling region; a polite live log for screen readers. */
+    readonly element: HTMLElement;
+    private readonly list: HTMLElement;
+    private readonly errors: HTMLElement;
+    private readonly empty: HTMLElement;
+    private conversationId: string | undefined;
+    private readonly records = new Map<string, MessageRecord>();
+    private readonly byElement = new WeakMap<Element, MessageRecord>();
+    private order: MessageRecord[] = [];
+    private readonly pending = new Set<MessageRecord>();
+    private frame: number | undefined;
+    private following = true;
+    private wasStreaming = false;
+
+    constructor(
+        private readonly post: Post,
+        /** Called when whether an answer streams, or what the last message is, may have changed. */
+        private readonly onChange: () => void,
+    ) {
+        this.empty = el(
+            "div",
+            { className: "empty-state" },
+            icon("flame", "empty-icon"),
+            el("p", { className: "empty-title", text: "Ask Hearth about your code" }),
+            el("p", { className: "empty-detail", text: "Answers come from a model running on this machine. Attach a selection or a file to give it context." }),
+        );
+        this.list = el("div", { className: "messages" });
+        this.errors = el("div", { className: "errors" });
+        this.element = el(
+            "div",
+            { className: "conversation", attrs: { id: "conversation", role: "log", "aria-live": "polite", "aria-relevant": "additions text", "aria-label": "Conversation", tabindex: "-1" } },
+            this.empty,
+            this.list,
+            this.errors,
+        );
+        this.element.addEventListener("scroll", () => {
+            const { scrollHeight, scrollTop, clientHeight } = this.element;
+            this.following = scrollHeight - scrollTop - clientHeight < followSlack;
+        });
+        this.element.addEventListener("click", (event) => this.onClick(event));
+    }
+
+    get currentId(): string | undefined {
+        return this.conversationId;
+    }
+
+    /** True while an answer in this conversation is streaming. */
+    get streaming(): boolean {
+        return this.order.some((record) => record.state === "streaming");
+    }
+
+    /** True when the last message is a finished assistant answer (Regenerate applies to it). */
+    get endsWithAnswer(): boolean {
+        const last = this.order.at(-1);
+        return last !== undefined && last.role === "assistant" && last.state !== "streaming";
+    }
+
+    setConversation(conversation: ConversationView): void {
+        this.cancelFrame();
+        this.pending.clear();
+        this.records.clear();
+        this.order = [];
+        this.list.replaceChildren();
+        this.errors.replaceChildren();
+        this.conversationId = conversation.id;
+        for (const message of conversation.messages) {
+            const record = this.createRecord(message);
+            this.list.append(record.element);
+            this.render(record);
+        }
+        this.updateChrome();
+        this.following = true;
+        this.scrollToEnd();
+        this.onChange();
+    }
+
+    /** A new or replaced message. */
+    upsertMessage(conversationId: string, message: ChatMessageView): void {
+        if (conversationId !== this.conversationId) return;
+        const existing = this.records.get(message.id);
+        if (existing !== undefined && existing.role === message.role) {
+            existing.text = message.text;
+            existing.state = message.state;
+            this.schedule(existing);
+        } else {
+            const record = this.createRecord(message);
+            if (existing !== undefined) {
+                existing.element.replaceWith(record.element);
+                this.order = this.order.map((item) => (item === existing ? record : item));
+                this.pending.delete(existing);
+            } else {
+                this.list.append(record.element);
+            }
+            if (message.role === "user") this.following = true;
+            this.schedule(record);
+        }
+        this.onChange();
+    }
+
+    /** The answer so far: the whole text, so a late or repeated update is harmless. */
+    updateAnswer(conversationId: string, messageId: string, text: string, state: AnswerState): void {
+        if (conversationId !== this.conversationId) return;
+        let record = this.records.get(messageId);
+        if (record === undefined) {
+            record = this.createRecord({ id: messageId, role: "assistant", text, state });
+            this.list.append(record.element);
+        }
+        if (record.role !== "assistant") return;
+        record.text = text;
+        record.state = state;
+        this.schedule(record);
+        this.onChange();
+    }
+
+    showError(message: string, actions: readonly ViewAction[]): void {
+        const box = el("div", { className: "error-message", attrs: { role: "alert" } });
+        const buttons = actions.map((action) => textButton(action.label, () => this.post({ type: "runAction", command: action.command })));
+        box.append(
+            icon("error", "error-icon"),
+            el("div", { className: "error-body" }, el("p", { className: "error-text", text: message }), buttons.length > 0 && el("div", { className: "error-actions" }, ...buttons)),
+            iconButton("close", "Dismiss Error", () => {
+                box.remove();
+                this.updateChrome();
+            }),
+        );
+        this.errors.append(box);
+        this.updateChrome();
+        this.following = true;
+        this.scrollToEnd();
+    }
+
+    private createRecord(message: ChatMessageView): MessageRecord {
+        const author = authors[message.role];
+        const body = el("div", { className: message.role === "assistant" ? "message-body markdown" : "message-body plain" });
+        const element = el("div", { className: `message message-${message.role}` });
+        let status: HTMLElement | undefined;
+        let footer: HTMLElement | undefined;
+        if (message.role === "note") {
+            element.append(icon(author.icon, "note-icon"), body);
+        } else {
+            status = message.role === "assistant" ? el("span", { className: "message-status" }) : undefined;
+            footer = message.role === "assistant" ? el("div", { className: "message-footer" }) : undefined;
+            element.append(el("div", { className: "message-header" }, icon(author.icon, "author-icon"), el("span", { className: "author", text: author.name }), status), body);
+            if (footer !== undefined) element.append(footer);
+        }
+        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blockKeys: [], blockElements: [], codes: [] };
+        this.records.set(message.id, record);
+        this.byElement.set(element, record);
+        this.order.push(record);
+        return record;
+    }
+
+    private schedule(record: MessageRecord): void {
+        this.pending.add(record);
+        this.frame ??= requestAnimationFrame(() => this.flush());
+    }
+
+    private cancelFrame(): void {
+        if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+        this.frame = undefined;
+    }
+
+    private flush(): void {
+        this.frame = undefined;
+        const records = [...this.pending];
+        this.pending.clear();
+        for (const record of records) {
+            if (this.records.get(record.id) === record) this.render(record);
+        }
+        this.updateChrome();
+        if (this.following) this.scrollToEnd();
+    }
+
+    private render(record: MessageRecord): void {
+        if (record.role !== "assistant") {
+            record.body.textContent = record.text;
+            return;
+        }
+        const streaming = record.state === "streaming";
+        if (record.text === "" && streaming) {
+            record.body.replaceChildren(el("span", { className: "thinking", text: "Thinking…" }));
+            record.blockKeys = [];
+            record.blockElements = [];
+        } else {
+            this.renderBlocks(record);
+        }
+        record.element.classList.toggle("streaming", streaming);
+        record.body.setAttribute("aria-busy", String(streaming));
+        if (record.status !== undefined) {
+            record.status.replaceChildren(...(streaming ? [icon("loading", "codicon-modifier-spin"), el("span", { className: "visually-hidden", text: "Answering" })] : []));
+        }
+        if (record.footer !== undefined) {
+            const note = record.state === "stopped" ? "Stopped." : record.state === "error" ? "The answer ended early because of an error." : "";
+            record.footer.textContent = note;
+            record.footer.hidden = note === "";
+            record.footer.classList.toggle("failed", record.state === "error");
+        }
+    }
+
+    private renderBlocks(record: MessageRecord): void {
+        const { blocks, codes } = renderMarkdown(record.text);
+        record.codes = codes;
+        if (record.blockElements.length === 0) record.body.replaceChildren(); // drop the "Thinking…" placeholder
+        const elements: Element[] = [];
+        const keys: string[] = [];
+        blocks.forEach((block, index) => {
+            const previous = record.blockElements[index];
+            if (previous !== undefined && record.blockKeys[index] === block.key) {
+                elements.push(previous);
+            } else {
+                decorateCodeBlocks(block.element);
+                if (previous !== undefined) previous.replaceWith(block.element);
+                else record.body.append(block.element);
+                elements.push(block.element);
+            }
+            keys.push(block.key);
+        });
+        for (const stale of record.blockElements.slice(blocks.length)) stale.remove();
+        record.blockElements = elements;
+        record.blockKeys = keys;
+    }
+
+    private updateChrome(): void {
+        const streaming = this.streaming;
+        if (streaming !== this.wasStreaming) {
+            this.wasStreaming = streaming;
+            this.element.setAttribute("aria-busy", String(streaming));
+        }
+        this.empty.hidden = this.order.length > 0 || this.errors.childElementCount > 0;
+    }
+
+    private scrollToEnd(): void {
+        this.element.scrollTop = this.element.scrollHeight;
+    }
+
+    private onClick(event: MouseEvent): void {
+        const target = event.target instanceof Element ? event.target : null;
+        const button = target?.closest<HTMLButtonElement>("button[data-code-action]");
+        if (button === null || button === undefined) return;
+        const action = button.dataset.codeAction;
+        const block = button.closest<HTMLElement>(".code-block");
+        const messageElement = button.closest(".message");
+        const record = messageElement === null ? undefined : this.byElement.get(messageElement);
+        const code = record?.codes[Number(block?.dataset.code)];
+        if (!isCodeAction(action) || code === undefined) return;
+        this.post({ type: action, code });
+        if (action === "copyCode") {
+            setIconButton(button, "check", "Copied");
+            setTimeout(() => {
+                if (button.isConnected) setIconButton(button, "copy", "Copy");
+            }, 1500);
+        }
+    }
+}
+
+/** Adds the header (language, Copy / Insert at Cursor / Apply to Selection) to each code block in `root`. */
+function decorateCodeBlocks(root: Element): void {
+    const blocks = root.matches(".code-block") ? [root] : Array.from(root.querySelectorAll(".code-block"));
+    for (const block of blocks) {
+        const language = block.getAttribute("data-lang") ?? "";
+        const buttons = codeActions.map(({ action, icon: iconName, label }) => {
+            const button = iconButton(iconName, label, () => undefined, "code-action");
+            button.dataset.codeAction = action;
+            return button;
+        });
+        block.prepend(el("div", { className: "code-header" }, el("span", { className: "code-language", text: language }), el("div", { className: "code-actions" }, ...buttons)));
+    }
+}
