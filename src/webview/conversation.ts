@@ -2,7 +2,7 @@
 // once per animation frame, and within it only the top-level blocks whose markup changed are replaced.
 import type { AnswerState, ChatMessageView, ChatRole, ConversationView, ViewAction } from "../protocol/chatViewProtocol";
 import { el, icon, iconButton, setIconButton, textButton } from "./dom";
-import { renderMarkdown } from "./markdown";
+import { buildBlock, renderMarkdown } from "./markdown";
 import type { Post } from "./vscodeApi";
 
 interface MessageRecord {
@@ -14,9 +14,14 @@ interface MessageRecord {
     readonly body: HTMLElement;
     readonly status: HTMLElement | undefined;
     readonly footer: HTMLElement | undefined;
-    blockKeys: string[];
-    blockElements: Element[];
+    /** What the body shows, block by block, with the markup each was built from. */
+    blocks: RenderedBlock[];
     codes: readonly string[];
+}
+
+interface RenderedBlock {
+    readonly key: string;
+    readonly nodes: readonly ChildNode[];
 }
 
 type CodeAction = "copyCode" | "insertCode" | "applyCode";
@@ -67,7 +72,7 @@ export class ConversationPane {
         this.errors = el("div", { className: "errors" });
         this.element = el(
             "div",
-            { className: "conversation", attrs: { id: "conversation", role: "log", "aria-live": "polite", "aria-relevant": "additions text", "aria-label": "Conversation", tabindex: "-1" } },
+            { className: "conversation", attrs: { id: "conversation", role: "log", "aria-live": "polite", "aria-relevant": "additions text", "aria-label": "Conversation", tabindex: "0" } },
             this.empty,
             this.list,
             this.errors,
@@ -179,10 +184,11 @@ export class ConversationPane {
         } else {
             status = message.role === "assistant" ? el("span", { className: "message-status" }) : undefined;
             footer = message.role === "assistant" ? el("div", { className: "message-footer" }) : undefined;
+            if (footer !== undefined) footer.hidden = true;
             element.append(el("div", { className: "message-header" }, icon(author.icon, "author-icon"), el("span", { className: "author", text: author.name }), status), body);
             if (footer !== undefined) element.append(footer);
         }
-        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blockKeys: [], blockElements: [], codes: [] };
+        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blocks: [], codes: [] };
         this.records.set(message.id, record);
         this.byElement.set(element, record);
         this.order.push(record);
@@ -218,8 +224,7 @@ export class ConversationPane {
         const streaming = record.state === "streaming";
         if (record.text === "" && streaming) {
             record.body.replaceChildren(el("span", { className: "thinking", text: "Thinking…" }));
-            record.blockKeys = [];
-            record.blockElements = [];
+            record.blocks = [];
         } else {
             this.renderBlocks(record);
         }
@@ -236,27 +241,30 @@ export class ConversationPane {
         }
     }
 
+    /** Re-renders an answer, replacing only the top-level blocks whose markup changed (while streaming, the last one). */
     private renderBlocks(record: MessageRecord): void {
         const { blocks, codes } = renderMarkdown(record.text);
         record.codes = codes;
-        if (record.blockElements.length === 0) record.body.replaceChildren(); // drop the "Thinking…" placeholder
-        const elements: Element[] = [];
-        const keys: string[] = [];
-        blocks.forEach((block, index) => {
-            const previous = record.blockElements[index];
-            if (previous !== undefined && record.blockKeys[index] === block.key) {
-                elements.push(previous);
+        if (record.blocks.length === 0) record.body.replaceChildren(); // drops the "Thinking…" placeholder
+        const next: RenderedBlock[] = [];
+        let after: ChildNode | undefined;
+        blocks.forEach((key, index) => {
+            const previous = record.blocks[index];
+            let block: RenderedBlock;
+            if (previous !== undefined && previous.key === key) {
+                block = previous;
             } else {
-                decorateCodeBlocks(block.element);
-                if (previous !== undefined) previous.replaceWith(block.element);
-                else record.body.append(block.element);
-                elements.push(block.element);
+                block = { key, nodes: buildBlock(key) };
+                for (const node of block.nodes) if (node instanceof Element) decorateCodeBlocks(node);
+                for (const node of previous?.nodes ?? []) node.remove();
+                if (after === undefined) record.body.prepend(...block.nodes);
+                else after.after(...block.nodes);
             }
-            keys.push(block.key);
+            next.push(block);
+            after = block.nodes.at(-1) ?? after;
         });
-        for (const stale of record.blockElements.slice(blocks.length)) stale.remove();
-        record.blockElements = elements;
-        record.blockKeys = keys;
+        for (const stale of record.blocks.slice(blocks.length)) for (const node of stale.nodes) node.remove();
+        record.blocks = next;
     }
 
     private updateChrome(): void {

@@ -32,26 +32,34 @@ const escapeHtml = (text: string): string => md.utils.escapeHtml(text);
 /** Code blocks of the render in progress, in order (the Copy/Insert/Apply buttons use them). */
 let collected: string[] = [];
 
-// Highlighting is the costly part of a re-render while an answer streams; finished blocks hit this cache.
+// Highlighting is the costly part of re-rendering a streaming answer: finished code blocks come from this
+// cache (least recently used first out, bounded by the characters it holds).
 const highlightCache = new Map<string, string>();
-const highlightCacheSize = 64;
+const highlightCacheChars = 4_000_000;
+let cachedChars = 0;
 
 function highlight(code: string, language: string | undefined): string {
     if (language === undefined) return escapeHtml(code);
     const key = `${language}\u0000${code}`;
     const cached = highlightCache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+        highlightCache.delete(key);
+        highlightCache.set(key, cached);
+        return cached;
+    }
     let html: string;
     try {
         html = hljs.highlight(code, { language, ignoreIllegals: true }).value;
     } catch {
         html = escapeHtml(code);
     }
-    if (highlightCache.size >= highlightCacheSize) {
-        const oldest = highlightCache.keys().next();
-        if (oldest.done !== true) highlightCache.delete(oldest.value);
-    }
     highlightCache.set(key, html);
+    cachedChars += key.length + html.length;
+    for (const [oldKey, oldHtml] of highlightCache) {
+        if (cachedChars <= highlightCacheChars) break;
+        highlightCache.delete(oldKey);
+        cachedChars -= oldKey.length + oldHtml.length;
+    }
     return html;
 }
 
@@ -119,28 +127,53 @@ md.core.ruler.push("hearth_sanitize", (state) => {
     }
 });
 
+/** Splits block tokens into top-level blocks (a paragraph, a list, a code block, a table…). */
+function topLevelBlocks(tokens: readonly Token[]): Token[][] {
+    const blocks: Token[][] = [];
+    let current: Token[] = [];
+    for (const token of tokens) {
+        current.push(token);
+        if (token.level === 0 && token.nesting <= 0) {
+            blocks.push(current);
+            current = [];
+        }
+    }
+    if (current.length > 0) blocks.push(current);
+    return blocks;
+}
+
 export interface RenderedMarkdown {
-    /** Top-level blocks, sanitized, each with the markup it was built from (to compare renders). */
-    readonly blocks: readonly { readonly key: string; readonly element: Element }[];
+    /** The markup of each top-level block (markdown-it and highlight.js output), in order. */
+    readonly blocks: readonly string[];
     /** The code of each code block, by its `data-code` index. */
     readonly codes: readonly string[];
 }
 
-/** Renders markdown into detached, sanitized elements. An unterminated fence renders as a code block so far. */
+/**
+ * Renders markdown to markup, one string per top-level block, so a re-render can keep the blocks that did
+ * not change and parse only those that did. An unterminated fence renders as a code block so far.
+ */
 export function renderMarkdown(text: string): RenderedMarkdown {
     collected = [];
-    let html: string;
+    let blocks: string[];
     try {
-        html = md.render(text);
+        const env = {};
+        const tokens = md.parse(text, env);
+        blocks = topLevelBlocks(tokens).map((block) => md.renderer.render(block, md.options, env));
     } catch (error) {
         console.warn("Hearth: markdown rendering failed; showing the text as is", error);
-        html = `<p>${escapeHtml(text)}</p>`;
+        collected = [];
+        blocks = [`<p>${escapeHtml(text)}</p>`];
     }
     const codes = collected;
     collected = [];
-    const template = document.createElement("template");
-    template.innerHTML = html; // markdown-it (html: false) and highlight.js output only; parsed inert, then sanitized
-    sanitizeFragment(template.content);
-    const blocks = Array.from(template.content.children, (element) => ({ key: element.outerHTML, element }));
     return { blocks, codes };
+}
+
+/** One block's markup as detached, sanitized nodes: parsed inert in a <template>, then checked against the allowlist. */
+export function buildBlock(html: string): ChildNode[] {
+    const template = document.createElement("template");
+    template.innerHTML = html; // markdown-it (html: false) and highlight.js output only
+    sanitizeFragment(template.content);
+    return Array.from(template.content.childNodes).filter((node) => node.nodeType !== Node.TEXT_NODE || (node.textContent ?? "").trim() !== "");
 }

@@ -88,7 +88,7 @@ export class CompletionEngine {
             const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence);
             const before = sequence.tokenMeter.usedInputTokens;
             // All but the last token: a completion then evaluates one token to get its logits.
-            await this.evaluatePrompt(sequence, prompt.tokens.slice(0, -1), abortSignal);
+            await this.evaluatePrompt(sequence, prompt.tokens, abortSignal, 1);
             state.anchor = anchorStateOf(prompt.pieces);
             return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before };
         });
@@ -142,18 +142,17 @@ export class CompletionEngine {
         state.anchor = anchorStateOf(prompt.pieces);
 
         const meterBefore = sequence.tokenMeter.usedInputTokens;
-        const reusedTokens = await this.evaluatePrompt(sequence, prompt.tokens.slice(0, -1), signal);
-        // The sliced part from the token meter, plus the last prompt token, which the
-        // generation step evaluates (the meter counts that one only lazily).
-        const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore + 1;
+        // Slices first while more than one slice is new; the last (at most one slice, at least one
+        // token) goes in one batch with the first generation step: a keystroke costs one decode.
+        const { reused: reusedTokens, pending } = await this.evaluatePrompt(sequence, prompt.tokens, signal, evaluationSliceTokens);
+        const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore + pending.length;
         const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
 
         const generated: Token[] = [];
         let raw = "";
         let stopReason: StopReason = "maxTokens";
         let ttftMs = 0;
-        const lastPromptToken = prompt.tokens[prompt.tokens.length - 1] ?? this.vocabulary.middle;
-        for await (const token of sequence.evaluate([lastPromptToken], { temperature: 0, yieldEogToken: true })) {
+        for await (const token of sequence.evaluate(pending, { temperature: 0, yieldEogToken: true })) {
             if (generated.length === 0) ttftMs = performance.now() - arrived;
             if (this.stopTokens.has(token) || this.model.isEogToken(token)) {
                 stopReason = "stopToken";
@@ -216,19 +215,23 @@ export class CompletionEngine {
     }
 
     /**
-     * Brings the sequence to `tokens`: keeps the common prefix already in the KV cache and
-     * evaluates the rest in slices, checking for cancellation between them (a single
-     * llama.cpp evaluation cannot be interrupted). Returns how many tokens were reused.
+     * Brings the sequence towards `tokens`: keeps the common prefix already in the KV cache
+     * and evaluates the rest in slices, checking for cancellation between them (a single
+     * llama.cpp evaluation cannot be interrupted), until at most `leave` tokens (and at least
+     * one) are left; those are returned for the generation step to evaluate with it.
      */
-    private async evaluatePrompt(sequence: LlamaContextSequence, tokens: Token[], signal: AbortSignal): Promise<number> {
-        await sequence.adaptStateToTokens(tokens, false);
+    private async evaluatePrompt(sequence: LlamaContextSequence, tokens: Token[], signal: AbortSignal, leave: number): Promise<{ reused: number; pending: Token[] }> {
+        await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
         const reused = sequence.nextTokenIndex;
-        for (let start = reused; start < tokens.length; start += evaluationSliceTokens) {
+        let next = reused;
+        while (tokens.length - next > leave) {
             if (signal.aborted) throw new Cancelled();
-            await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, start + evaluationSliceTokens));
+            const end = Math.min(next + evaluationSliceTokens, tokens.length - leave);
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(next, end));
+            next = end;
         }
         if (signal.aborted) throw new Cancelled();
-        return reused;
+        return { reused, pending: tokens.slice(next) };
     }
 }
 
