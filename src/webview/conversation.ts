@@ -17,6 +17,8 @@ interface MessageRecord {
     /** What the body shows, block by block, with the markup each was built from. */
     blocks: RenderedBlock[];
     codes: readonly string[];
+    /** The state the header and footer show (they change only when it does). */
+    shownState: AnswerState | undefined | null;
 }
 
 interface RenderedBlock {
@@ -148,8 +150,9 @@ export class ConversationPane {
         if (record === undefined) {
             record = this.createRecord({ id: messageId, role: "assistant", text, state });
             this.list.append(record.element);
+        } else if (record.role !== "assistant" || (record.text === text && record.state === state)) {
+            return;
         }
-        if (record.role !== "assistant") return;
         record.text = text;
         record.state = state;
         this.schedule(record);
@@ -188,7 +191,7 @@ export class ConversationPane {
             element.append(el("div", { className: "message-header" }, icon(author.icon, "author-icon"), el("span", { className: "author", text: author.name }), status), body);
             if (footer !== undefined) element.append(footer);
         }
-        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blocks: [], codes: [] };
+        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blocks: [], codes: [], shownState: null };
         this.records.set(message.id, record);
         this.byElement.set(element, record);
         this.order.push(record);
@@ -228,6 +231,8 @@ export class ConversationPane {
         } else {
             this.renderBlocks(record);
         }
+        if (record.shownState === record.state) return;
+        record.shownState = record.state;
         record.element.classList.toggle("streaming", streaming);
         record.body.setAttribute("aria-busy", String(streaming));
         if (record.status !== undefined) {

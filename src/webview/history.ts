@@ -25,14 +25,15 @@ export class HistoryView {
 
     constructor(
         private readonly post: Post,
-        private readonly onClose: () => void,
+        /** Closes the panel; `opened` when a conversation was just opened (focus then goes to the input). */
+        private readonly onClose: (opened: boolean) => void,
     ) {
         this.list = el("ul", { className: "history-list", attrs: { "aria-label": "Conversations" } });
         this.emptyNote = el("p", { className: "history-empty", text: "No saved conversations yet." });
         this.element = el(
             "section",
             { className: "history", attrs: { id: "history", "aria-label": "Conversation history" } },
-            el("div", { className: "history-header" }, el("h2", { className: "history-title", text: "Conversations" }), iconButton("close", "Close History", () => this.onClose())),
+            el("div", { className: "history-header" }, el("h2", { className: "history-title", text: "Conversations" }), iconButton("close", "Close History", () => this.onClose(false))),
             this.list,
             this.emptyNote,
         );
@@ -42,7 +43,7 @@ export class HistoryView {
             event.preventDefault();
             event.stopPropagation();
             if (this.confirming !== undefined) this.cancelDelete();
-            else this.onClose();
+            else this.onClose(false);
         });
     }
 
@@ -103,7 +104,7 @@ export class HistoryView {
         if (current) open.setAttribute("aria-current", "true");
         open.addEventListener("click", () => {
             this.post({ type: "openConversation", id: item.id });
-            this.onClose();
+            this.onClose(true);
         });
         const remove = iconButton("trash", `Delete ${title}`, () => {
             this.confirming = item.id;

@@ -18,7 +18,10 @@ let engine: EngineStatusView | undefined;
 const chips = new ChipsView(post, () => composer.focus());
 const composer: Composer = new Composer(host, chips);
 const conversation = new ConversationPane(post, () => refreshControls());
-const history = new HistoryView(post, () => setHistoryOpen(false));
+const history = new HistoryView(post, (opened) => {
+    setHistoryOpen(false);
+    if (opened) composer.focus();
+});
 const toolbar = new Toolbar(post, () => setHistoryOpen(!history.isOpen));
 
 function refreshControls(): void {
@@ -29,10 +32,11 @@ function refreshControls(): void {
 
 function setHistoryOpen(open: boolean): void {
     if (open === history.isOpen) return;
+    const focusWasInside = history.element.contains(document.activeElement);
     history.show(open);
     conversation.element.hidden = open;
     toolbar.setHistoryOpen(open);
-    if (!open) toolbar.historyButton.focus();
+    if (!open && focusWasInside) toolbar.historyButton.focus();
 }
 
 function handle(message: ToWebview): void {
@@ -113,6 +117,13 @@ const onLinkActivation = (event: MouseEvent): void => {
 };
 document.addEventListener("click", onLinkActivation, true);
 document.addEventListener("auxclick", onLinkActivation, true);
+
+// Dropping something outside the message box must not navigate the view (text dropped on the box is typed in).
+for (const type of ["dragover", "drop"] as const) {
+    document.addEventListener(type, (event) => {
+        if (event.target !== composer.input) event.preventDefault();
+    });
+}
 
 document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.defaultPrevented) return;

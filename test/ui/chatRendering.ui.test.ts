@@ -427,6 +427,47 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         await assertClean(chat);
     });
 
+    it("history works from the keyboard: open, confirm or cancel a delete, close with Escape", async () => {
+        chat = await openChatPage(browser, server);
+        const now = Date.now();
+        await chat.send(
+            init(conversation("c1", []), {
+                history: [
+                    { id: "c1", title: "First", updatedAt: now, messageCount: 1 },
+                    { id: "c2", title: "Second", updatedAt: now - 3600_000, messageCount: 2 },
+                ],
+            }),
+        );
+        const page = chat.page;
+        const focusedLabel = (): Promise<string> => page.evaluate<string>(`document.activeElement.getAttribute("aria-label") || document.activeElement.textContent.trim()`);
+        await page.getByRole("button", { name: "Show History" }).focus();
+        await page.keyboard.press("Enter");
+        await until(async () => (await focusedLabel()).startsWith("First, just now"), "the first conversation to take focus");
+        assert.equal(await page.getByRole("button", { name: "Show History" }).getAttribute("aria-expanded"), "true");
+        await page.keyboard.press("Tab"); // its delete button
+        await page.keyboard.press("Tab"); // the second conversation
+        await page.keyboard.press("Tab"); // its delete button
+        assert.equal(await focusedLabel(), "Delete Second");
+        await page.keyboard.press("Enter");
+        assert.equal(await focusedLabel(), "Delete Second", "focus moves to the confirming Delete button");
+        assert.ok(await page.locator(".history-confirm", { hasText: "Delete “Second”?" }).isVisible());
+        await chat.clearPosted();
+        await page.keyboard.press("Escape");
+        assert.equal(await page.locator(".history-confirm").count(), 0, "Escape cancels the delete");
+        assert.equal(await focusedLabel(), "Delete Second", "and focus returns to the delete button");
+        await page.keyboard.press("Escape");
+        assert.ok(await page.locator("#conversation").isVisible(), "a second Escape closes the history");
+        assert.equal(await focusedLabel(), "Show History");
+        await page.keyboard.press("Enter");
+        await until(async () => (await focusedLabel()).startsWith("First"), "the history to open again");
+        await page.keyboard.press("Tab");
+        await page.keyboard.press("Tab");
+        await page.keyboard.press("Enter");
+        await until(async () => (await focusedLabel()) === "Message to Hearth", "focus to move to the input after opening a conversation");
+        assert.deepEqual(await chat.posted(), [{ type: "openConversation", id: "c2" }]);
+        await assertClean(chat);
+    });
+
     it("drops malformed messages with a warning and keeps working", async () => {
         chat = await openChatPage(browser, server);
         await chat.send(init(conversation("c1", [{ id: "u", role: "user", text: "before" }])));

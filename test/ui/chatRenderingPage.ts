@@ -327,7 +327,7 @@ export async function until<T>(probe: () => Promise<T | undefined | false>, what
 
 /** Opens the chat page in a fresh browser context (fresh state) and waits for the view's `ready`. */
 export async function openChatPage(browser: Browser, server: ChatServer, viewport = { width: 440, height: 860 }): Promise<ChatPage> {
-    const context: BrowserContext = await browser.newContext({ viewport, colorScheme: "dark", reducedMotion: "reduce" });
+    const context: BrowserContext = await browser.newContext({ viewport, locale: "en-US", colorScheme: "dark", reducedMotion: "reduce" });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     const warnings: string[] = [];

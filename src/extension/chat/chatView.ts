@@ -36,7 +36,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         this.ready = false;
         const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
         const media = vscode.Uri.joinPath(this.extensionUri, "media");
-        view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist, media] };
+        view.webview.options = { enableScripts: true, enableCommandUris: false, enableForms: false, localResourceRoots: [dist, media] };
         view.webview.html = this.html(view.webview, dist, media);
         this.viewDisposables.push(
             view.webview.onDidReceiveMessage((raw: unknown) => {
