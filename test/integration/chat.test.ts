@@ -50,14 +50,34 @@ describe("Hearth in VS Code: chat", () => {
         assert.ok((messages[1]?.text.length ?? 0) > 0);
     });
 
+    it("attached code travels with the message, trimmed to the budget with a visible note", async () => {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder);
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, "src/format.ts"));
+        const editor = await vscode.window.showTextDocument(document);
+        editor.selection = new vscode.Selection(0, 0, 2, 0);
+        await vscode.commands.executeCommand("hearth.chat.attachSelection");
+        const big = await vscode.workspace.openTextDocument({ language: "typescript", content: "export const x = 1;\n".repeat(2000) });
+        await vscode.window.showTextDocument(big);
+        api.chat.handle({ type: "attachFile" });
+        const answers = api.chat.stats.answers;
+        api.chat.handle({ type: "send", text: "Explain these." });
+        await until(() => api.chat.stats.answers > answers, "the answer");
+        const user = api.chat.conversation.messages.at(-2);
+        assert.ok(user?.text.startsWith("Explain these."));
+        assert.match(user?.text ?? "", /with src\/format\.ts:1-2, Untitled-\d+ \(trimmed\)/);
+        await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
     it("Stop ends an answer mid-way and keeps what was said", async () => {
         await setting("chat.maxTokens", 4000);
+        api.chat.handle({ type: "newConversation" });
         const stopped = api.chat.stats.stopped;
         api.chat.handle({ type: "send", text: "Tell me everything about parsers." });
-        await until(() => (api.chat.conversation.messages.at(-1)?.text.length ?? 0) > 10, "the answer to stream");
+        await until(() => (api.chat.conversation.messages.filter((m) => m.role === "assistant").at(-1)?.text.length ?? 0) > 10, "the answer to stream");
         api.chat.handle({ type: "stop" });
         await until(() => api.chat.stats.stopped > stopped, "the stop");
-        const last = api.chat.conversation.messages.at(-1);
+        const last = api.chat.conversation.messages.filter((m) => m.role === "assistant").at(-1);
         assert.equal(last?.state, "stopped");
         assert.ok((last?.text.length ?? 0) > 0, "the partial answer is kept");
         await setting("chat.maxTokens", 24);
@@ -133,6 +153,7 @@ describe("Hearth in VS Code: chat", () => {
     });
 
     it("an engine error shows in the conversation and nothing typed is lost", async () => {
+        api.chat.handle({ type: "newConversation" });
         await setting("model", models.notGguf);
         await until(() => api.engineState.kind === "error", "the error state");
         const failed = api.chat.stats.failed;

@@ -160,9 +160,11 @@ export class ChatController implements vscode.Disposable {
         this.attachments = [];
         const prompt = promptWithAttachments(text, attachments);
         const labels = attachments.map((a) => a.chip.label + (a.chip.trimmedNote !== undefined ? " (trimmed)" : ""));
+        const title = conversation.title;
         const user = this.store.add(conversation, prompt === text ? { role: "user", text } : { role: "user", text: labels.length > 0 ? `${text}\n\n— with ${labels.join(", ")}` : text, prompt });
         this.store.draft = "";
-        this.view.post({ type: "message", conversationId: conversation.id, message: messageView(user) });
+        if (conversation.title !== title) this.view.post({ type: "conversation", conversation: viewOf(conversation) });
+        else this.view.post({ type: "message", conversationId: conversation.id, message: messageView(user) });
         this.postChips();
         await this.answer(conversation);
     }

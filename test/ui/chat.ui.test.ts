@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Frame, Page } from "playwright-core";
+import { ensureFixtures, type FixturePaths } from "../fixtures/gguf";
+import { openWorkbench, type Workbench } from "./workbench";
+
+/** The chat view lives in nested iframes: find the frame that has the composer. */
+async function chatFrame(page: Page): Promise<Frame> {
+    for (let attempt = 0; attempt < 120; attempt++) {
+        for (const frame of page.frames()) {
+            if (await frame.$("#chat-input").then((handle) => handle !== null).catch(() => false)) return frame;
+        }
+        await page.waitForTimeout(250);
+    }
+    throw new Error("The chat view did not appear");
+}
+
+async function openChat(workbench: Workbench): Promise<Frame> {
+    await workbench.runCommand("Hearth: Open Chat");
+    return chatFrame(workbench.page);
+}
+
+describe("UI: the chat view, as a user sees it", () => {
+    const fixtureDir = mkdtempSync(join(tmpdir(), "hearth-ui-fixtures-"));
+    let fixtures: FixturePaths;
+    let workbench: Workbench | undefined;
+
+    before(async () => {
+        fixtures = await ensureFixtures(fixtureDir);
+    });
+
+    afterEach(async function () {
+        if (this.currentTest?.state === "failed") await workbench?.screenshot(`ui-failed-${this.currentTest.title.replace(/\W+/g, "-")}`);
+        await workbench?.close();
+        workbench = undefined;
+    });
+
+    after(() => rmSync(fixtureDir, { recursive: true, force: true }));
+
+    it("send, stream, stop, new conversation, and the old one is still there after a reload", async () => {
+        workbench = await openWorkbench({ "hearth.model": fixtures.tiny, "hearth.chat.maxTokens": 1500 });
+        const { page } = workbench;
+        await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        let chat = await openChat(workbench);
+
+        // Send with Enter; the answer streams in from the generated model.
+        await chat.locator("#chat-input").fill("What does inventory.ts do?");
+        await chat.locator("#chat-input").press("Enter");
+        const firstAnswer = chat.locator(".message-assistant .message-body").first();
+        await firstAnswer.filter({ hasText: /\S{3}/, hasNotText: "Thinking…" }).waitFor({ timeout: 30_000 });
+        await chat.locator(".message-assistant .message-body[aria-busy='false']").first().waitFor({ timeout: 60_000 });
+        assert.equal(await chat.locator(".message-user").first().innerText().then((t) => t.includes("What does inventory.ts do?")), true);
+        await chat.locator(".conversation-title", { hasText: "What does inventory.ts do?" }).waitFor({ timeout: 5_000 });
+        await workbench.screenshot("chat-answer");
+
+        // Stop one mid-way with Escape: it keeps what was said.
+        await chat.locator("#chat-input").fill("Tell me more, at length.");
+        await chat.locator("#chat-input").press("Enter");
+        const second = chat.locator(".message-assistant").nth(1).locator(".message-body");
+        await second.filter({ hasText: /\S{3}/, hasNotText: "Thinking…" }).waitFor({ timeout: 30_000 });
+        await chat.locator("#chat-input").press("Escape");
+        await chat.locator(".message-assistant", { hasText: "Stopped." }).waitFor({ timeout: 30_000 });
+        const stoppedText = await second.innerText();
+        assert.ok(stoppedText.trim().length > 0, `the partial answer stays; answers: ${JSON.stringify((await chat.locator(".message").allInnerTexts()).map((t) => `${t.slice(0, 80)}…${t.slice(-80)}`))}`);
+        await workbench.screenshot("chat-stopped");
+
+        // A new conversation starts empty.
+        await chat.locator('button[aria-label="New Conversation"]').click();
+        await chat.locator(".message").first().waitFor({ state: "detached", timeout: 10_000 });
+
+        // Reload the window: the old conversation is in the history, whole.
+        await workbench.runCommand("Developer: Reload Window");
+        await page.waitForTimeout(1000);
+        await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        chat = await openChat(workbench);
+        await chat.locator('button[aria-label="Show History"]').click();
+        const entry = chat.locator(".history-open", { hasText: "What does inventory.ts do?" });
+        await entry.waitFor({ timeout: 10_000 });
+        await workbench.screenshot("chat-history-after-reload");
+        await entry.click();
+        await chat.locator(".message-user", { hasText: "Tell me more, at length." }).waitFor({ timeout: 10_000 });
+        assert.equal(await chat.locator(".message-assistant").count(), 2);
+        assert.ok((await chat.locator(".message-assistant .message-body").nth(1).innerText()).includes(stoppedText.trim().slice(0, 20)));
+        await workbench.screenshot("chat-restored");
+    });
+});
