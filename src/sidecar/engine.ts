@@ -16,6 +16,7 @@ import { ChatEngine } from "./chat/chatEngine";
 import { CompletionEngine } from "./completion/completionEngine";
 import { completionSequences, createModelContext } from "./modelContext";
 import { EngineError, errorMessage } from "./engineError";
+import { LatestWins } from "./latestWins";
 import { inspectModelFile, type ModelFileReader } from "./modelFile";
 import type { SidecarLog } from "./sidecarLog";
 import { resolveThreads } from "./threads";
@@ -45,7 +46,7 @@ export class Engine {
     private llama: Llama | undefined;
     private backend: Backend = "cpu";
     private loaded: LoadedModel | undefined;
-    private currentLoad: { readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+    private readonly loads = new LatestWins();
 
     constructor(
         private readonly log: SidecarLog,
@@ -88,24 +89,8 @@ export class Engine {
     }
 
     /** Loads a model, replacing the current one. A newer call cancels this one. */
-    async loadModel(params: LoadModelParams, signal: AbortSignal): Promise<LoadModelResult> {
-        const previous = this.currentLoad;
-        previous?.abort.abort();
-        const abort = new AbortController();
-        const onCancel = (): void => abort.abort();
-        signal.addEventListener("abort", onCancel);
-        const done = (async () => {
-            await previous?.done.catch(() => undefined);
-            return this.load(params, abort.signal);
-        })();
-        const entry = { abort, done };
-        this.currentLoad = entry;
-        try {
-            return await done;
-        } finally {
-            signal.removeEventListener("abort", onCancel);
-            if (this.currentLoad === entry) this.currentLoad = undefined;
-        }
+    loadModel(params: LoadModelParams, signal: AbortSignal): Promise<LoadModelResult> {
+        return this.loads.run(signal, (combined) => this.load(params, combined));
     }
 
     complete(params: CompleteParams, signal: AbortSignal, onProgress: (text: string) => void): Promise<CompleteResult> {
@@ -139,8 +124,7 @@ export class Engine {
     }
 
     async dispose(): Promise<void> {
-        this.currentLoad?.abort.abort();
-        await this.currentLoad?.done.catch(() => undefined);
+        await this.loads.abortAndWait();
         await this.unloadModel();
         await this.llama?.dispose();
         this.llama = undefined;

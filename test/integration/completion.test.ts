@@ -2,34 +2,18 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as vscode from "vscode";
-import type { EngineState } from "../../src/extension/engine/engineState";
 import type { HearthApi } from "../../src/extension/hearth";
 import type { FixturePaths } from "../fixtures/gguf";
+import { activateHearth, fixtureModels, readyWith, setting, until } from "./support";
 
-const extensionId = "hearth-dev.hearth";
-
-async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-    const started = Date.now();
-    for (;;) {
-        const value = probe();
-        if (value !== undefined && value !== false) return value;
-        if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 25));
-    }
-}
-
-const setting = (key: string, value: unknown): Thenable<void> => vscode.workspace.getConfiguration("hearth").update(key, value, vscode.ConfigurationTarget.Global);
-const readyWith = (path: string) => (state: EngineState) => state.kind === "ready" && state.load.model.path === path;
 
 describe("Hearth in VS Code: inline completions", () => {
     let api: HearthApi;
     let models: FixturePaths;
 
     before(async () => {
-        models = JSON.parse(process.env.HEARTH_FIXTURES_JSON ?? "{}") as FixturePaths;
-        const extension = vscode.extensions.getExtension<HearthApi>(extensionId);
-        assert.ok(extension);
-        api = await extension.activate();
+        models = fixtureModels();
+        api = await activateHearth();
         await setting("model", models.tiny);
         await until(() => readyWith(models.tiny)(api.engineState), "the tiny model");
     });

@@ -3,14 +3,7 @@ import * as vscode from "vscode";
 import type { EngineState } from "../../src/extension/engine/engineState";
 import type { HearthApi } from "../../src/extension/hearth";
 import type { FixturePaths } from "../fixtures/gguf";
-
-const extensionId = "hearth-dev.hearth";
-
-function fixtures(): FixturePaths {
-    const json = process.env.HEARTH_FIXTURES_JSON;
-    assert.ok(json, "the launcher passes the generated fixtures in HEARTH_FIXTURES_JSON");
-    return JSON.parse(json) as FixturePaths;
-}
+import { activateHearth, fixtureModels } from "./support";
 
 function waitForState(api: HearthApi, predicate: (state: EngineState) => boolean, what: string, timeoutMs = 45_000): Promise<EngineState> {
     return new Promise((resolve, reject) => {
@@ -42,11 +35,8 @@ describe("Hearth in VS Code: the engine", () => {
     let models: FixturePaths;
 
     before(async () => {
-        models = fixtures();
-        const extension = vscode.extensions.getExtension<HearthApi>(extensionId);
-        assert.ok(extension, `${extensionId} is installed`);
-        api = await extension.activate();
-        assert.ok(extension.isActive);
+        models = fixtureModels();
+        api = await activateHearth();
     });
 
     after(async () => {

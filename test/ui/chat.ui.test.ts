@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Frame, Page } from "playwright-core";
-import { ensureFixtures, type FixturePaths } from "../fixtures/gguf";
-import { openWorkbench, type Workbench } from "./workbench";
+import { useUiSuite, type Workbench } from "./workbench";
 
 /** The chat view lives in nested iframes: find the frame that has the composer. */
 async function chatFrame(page: Page): Promise<Frame> {
@@ -23,24 +19,10 @@ async function openChat(workbench: Workbench): Promise<Frame> {
 }
 
 describe("UI: the chat view, as a user sees it", () => {
-    const fixtureDir = mkdtempSync(join(tmpdir(), "hearth-ui-fixtures-"));
-    let fixtures: FixturePaths;
-    let workbench: Workbench | undefined;
-
-    before(async () => {
-        fixtures = await ensureFixtures(fixtureDir);
-    });
-
-    afterEach(async function () {
-        if (this.currentTest?.state === "failed") await workbench?.screenshot(`ui-failed-${this.currentTest.title.replace(/\W+/g, "-")}`);
-        await workbench?.close();
-        workbench = undefined;
-    });
-
-    after(() => rmSync(fixtureDir, { recursive: true, force: true }));
+    const suite = useUiSuite();
 
     it("send, stream, stop, new conversation, and the old one is still there after a reload", async () => {
-        workbench = await openWorkbench({ "hearth.model": fixtures.tiny, "hearth.chat.maxTokens": 1500 });
+        const workbench = await suite.open({ "hearth.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 1500 });
         const { page } = workbench;
         await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
         let chat = await openChat(workbench);

@@ -1,32 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ensureFixtures, type FixturePaths } from "../fixtures/gguf";
-import { openWorkbench, type Workbench } from "./workbench";
+import { useUiSuite } from "./workbench";
 
 /** The editor renders spaces as no-break spaces. */
 const plain = (text: string): string => text.replace(/\u00a0/g, " ");
 
 describe("UI: ghost text as a user sees it", () => {
-    const fixtureDir = mkdtempSync(join(tmpdir(), "hearth-ui-fixtures-"));
-    let fixtures: FixturePaths;
-    let workbench: Workbench | undefined;
-
-    before(async () => {
-        fixtures = await ensureFixtures(fixtureDir);
-    });
-
-    afterEach(async function () {
-        if (this.currentTest?.state === "failed") await workbench?.screenshot(`ui-failed-${this.currentTest.title.replace(/\W+/g, "-")}`);
-        await workbench?.close();
-        workbench = undefined;
-    });
-
-    after(() => rmSync(fixtureDir, { recursive: true, force: true }));
+    const suite = useUiSuite();
 
     it("typing in a file shows ghost text from the model; Tab puts it in the document", async () => {
-        workbench = await openWorkbench({ "hearth.model": fixtures.tiny });
+        const workbench = await suite.open({ "hearth.model": suite.fixtures.tiny });
         const { page } = workbench;
         await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
 

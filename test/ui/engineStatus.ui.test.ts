@@ -1,29 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ensureFixtures, type FixturePaths } from "../fixtures/gguf";
-import { openWorkbench, type Workbench } from "./workbench";
+import { useUiSuite } from "./workbench";
 
 describe("UI: the engine in the status bar, as a user sees it", () => {
-    const fixtureDir = mkdtempSync(join(tmpdir(), "hearth-ui-fixtures-"));
-    let fixtures: FixturePaths;
-    let workbench: Workbench | undefined;
-
-    before(async () => {
-        fixtures = await ensureFixtures(fixtureDir);
-    });
-
-    afterEach(async function () {
-        if (this.currentTest?.state === "failed") await workbench?.screenshot(`ui-failed-${this.currentTest.title.replace(/\W+/g, "-")}`);
-        await workbench?.close();
-        workbench = undefined;
-    });
-
-    after(() => rmSync(fixtureDir, { recursive: true, force: true }));
+    const suite = useUiSuite();
 
     it("shows the model and backend when ready; its menu restarts the engine and shows the log", async () => {
-        workbench = await openWorkbench({ "hearth.model": fixtures.tiny });
+        const workbench = await suite.open({ "hearth.model": suite.fixtures.tiny });
         const { page } = workbench;
         const item = page.locator(".statusbar-item", { hasText: "Hearth:" });
         await item.filter({ hasText: "· CPU" }).waitFor({ timeout: 60_000 });
@@ -53,12 +35,12 @@ describe("UI: the engine in the status bar, as a user sees it", () => {
     });
 
     it("a file that is not a model shows an error naming it, with buttons that help", async () => {
-        workbench = await openWorkbench({ "hearth.model": fixtures.notGguf });
+        const workbench = await suite.open({ "hearth.model": suite.fixtures.notGguf });
         const { page } = workbench;
         await page.locator(".statusbar-item", { hasText: "Hearth: error" }).waitFor({ timeout: 60_000 });
         const toast = page.locator(".notification-toast", { hasText: "is not a GGUF model" });
         await toast.waitFor({ timeout: 30_000 });
-        assert.ok((await toast.innerText()).includes(fixtures.notGguf));
+        assert.ok((await toast.innerText()).includes(suite.fixtures.notGguf));
         const buttons = await toast.locator(".monaco-button").allInnerTexts();
         assert.ok(buttons.includes("Choose Model File…") && buttons.includes("Open Settings"), buttons.join(" | "));
         await workbench.screenshot("engine-error-not-gguf");

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { ensureFixtures, type FixturePaths } from "../fixtures/gguf";
 import { loadCodeServer, repoRoot, sampleWorkspace } from "../vscode/vscodeChoice";
 
 export const artifactsDir = path.join(repoRoot, "test-artifacts");
@@ -66,4 +67,37 @@ export async function openWorkbench(machineSettings: Record<string, unknown>): P
         fs.rmSync(work, { recursive: true, force: true });
         throw error;
     }
+}
+
+export interface UiSuite {
+    /** The generated models, written fresh for the suite. */
+    readonly fixtures: FixturePaths;
+    /** Opens a workbench with these machine settings; it is closed after the test (screenshot first if it failed). */
+    open(machineSettings: Record<string, unknown>): Promise<Workbench>;
+}
+
+/** Mocha hooks every UI suite shares: fresh fixtures, one workbench per test, a screenshot of failures. */
+export function useUiSuite(): UiSuite {
+    const fixtureDir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-ui-fixtures-"));
+    let fixtures: FixturePaths | undefined;
+    let current: Workbench | undefined;
+    before(async () => {
+        fixtures = await ensureFixtures(fixtureDir);
+    });
+    afterEach(async function () {
+        if (this.currentTest?.state === "failed") await current?.screenshot(`ui-failed-${this.currentTest.title.replace(/\W+/g, "-")}`);
+        await current?.close();
+        current = undefined;
+    });
+    after(() => fs.rmSync(fixtureDir, { recursive: true, force: true }));
+    return {
+        get fixtures() {
+            if (fixtures === undefined) throw new Error("The fixtures are written in the suite's before hook.");
+            return fixtures;
+        },
+        async open(machineSettings) {
+            current = await openWorkbench(machineSettings);
+            return current;
+        },
+    };
 }

@@ -1,6 +1,7 @@
 import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { ChatParams, ChatResult, ChatStopReason, ChatTurn } from "../../protocol/chatProtocol";
 import { EngineError } from "../engineError";
+import { LatestWins } from "../latestWins";
 
 /** Chat yields to completions: it waits whenever one is running. */
 export interface Priority {
@@ -17,7 +18,7 @@ const sliceTokens = 128;
  * stays fast while an answer streams.
  */
 export class ChatEngine {
-    private running: { readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+    private readonly answers = new LatestWins();
 
     private constructor(
         private readonly model: LlamaModel,
@@ -40,22 +41,9 @@ export class ChatEngine {
         return this.sequence.nextTokenIndex;
     }
 
-    async chat(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult> {
-        const previous = this.running;
-        previous?.abort.abort();
-        const abort = new AbortController();
-        const combined = AbortSignal.any([signal, abort.signal]);
-        const done = (async () => {
-            await previous?.done.catch(() => undefined);
-            return this.answer(params, combined, onText);
-        })();
-        const entry = { abort, done };
-        this.running = entry;
-        try {
-            return await done;
-        } finally {
-            if (this.running === entry) this.running = undefined;
-        }
+    /** An answer to the conversation; a newer request stops this one. */
+    chat(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult> {
+        return this.answers.run(signal, (combined) => this.answer(params, combined, onText));
     }
 
     private async answer(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult> {

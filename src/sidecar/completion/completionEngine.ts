@@ -9,6 +9,7 @@ import type {
     WarmResult,
 } from "../../protocol/completionProtocol";
 import { EngineError } from "../engineError";
+import { LatestWins } from "../latestWins";
 import { anchorStateOf, choosePieces, defaultWindowOptions, lineStartOf, type AnchorState, type PromptPieces, type WindowOptions } from "./documentWindow";
 import { findStop, finalizeSuggestion, type CompletionSite } from "./postProcess";
 import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type Token } from "./promptTokens";
@@ -52,7 +53,7 @@ export class CompletionEngine {
     private readonly window: WindowOptions;
     private readonly stopTokens: ReadonlySet<Token>;
     private readonly specialTokenTexts: readonly string[];
-    private running: { readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+    private readonly requests = new LatestWins();
 
     private constructor(
         private readonly model: LlamaModel,
@@ -95,8 +96,8 @@ export class CompletionEngine {
     }
 
     /** Resolves when no completion runs: chat waits on this, so typing stays fast while it streams. */
-    async whenIdle(): Promise<void> {
-        while (this.running !== undefined) await this.running.done.catch(() => undefined);
+    whenIdle(): Promise<void> {
+        return this.requests.whenIdle();
     }
 
     /** Tokens in a document's KV cache (0 when it has no sequence). */
@@ -109,30 +110,18 @@ export class CompletionEngine {
         return this.pool.documents();
     }
 
-    /** Runs one request at a time: a new one aborts the running one and waits for it to let go. */
-    private async exclusive<T>(signal: AbortSignal, work: (signal: AbortSignal, arrived: number, waitMs: number) => Promise<T>): Promise<T> {
+    /** Runs one request at a time: a newer one aborts the running one and waits for it to let go. */
+    private exclusive<T>(signal: AbortSignal, work: (signal: AbortSignal, arrived: number, waitMs: number) => Promise<T>): Promise<T> {
         const arrived = performance.now();
-        const previous = this.running;
-        previous?.abort.abort();
-        const abort = new AbortController();
-        const combined = AbortSignal.any([signal, abort.signal]);
-        const done = (async () => {
-            await previous?.done.catch(() => undefined);
+        return this.requests.run(signal, async (combined, waitMs) => {
             if (combined.aborted) throw new EngineError("cancelled", "The request was cancelled.");
             try {
-                return await work(combined, arrived, performance.now() - arrived);
+                return await work(combined, arrived, waitMs);
             } catch (error) {
                 if (error instanceof Cancelled) throw new EngineError("cancelled", "The request was cancelled.");
                 throw error;
             }
-        })();
-        const entry = { abort, done };
-        this.running = entry;
-        try {
-            return await done;
-        } finally {
-            if (this.running === entry) this.running = undefined;
-        }
+        });
     }
 
     private async run(params: CompleteParams, signal: AbortSignal, arrived: number, waitMs: number, onProgress?: (text: string) => void): Promise<CompleteResult> {

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { EngineState } from "../../src/extension/engine/engineState";
+import type { HearthApi } from "../../src/extension/hearth";
+import type { FixturePaths } from "../fixtures/gguf";
+
+export const extensionId = "hearth-dev.hearth";
+
+/** The generated models the launcher wrote (HEARTH_FIXTURES_JSON). */
+export function fixtureModels(): FixturePaths {
+    const json = process.env.HEARTH_FIXTURES_JSON;
+    assert.ok(json, "the launcher passes the generated fixtures in HEARTH_FIXTURES_JSON");
+    return JSON.parse(json) as FixturePaths;
+}
+
+/** Activates the real extension and returns its API. */
+export async function activateHearth(): Promise<HearthApi> {
+    const extension = vscode.extensions.getExtension<HearthApi>(extensionId);
+    assert.ok(extension, `${extensionId} is installed`);
+    const api = await extension.activate();
+    assert.ok(extension.isActive);
+    return api;
+}
+
+/** Polls until `probe` gives a value (not undefined or false). */
+export async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+        const value = probe();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+}
+
+export function setting(key: string, value: unknown): Thenable<void> {
+    return vscode.workspace.getConfiguration("hearth").update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+export const readyWith =
+    (path: string) =>
+    (state: EngineState): boolean =>
+        state.kind === "ready" && state.load.model.path === path;
