@@ -4,6 +4,7 @@ import { ChatController, type ChatStats } from "./chat/chatController";
 import { ChatView, chatViewId } from "./chat/chatView";
 import { ConversationStore, viewOf } from "./chat/conversationStore";
 import type { ConversationView, FromWebview } from "../protocol/chatViewProtocol";
+import { SelectionActions, type ActionStats } from "./actions/selectionActions";
 import { CompletionWarmer } from "./completion/completionWarmer";
 import { ProposedEdits } from "./edits/proposedEdit";
 import { InlineCompletionProvider, type CompletionStats } from "./completion/inlineCompletionProvider";
@@ -27,6 +28,9 @@ export interface HearthApi {
     readonly warmed: number;
     readonly chat: {
         readonly stats: Readonly<ChatStats>;
+        readonly actionStats: Readonly<ActionStats>;
+        /** What became of each proposed edit. */
+        readonly proposalOutcomes: readonly string[];
         readonly droppedMessages: number;
         /** The active conversation as the view shows it. */
         readonly conversation: ConversationView;
@@ -52,6 +56,7 @@ export class Hearth implements vscode.Disposable {
     private readonly edits = new ProposedEdits();
     private readonly chatView: ChatView;
     private readonly chat: ChatController;
+    private readonly actions: SelectionActions;
     private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
     private readonly disposables: vscode.Disposable[] = [];
 
@@ -92,6 +97,8 @@ export class Hearth implements vscode.Disposable {
             vscode.commands.registerCommand("hearth.chat.attachSelection", () => this.chat.attachFromEditor(vscode.window.activeTextEditor)),
             vscode.commands.registerCommand("hearth.chat.newConversation", () => this.chat.handle({ type: "newConversation" })),
         );
+        this.actions = new SelectionActions(this.engine, this.config, this.edits, this.chat, this.log);
+        this.disposables.push(...this.actions.register());
         this.disposables.push(...registerCommands({ config: this.config, engine: this.engine, log: this.log, completions: this.completions }));
         this.disposables.push(
             vscode.workspace.onDidChangeConfiguration((event) => {
@@ -110,7 +117,7 @@ export class Hearth implements vscode.Disposable {
     }
 
     get api(): HearthApi {
-        const { engine, statusBar, notifier, completions, warmer, chat, chatView, edits } = this;
+        const { engine, statusBar, notifier, completions, warmer, chat, chatView, edits, actions } = this;
         return {
             get engineState() {
                 return engine.state;
@@ -137,6 +144,12 @@ export class Hearth implements vscode.Disposable {
             chat: {
                 get stats() {
                     return { ...chat.stats };
+                },
+                get actionStats() {
+                    return { ...actions.stats };
+                },
+                get proposalOutcomes() {
+                    return [...edits.outcomes];
                 },
                 get droppedMessages() {
                     return chatView.dropped;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension/hearth";
 import type { FixturePaths } from "../fixtures/gguf";
-import { activateHearth, fixtureModels, readyWith, setting, until } from "./support";
+import { activateHearth, fixtureModels, readyWith, revertAll, setting, until } from "./support";
 
 describe("Hearth in VS Code: chat", () => {
     let api: HearthApi;
@@ -101,6 +101,7 @@ describe("Hearth in VS Code: chat", () => {
     });
 
     it("Apply never clobbers text that changed while the user looked at the diff", async () => {
+        await revertAll();
         const folder = vscode.workspace.workspaceFolders?.[0];
         assert.ok(folder);
         const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, "src/format.ts"));
@@ -110,7 +111,7 @@ describe("Hearth in VS Code: chat", () => {
         let changedTo = "";
         api.chat.setDecision(async () => {
             const edit = new vscode.WorkspaceEdit();
-            edit.insert(document.uri, range.start, "/* concurrent */ ");
+            edit.insert(document.uri, range.start.translate(0, 7), "/* the user typed this meanwhile */ ");
             await vscode.workspace.applyEdit(edit);
             changedTo = document.getText();
             return "Accept";

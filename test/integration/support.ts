@@ -41,3 +41,12 @@ export const readyWith =
     (path: string) =>
     (state: EngineState): boolean =>
         state.kind === "ready" && state.load.model.path === path;
+
+/** Reverts every changed document and closes all editors, so each test starts from the sample workspace as it is. */
+export async function revertAll(): Promise<void> {
+    for (const document of vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isUntitled)) {
+        await vscode.window.showTextDocument(document);
+        await vscode.commands.executeCommand("workbench.action.files.revert");
+    }
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+}

@@ -14,12 +14,14 @@ export const attachmentBudgetChars = 6000;
 let nextChip = 1;
 
 export function attachSelection(editor: vscode.TextEditor): Attachment | undefined {
-    const { document, selection } = editor;
-    if (selection.isEmpty) return undefined;
+    return editor.selection.isEmpty ? undefined : attachRange(editor.document, editor.selection);
+}
+
+export function attachRange(document: vscode.TextDocument, range: vscode.Range): Attachment {
     const name = vscode.workspace.asRelativePath(document.uri);
-    const first = selection.start.line + 1;
-    const last = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line : selection.end.line + 1;
-    return build("selection", `${name}:${first}-${last}`, name, document.languageId, document.getText(selection), first);
+    const first = range.start.line + 1;
+    const last = range.end.character === 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1;
+    return build("selection", `${name}:${first}-${last}`, name, document.languageId, document.getText(range), first);
 }
 
 export function attachFile(document: vscode.TextDocument): Attachment {

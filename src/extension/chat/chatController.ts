@@ -10,7 +10,7 @@ import { describeEngineError, actionLabels } from "../engine/errorMessages";
 import { backendName } from "../engine/statusText";
 import type { ProposedEdits } from "../edits/proposedEdit";
 import type { Log } from "../log";
-import { attachFile, attachSelection, promptWithAttachments, type Attachment } from "./chatContext";
+import { attachFile, attachRange, attachSelection, promptWithAttachments, type Attachment } from "./chatContext";
 import type { ChatView } from "./chatView";
 import { messageView, viewOf, type Conversation, type ConversationStore, type StoredMessage } from "./conversationStore";
 
@@ -87,6 +87,14 @@ export class ChatController implements vscode.Disposable {
         this.postChips();
         await this.view.reveal();
         this.view.post({ type: "focusInput" });
+    }
+
+    /** Opens the chat and asks `question` about a range of code, attached as a chip (Explain). */
+    async askAbout(question: string, editor: vscode.TextEditor, range: vscode.Range): Promise<void> {
+        this.lastEditor = editor;
+        this.attachments.push(attachRange(editor.document, range));
+        await this.view.reveal();
+        await this.send(question);
     }
 
     dispose(): void {
