@@ -36,10 +36,11 @@ describe("UI: commands on selected code, as a user runs them", () => {
         for (let i = 0; i < 3; i++) await page.keyboard.press("Shift+ArrowDown");
 
         await workbench.runCommand("Hearth: Edit with Instruction…");
-        const input = page.locator(".quick-input-widget input");
-        await input.waitFor({ state: "visible" });
-        await page.keyboard.type("Rename the parameter to count");
-        await page.keyboard.press("Enter");
+        // The palette closes and the instruction box opens in the same widget: wait for the box itself.
+        const box = page.locator(".quick-input-widget", { hasText: "How should the selected code change?" });
+        await box.waitFor({ state: "visible", timeout: 30_000 });
+        await box.locator("input").fill("Rename the parameter to count");
+        await box.locator("input").press("Enter");
         await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 60_000 });
         await workbench.screenshot("edit-diff");
         await acceptProposal(page);
