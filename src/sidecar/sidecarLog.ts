@@ -4,5 +4,3 @@ import type { LogLevel } from "../protocol/engineProtocol";
 export interface SidecarLog {
     log(level: LogLevel, message: string): void;
 }
-
-export const info = (log: SidecarLog, message: string): void => log.log("info", message);

@@ -12,29 +12,21 @@
  * ttft from the sidecar. Completions: the same typing replay as `npm run bench` (PSM), first
  * with nothing else running, then while a long chat answer streams.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import { budgetFor, chooseMode } from "../../src/extension/completion/completionSite";
 import type { ChatTurn } from "../../src/protocol/chatProtocol";
 import type { CompleteResult } from "../../src/protocol/completionProtocol";
 import { createTestEngine, settingsFor, type TestEngine } from "../engine/engineHarness";
 import { keystrokesAt, percentile, pickSites, readRealSource } from "../engine/typingReplay";
-import { writeBenchModel } from "../fixtures/gguf";
+import { benchOption, qwen05bShapeModel } from "./benchModels";
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? args[index + 1] : undefined;
-};
-const cacheDir = join(process.env.HEARTH_TEST_CACHE ?? join(homedir(), ".cache", "hearth-test"), "models");
-const realQwenVocab = resolve(__dirname, "../../../../shared/vocab/ggml-vocab-qwen2.gguf");
+const option = (name: string): string | undefined => benchOption(name);
 const systemPrompt: ChatTurn = { role: "system", content: "You are Hearth, a coding assistant running locally inside VS Code. Answer concisely." };
 const budget = { maxLines: 8, maxTokens: 128, maxMs: 2000 };
 
 async function main(): Promise<void> {
-    const modelPath = option("model") ?? (await defaultModel());
+    const modelPath = option("model") ?? (await qwen05bShapeModel());
     const engine = createTestEngine();
     await engine.client.start(settingsFor(modelPath, { contextSize: 4096, gpu: "auto" }));
     const state = await engine.waitFor((s) => s.kind === "ready" || s.kind === "error", "the model", 300_000);
@@ -54,13 +46,6 @@ async function main(): Promise<void> {
     const json = option("json");
     if (json !== undefined) writeFileSync(json, JSON.stringify(figures, null, 2));
     await engine.client.dispose();
-}
-
-async function defaultModel(): Promise<string> {
-    mkdirSync(cacheDir, { recursive: true });
-    const file = join(cacheDir, "qwen2.5-coder-0.5b-shape-q8_0.gguf");
-    if (!existsSync(file)) await writeBenchModel(file, existsSync(realQwenVocab) ? { vocabPath: realQwenVocab } : {});
-    return file;
 }
 
 async function chatFirstTokens(engine: TestEngine): Promise<{ turn1_ttft_ms: { p50: number }; turn2_ttft_ms: { p50: number }; turn2_reused_tokens: { p50: number } }> {

@@ -44,9 +44,9 @@
  * 24): 20 sites give 153 keystrokes per layout. A real model that stops at the line end is
  * much faster per keystroke.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, homedir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, resolve } from "node:path";
 import { CancellationToken } from "vscode-jsonrpc/node";
 import { budgetFor, chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
 import type { EngineClient } from "../../src/extension/engine/engineClient";
@@ -54,7 +54,7 @@ import type { CompleteParams, CompleteResult, CompletionDocument, CompletionMode
 import type { ModelInfo } from "../../src/protocol/engineProtocol";
 import { createTestEngine, settingsFor, type TestEngine } from "../engine/engineHarness";
 import { keystrokesAt, percentile, pickSites, readRealSource, realSourceFile, type Keystroke, type TypingSite } from "../engine/typingReplay";
-import { writeBenchModel } from "../fixtures/gguf";
+import { qwen05bShapeModel } from "./benchModels";
 
 // ---------- options ----------
 
@@ -115,19 +115,9 @@ function positiveInteger(name: string, text: string): number {
 
 // ---------- the model ----------
 
-const cacheDir = join(process.env.HEARTH_TEST_CACHE ?? join(homedir(), ".cache", "hearth-test"), "models");
-const realQwenVocab = resolve(__dirname, "../../../../shared/vocab/ggml-vocab-qwen2.gguf");
-
-/** The generated 0.5B-shape model, shared with `npm run bench:engine` (same file and cache). */
-async function benchModel(): Promise<string> {
-    mkdirSync(cacheDir, { recursive: true });
-    const file = join(cacheDir, "qwen2.5-coder-0.5b-shape-q8_0.gguf");
-    if (!existsSync(file)) {
-        say(`writing ${file} (about 500 MB)…\n`);
-        const written = await writeBenchModel(file, existsSync(realQwenVocab) ? { vocabPath: realQwenVocab } : {});
-        say(`  with the ${written.tokenizer === "qwen2.5" ? "real Qwen2 tokenizer and Qwen2.5's FIM tokens" : "project's own tokenizer"}\n`);
-    }
-    return file;
+/** The generated 0.5B-shape model, shared with the other benchmarks (same file and cache). */
+function benchModel(): Promise<string> {
+    return qwen05bShapeModel(say);
 }
 
 /** Tokens in the whole source file, counted with the model's own tokenizer (vocabulary only). */

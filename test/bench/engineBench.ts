@@ -11,11 +11,11 @@
  * Threads are timed with node-llama-cpp directly, idle and with one core kept busy
  * (as VS Code's own processes keep it when the user types).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
-import { writeBenchModel, writeTinyModel } from "../fixtures/gguf";
+import { benchOption, qwen05bShapeModel, tinyBenchModel } from "./benchModels";
 import { createTestEngine, settingsFor } from "../engine/engineHarness";
 
 interface StartupFigures {
@@ -35,21 +35,14 @@ interface ThreadFigures {
     readonly decodeMsPerToken: number;
 }
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? args[index + 1] : undefined;
-};
-const cacheDir = join(process.env.HEARTH_TEST_CACHE ?? join(homedir(), ".cache", "hearth-test"), "models");
-const realQwenVocab = resolve(__dirname, "../../../../shared/vocab/ggml-vocab-qwen2.gguf");
+const option = (name: string): string | undefined => benchOption(name);
 
 async function main(): Promise<void> {
-    mkdirSync(cacheDir, { recursive: true });
     const runs = Number(option("runs") ?? 3);
     const wanted = (option("models") ?? "tiny,0.5b").split(",");
     const models: [name: string, path: string][] = [];
-    if (wanted.includes("tiny")) models.push(["tiny (2 layers, n_embd 64, F16)", await tinyModel()]);
-    if (wanted.includes("0.5b")) models.push(["Qwen2.5-Coder-0.5B shape (24 layers, n_embd 896, Q8_0)", await benchModel()]);
+    if (wanted.includes("tiny")) models.push(["tiny (2 layers, n_embd 64, F16)", await tinyBenchModel()]);
+    if (wanted.includes("0.5b")) models.push(["Qwen2.5-Coder-0.5B shape (24 layers, n_embd 896, Q8_0)", await qwen05bShapeModel()]);
     const extra = option("model");
     if (extra !== undefined) models.push([extra, resolve(extra)]);
 
@@ -63,21 +56,6 @@ async function main(): Promise<void> {
 
     const jsonFile = option("json");
     if (jsonFile !== undefined) writeFileSync(jsonFile, JSON.stringify({ cores: availableParallelism(), startup, threads }, null, 2));
-}
-
-async function tinyModel(): Promise<string> {
-    const file = join(cacheDir, "bench-tiny.gguf");
-    if (!existsSync(file)) await writeTinyModel(file);
-    return file;
-}
-
-async function benchModel(): Promise<string> {
-    const file = join(cacheDir, "qwen2.5-coder-0.5b-shape-q8_0.gguf");
-    if (!existsSync(file)) {
-        process.stdout.write(`writing ${file} (about 500 MB)…\n`);
-        await writeBenchModel(file, existsSync(realQwenVocab) ? { vocabPath: realQwenVocab } : {});
-    }
-    return file;
 }
 
 async function timeStartup(model: string, path: string, runs: number): Promise<StartupFigures> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension/hearth";
 import type { FixturePaths } from "../fixtures/gguf";
-import { activateHearth, fixtureModels, readyWith, revertAll, setting, until } from "./support";
+import { fixtureModels, readyHearth, readyWith, revertAll, setting, until } from "./support";
 
 describe("Hearth in VS Code: chat", () => {
     let api: HearthApi;
@@ -10,10 +10,7 @@ describe("Hearth in VS Code: chat", () => {
 
     before(async () => {
         models = fixtureModels();
-        api = await activateHearth();
-        await setting("model", models.tiny);
-        await setting("chat.maxTokens", 24);
-        await until(() => readyWith(models.tiny)(api.engineState), "the tiny model");
+        api = await readyHearth(models.tiny, { "chat.maxTokens": 24 });
     });
 
     after(async () => {

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension/hearth";
 import type { FixturePaths } from "../fixtures/gguf";
-import { activateHearth, fixtureModels, readyWith, setting, until } from "./support";
+import { fixtureModels, readyHearth, readyWith, setting, until } from "./support";
 
 
 describe("Hearth in VS Code: inline completions", () => {
@@ -13,9 +13,7 @@ describe("Hearth in VS Code: inline completions", () => {
 
     before(async () => {
         models = fixtureModels();
-        api = await activateHearth();
-        await setting("model", models.tiny);
-        await until(() => readyWith(models.tiny)(api.engineState), "the tiny model");
+        api = await readyHearth(models.tiny);
     });
 
     after(async () => {

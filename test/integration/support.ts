@@ -50,3 +50,12 @@ export async function revertAll(): Promise<void> {
     }
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
 }
+
+/** Activates Hearth and loads `path` (after applying `settings`), waiting until the engine is ready with it. */
+export async function readyHearth(path: string, settings: Readonly<Record<string, unknown>> = {}): Promise<HearthApi> {
+    const api = await activateHearth();
+    for (const [key, value] of Object.entries(settings)) await setting(key, value);
+    await setting("model", path);
+    await until(() => readyWith(path)(api.engineState), `the model ${path}`);
+    return api;
+}

@@ -71,14 +71,14 @@ export class SelectionActions implements vscode.CodeActionProvider {
     }
 
     async explain(): Promise<void> {
-        const target = this.target("explain", "scope");
+        const target = this.target("explain");
         if (target === undefined) return;
         this.stats.runs++;
         await this.chat.askAbout(actionPrompts.explain(target.context), target.editor, target.range);
     }
 
     async edit(instruction?: string): Promise<void> {
-        const target = this.target("edit", "scope");
+        const target = this.target("edit");
         if (target === undefined) return;
         const asked = instruction ?? (await vscode.window.showInputBox({ title: "Hearth: Edit with Instruction", prompt: "How should the selected code change?", placeHolder: "e.g. handle the empty list; use async/await" }));
         if (asked === undefined || asked.trim() === "") return;
@@ -119,7 +119,7 @@ export class SelectionActions implements vscode.CodeActionProvider {
     }
 
     async writeTests(where?: "untitled" | "besideFile"): Promise<void> {
-        const target = this.target("write tests for", "scope");
+        const target = this.target("write tests for");
         if (target === undefined) return;
         const answer = await this.run("Writing tests", actionPrompts.tests(target.context, testStyleOf(target.editor.document)));
         if (answer === undefined) return;
@@ -237,12 +237,12 @@ export class SelectionActions implements vscode.CodeActionProvider {
     }
 
     /** The selection, or with none, the enclosing function (or the current line). */
-    private target(verb: string, fallback: "scope"): Target | undefined {
+    private target(verb: string): Target | undefined {
         const editor = this.activeEditor(verb);
         if (editor === undefined) return undefined;
         const { document, selection } = editor;
         let range: vscode.Range = selection;
-        if (selection.isEmpty && fallback === "scope") {
+        if (selection.isEmpty) {
             const scope = enclosingScope(document.getText().split(/\r?\n/), selection.start.line, document.languageId);
             range = scope !== undefined ? new vscode.Range(scope.start, 0, scope.end, document.lineAt(scope.end).text.length) : document.lineAt(selection.start.line).range;
         }

@@ -26,10 +26,6 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         private readonly onMessage: (message: FromWebview) => void,
     ) {}
 
-    get isVisible(): boolean {
-        return this.view?.visible === true;
-    }
-
     resolveWebviewView(view: vscode.WebviewView): void {
         this.disposeView();
         this.view = view;

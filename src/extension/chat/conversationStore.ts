@@ -110,11 +110,6 @@ export class ConversationStore {
         return this.conversations.filter((c) => c.messages.length > 0).map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt, messageCount: c.messages.length }));
     }
 
-    /** Resolves when everything changed so far is written. */
-    flushed(): Promise<void> {
-        return this.writing;
-    }
-
     private save(): void {
         const snapshot: Stored = { version: 1, conversations: this.conversations, activeId: this.active, draft: this.draftText };
         this.writing = this.writing.then(() => this.memento.update(key, snapshot)).catch(() => undefined);

@@ -36,11 +36,6 @@ export class ChatEngine {
         return this.wrapper.wrapperName;
     }
 
-    /** Tokens in the chat sequence's KV cache. */
-    get cachedTokens(): number {
-        return this.sequence.nextTokenIndex;
-    }
-
     /** An answer to the conversation; a newer request stops this one. */
     chat(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult> {
         return this.answers.run(signal, (combined) => this.answer(params, combined, onText));

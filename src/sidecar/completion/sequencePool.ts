@@ -42,11 +42,6 @@ export class SequencePool<State> {
         return this.entries.get(documentId)?.sequence;
     }
 
-    update(documentId: string, state: State): void {
-        const entry = this.entries.get(documentId);
-        if (entry !== undefined) entry.state = state;
-    }
-
     get size(): number {
         return this.entries.size;
     }
