@@ -103,10 +103,10 @@ describe("Hearth in VS Code: inline completions", () => {
         const editor = await vscode.window.showTextDocument(document);
         const end = document.positionAt(source.length - 2);
         editor.selection = new vscode.Selection(end, end);
-        const cancelled = api.completionStats.cancelled;
+        const { cancelled, requests } = api.completionStats;
         // The first keystroke's prompt is the whole file, cold: a second keystroke arrives long before it is done.
         await vscode.commands.executeCommand("type", { text: "\n" });
-        await until(() => api.completionStats.requests > 0, "a request");
+        await until(() => api.completionStats.requests > requests, "the first keystroke's request");
         await new Promise((r) => setTimeout(r, 40));
         await vscode.commands.executeCommand("type", { text: "z" });
         await until(() => api.completionStats.cancelled > cancelled, "the superseded request to be cancelled by the sidecar");
