@@ -30,14 +30,38 @@ export interface InitializeResult {
 }
 
 export interface LoadModelParams {
-    /** Absolute path of a GGUF file. */
+    /** Absolute path of the GGUF file for completions (and for chat, unless `chatModelPath` names another file). */
     readonly modelPath: string;
+    /**
+     * Absolute path of a different GGUF file for chat, loaded into a context of its own.
+     * Absent, or the same path as `modelPath`: one model is loaded and shared.
+     */
+    readonly chatModelPath?: string;
     /** A thread count, or "auto" to let the engine choose for this machine. */
     readonly threads: number | "auto";
     /** Requested context size in tokens; capped at the model's training context. */
     readonly contextSize: number;
+    /** Load even when the memory estimate exceeds the free memory (the user chose "Load Anyway"). */
+    readonly ignoreMemoryFit?: boolean;
 }
 
+/** Where the loaded models live: system RAM, GPU memory, or memory both share (Apple Silicon). */
+export type MemoryPool = "ram" | "vram" | "unified";
+
+/** The memory a load needs against what is free; an `insufficientMemory` error carries it. */
+export interface MemoryFit {
+    readonly pool: MemoryPool;
+    /** Weights of every model the load brings in. */
+    readonly modelBytes: number;
+    /** KV cache and compute buffers of their contexts at the requested context size. */
+    readonly contextBytes: number;
+    /** Free memory the load can use (including what the models loaded now would give back). */
+    readonly availableBytes: number;
+    /** The requested context size per sequence (after capping at the training context). */
+    readonly contextSize: number;
+    /** The largest context size (512 or more) that would fit; null when the weights alone do not. */
+    readonly fittingContextSize: number | null;
+}
 export interface ModelInfo {
     readonly path: string;
     /** `general.name`, else the file name. */
@@ -59,7 +83,12 @@ export interface ModelInfo {
 }
 
 export interface LoadModelResult {
+    /** The completion model (and the chat model too when `chatModel` is null). */
     readonly model: ModelInfo;
+    /** The chat model when it is a different file; null when the model is shared. */
+    readonly chatModel: ModelInfo | null;
+    /** The estimate the load was checked against. */
+    readonly memory: MemoryFit;
     readonly threads: number;
     readonly contextSize: number;
     readonly modelLoadMs: number;
@@ -69,6 +98,10 @@ export interface LoadModelResult {
 /** What went wrong, in words a user can act on. */
 export type EngineErrorKind =
     | "noModel"
+    /** An `hf:` model that is configured but not (completely) downloaded; found by the extension. */
+    | "modelNotDownloaded"
+    /** A model setting that is neither a path nor a valid `hf:` reference; found by the extension. */
+    | "invalidModelReference"
     | "fileMissing"
     | "notAFile"
     | "unreadable"
@@ -77,6 +110,7 @@ export type EngineErrorKind =
     | "unsupportedArchitecture"
     | "backendUnavailable"
     | "outOfMemory"
+    | "insufficientMemory"
     | "loadFailed"
     | "notInitialized"
     | "cancelled"
@@ -90,6 +124,8 @@ export interface EngineErrorData {
     readonly path?: string;
     /** Technical detail for the log. */
     readonly detail: string;
+    /** For `insufficientMemory`: the estimate that refused the load. */
+    readonly memory?: MemoryFit;
 }
 
 /** JSON-RPC error code used for every `EngineErrorData` error. */

@@ -1,4 +1,4 @@
-import type { GgufFileInfo, Llama, LlamaContext, LlamaLogLevel, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { GgufFileInfo, GgufInsights, Llama, LlamaContext, LlamaLogLevel, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
 import type {
     Backend,
     GpuSetting,
@@ -14,10 +14,11 @@ import type { CompleteParams, CompleteResult, WarmParams, WarmResult } from "../
 import type { ChatParams, ChatResult } from "../protocol/chatProtocol";
 import { ChatEngine } from "./chat/chatEngine";
 import { CompletionEngine } from "./completion/completionEngine";
-import { completionSequences, createModelContext } from "./modelContext";
+import { chatSequences, completionSequences, contextBatchSize, createModelContext } from "./modelContext";
+import { planMemory, type FreeMemory, type ModelDemand } from "./memoryFit";
 import { EngineError, errorMessage } from "./engineError";
 import { LatestWins } from "./latestWins";
-import { inspectModelFile, type ModelFileReader } from "./modelFile";
+import { inspectModelFile, type InspectedModelFile, type ModelFileReader } from "./modelFile";
 import type { SidecarLog } from "./sidecarLog";
 import { resolveThreads } from "./threads";
 
@@ -26,14 +27,23 @@ import type * as NodeLlamaCppModule from "node-llama-cpp" with { "resolution-mod
 type NodeLlamaCpp = typeof NodeLlamaCppModule;
 
 interface LoadedModel {
-    readonly model: LlamaModel;
-    readonly context: LlamaContext;
+    /** One model, or the completion model and then the chat model. */
+    readonly models: readonly LlamaModel[];
+    readonly contexts: readonly LlamaContext[];
     readonly result: LoadModelResult;
-    /** Undefined when the model has no FIM tokens. */
+    /** Undefined when the completion model has no FIM tokens. */
     readonly completion: CompletionEngine | undefined;
     readonly chat: ChatEngine;
 }
 
+/** A model file checked and measured, not yet loaded. */
+interface PlannedModel {
+    readonly path: string;
+    readonly inspected: InspectedModelFile;
+    readonly insights: GgufInsights;
+    /** Sequences its context gets. */
+    readonly sequences: number;
+}
 
 export type ProgressListener = (stage: LoadStage, progress: number) => void;
 
@@ -118,9 +128,9 @@ export class Engine {
         const loaded = this.loaded;
         this.loaded = undefined;
         if (loaded === undefined) return;
-        await loaded.context.dispose();
-        await loaded.model.dispose();
-        this.log.log("info", `Unloaded ${loaded.result.model.name}.`);
+        for (const context of loaded.contexts) await context.dispose();
+        for (const model of loaded.models) await model.dispose();
+        this.log.log("info", `Unloaded ${[loaded.result.model, loaded.result.chatModel].flatMap((model) => (model === null ? [] : [model.name])).join(" and ")}.`);
     }
 
     async dispose(): Promise<void> {
@@ -132,52 +142,94 @@ export class Engine {
 
     private async load(params: LoadModelParams, signal: AbortSignal): Promise<LoadModelResult> {
         const { llama, lib } = this.requireInitialized();
-        const inspected = await inspectModelFile(params.modelPath, fileReader(lib, llama));
+        const shared = params.chatModelPath === undefined || params.chatModelPath === params.modelPath;
+        const plan: PlannedModel[] = [await this.planModel(lib, llama, params.modelPath, shared ? completionSequences + chatSequences : completionSequences)];
+        if (!shared) plan.push(await this.planModel(lib, llama, params.chatModelPath, chatSequences));
         throwIfCancelled(signal);
+
+        const memory = await planMemory(plan.map((planned) => modelDemand(planned.insights, planned.sequences)), params.contextSize, await this.freeMemory(llama));
+        if (!memory.fits && params.ignoreMemoryFit !== true) {
+            const fit = memory.fit;
+            throw new EngineError(
+                "insufficientMemory",
+                `Loading needs about ${formatBytes(fit.modelBytes + fit.contextBytes)} (weights ${formatBytes(fit.modelBytes)}, context of ${fit.contextSize} tokens ${formatBytes(fit.contextBytes)}) but ${formatBytes(fit.availableBytes)} is free${fit.fittingContextSize === null ? "" : `; a context of ${fit.fittingContextSize} tokens would fit`}.`,
+                params.modelPath,
+                fit,
+            );
+        }
         await this.unloadModel();
 
         const threads = resolveThreads(params.threads, this.backend, llama.cpuMathCores);
-        this.log.log("info", `Loading ${params.modelPath} (${formatBytes(inspected.sizeBytes)}, ${inspected.architecture}) with ${threads} thread(s) on ${this.backend}.`);
-
+        const models: LlamaModel[] = [];
+        const contexts: LlamaContext[] = [];
         const modelStarted = performance.now();
+        let contextCreateMs = 0;
         this.onProgress("model", 0);
-        let model: LlamaModel;
         try {
-            model = await llama.loadModel({
-                modelPath: params.modelPath,
-                loadSignal: signal,
-                onLoadProgress: (progress) => this.onProgress("model", progress),
-            });
+            for (const [index, planned] of plan.entries()) {
+                this.log.log("info", `Loading ${planned.path} (${formatBytes(planned.inspected.sizeBytes)}, ${planned.inspected.architecture}) with ${threads} thread(s) on ${this.backend}${plan.length > 1 ? (index === 0 ? " for completions" : " for chat") : ""}.`);
+                const model = await this.loadOne(lib, llama, planned.path, signal, params.ignoreMemoryFit === true, (progress) => this.onProgress("model", (index + progress) / plan.length));
+                models.push(model);
+                const contextStarted = performance.now();
+                this.onProgress("context", index / plan.length);
+                try {
+                    contexts.push(await createModelContext(model, { contextSize: params.contextSize, threads, sequences: planned.sequences, signal, ignoreMemoryFit: params.ignoreMemoryFit === true }));
+                } catch (error) {
+                    throwIfCancelled(signal);
+                    throw loadError(lib, error, planned.path);
+                }
+                contextCreateMs += performance.now() - contextStarted;
+            }
         } catch (error) {
-            throwIfCancelled(signal);
-            throw loadError(lib, error, params.modelPath);
-        }
-        const modelLoadMs = performance.now() - modelStarted;
-
-        const contextStarted = performance.now();
-        this.onProgress("context", 0);
-        let context: LlamaContext;
-        try {
-            context = await createModelContext(model, { contextSize: params.contextSize, threads, signal });
-        } catch (error) {
-            await model.dispose();
-            throwIfCancelled(signal);
-            throw loadError(lib, error, params.modelPath);
+            for (const context of contexts) await context.dispose();
+            for (const model of models) await model.dispose();
+            throw error;
         }
         this.onProgress("context", 1);
 
+        const [completionModel, chatModel = completionModel] = models;
+        const [completionContext, chatContext = completionContext] = contexts;
+        const describe = (index: number): ModelInfo => describeModel(lib, models[index], plan[index].inspected.fileInfo, plan[index].path, plan[index].inspected.sizeBytes);
         const result: LoadModelResult = {
-            model: describeModel(lib, model, inspected.fileInfo, params.modelPath, inspected.sizeBytes),
+            model: describe(0),
+            chatModel: plan.length > 1 ? describe(1) : null,
+            memory: memory.fit,
             threads,
-            contextSize: context.contextSize,
-            modelLoadMs: Math.round(modelLoadMs),
-            contextCreateMs: Math.round(performance.now() - contextStarted),
+            contextSize: completionContext.contextSize,
+            modelLoadMs: Math.round(performance.now() - modelStarted - contextCreateMs),
+            contextCreateMs: Math.round(contextCreateMs),
         };
-        const completion = CompletionEngine.create(model, context, { sequences: completionSequences });
-        const chat = ChatEngine.create(lib, model, context, completion ?? { whenIdle: () => Promise.resolve() });
-        this.loaded = { model, context, result, completion, chat };
-        this.log.log("info", `Loaded ${result.model.name} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
+        const completion = CompletionEngine.create(completionModel, completionContext, { sequences: completionSequences });
+        const chat = ChatEngine.create(lib, chatModel, chatContext, completion ?? { whenIdle: () => Promise.resolve() });
+        this.loaded = { models, contexts, result, completion, chat };
+        const names = result.chatModel === null ? result.model.name : `${result.model.name} (completions) and ${result.chatModel.name} (chat)`;
+        this.log.log("info", `Loaded ${names} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
         return result;
+    }
+
+    private async planModel(lib: NodeLlamaCpp, llama: Llama, path: string, sequences: number): Promise<PlannedModel> {
+        const inspected = await inspectModelFile(path, fileReader(lib, llama));
+        return { path, inspected, insights: await lib.GgufInsights.from(inspected.fileInfo, llama), sequences };
+    }
+
+    private async loadOne(lib: NodeLlamaCpp, llama: Llama, path: string, signal: AbortSignal, ignoreMemoryFit: boolean, onProgress: (progress: number) => void): Promise<LlamaModel> {
+        try {
+            return await llama.loadModel({ modelPath: path, loadSignal: signal, onLoadProgress: onProgress, ignoreMemorySafetyChecks: ignoreMemoryFit });
+        } catch (error) {
+            throwIfCancelled(signal);
+            throw loadError(lib, error, path);
+        }
+    }
+
+    /** Free memory, counting what the models loaded now give back when they are replaced. */
+    private async freeMemory(llama: Llama): Promise<FreeMemory> {
+        const [ram, vram, usage] = await Promise.all([llama.getRamState(), llama.getVramState(), llama.getLlamaMemoryUsage()]);
+        return {
+            ramBytes: ram.free + usage.cpuRam,
+            vramBytes: vram.free + usage.gpuVram,
+            gpu: this.backend !== "cpu",
+            unified: vram.unifiedSize > 0,
+        };
     }
 
     private requireInitialized(): { llama: Llama; lib: NodeLlamaCpp } {
@@ -200,6 +252,23 @@ function toLogLevel(level: LlamaLogLevel): LogLevel {
     if (name === "fatal" || name === "error") return "error";
     if (name === "warn" || name === "debug") return name;
     return "info";
+}
+
+/** node-llama-cpp's estimates for one model, in the shape the memory plan asks. */
+function modelDemand(insights: GgufInsights, sequences: number): ModelDemand {
+    return {
+        totalLayers: insights.totalLayers,
+        weights: (gpuLayers) => insights.estimateModelResourceRequirementsV2({ gpuLayers }),
+        context: (contextSize, gpuLayers) =>
+            insights.estimateContextResourceRequirementsV2({
+                contextSize,
+                modelGpuLayers: gpuLayers,
+                sequences,
+                batchSize: contextBatchSize,
+                flashAttention: insights.flashAttentionSupported,
+            }),
+        capContextSize: (contextSize) => Math.min(contextSize, insights.trainContextSize ?? contextSize),
+    };
 }
 
 function fileReader(lib: NodeLlamaCpp, llama: Llama): ModelFileReader {

@@ -1,16 +1,24 @@
-import type { EngineErrorData, EngineErrorKind } from "../protocol/engineProtocol";
+import type { EngineErrorData, EngineErrorKind, MemoryFit } from "../protocol/engineProtocol";
 
 /** An error the engine reports to the extension as `EngineErrorData`. */
 export class EngineError extends Error {
-    constructor(readonly kind: EngineErrorKind, detail: string, readonly path?: string) {
+    constructor(
+        readonly kind: EngineErrorKind,
+        detail: string,
+        readonly path?: string,
+        readonly memory?: MemoryFit,
+    ) {
         super(detail);
         this.name = "EngineError";
     }
 
     toData(): EngineErrorData {
-        return this.path === undefined
-            ? { kind: this.kind, detail: this.message }
-            : { kind: this.kind, path: this.path, detail: this.message };
+        return {
+            kind: this.kind,
+            detail: this.message,
+            ...(this.path === undefined ? {} : { path: this.path }),
+            ...(this.memory === undefined ? {} : { memory: this.memory }),
+        };
     }
 }
 

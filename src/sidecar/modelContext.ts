@@ -9,18 +9,26 @@ export const chatSequences = 1;
 export interface ModelContextOptions {
     readonly contextSize: number;
     readonly threads: number;
+    /** Sequences of `contextSize` tokens each: completions' and chat's when one model serves both. */
+    readonly sequences: number;
     readonly signal?: AbortSignal;
+    /** The user chose to load past Hearth's memory estimate: skip node-llama-cpp's own check too. */
+    readonly ignoreMemoryFit?: boolean;
 }
 
-/** The one context a loaded model gets: a sequence per cached document, plus chat's. */
+/** Every evaluation Hearth issues is at most one slice long: a larger batch only costs memory. */
+export const contextBatchSize = evaluationSliceTokens;
+
+/** The context a loaded model gets: a sequence per cached document and/or chat's. */
 export function createModelContext(model: LlamaModel, options: ModelContextOptions): Promise<LlamaContext> {
     return model.createContext({
         contextSize: Math.min(options.contextSize, model.trainContextSize),
         threads: options.threads,
-        sequences: completionSequences + chatSequences,
-        // Every evaluation Hearth issues is at most one slice long: a larger batch only costs memory.
-        batchSize: evaluationSliceTokens,
+        sequences: options.sequences,
+        batchSize: contextBatchSize,
         flashAttention: model.fileInsights.flashAttentionSupported,
         createSignal: options.signal,
+        // Hearth checks the fit before loading (memoryFit.ts); a user who overrules it overrules both.
+        ignoreMemorySafetyChecks: options.ignoreMemoryFit ?? false,
     });
 }

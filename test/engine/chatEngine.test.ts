@@ -7,7 +7,7 @@ import type { ChatParams, ChatTurn } from "../../src/protocol/chatProtocol";
 import { ChatEngine } from "../../src/sidecar/chat/chatEngine";
 import { CompletionEngine } from "../../src/sidecar/completion/completionEngine";
 import { EngineError } from "../../src/sidecar/engineError";
-import { completionSequences, createModelContext } from "../../src/sidecar/modelContext";
+import { chatSequences, completionSequences, createModelContext } from "../../src/sidecar/modelContext";
 import { ensureFixtures } from "../fixtures/gguf";
 import { readRealSource } from "./typingReplay";
 
@@ -28,7 +28,7 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
         const lib = await import("node-llama-cpp");
         llama = await lib.getLlama({ build: "never", gpu: false, logLevel: lib.LlamaLogLevel.error });
         model = await llama.loadModel({ modelPath: fixtures.tiny });
-        context = await createModelContext(model, { contextSize: 2048, threads: 1 });
+        context = await createModelContext(model, { contextSize: 2048, threads: 1, sequences: completionSequences + chatSequences });
         const created = CompletionEngine.create(model, context, { sequences: completionSequences });
         assert.ok(created);
         completion = created;

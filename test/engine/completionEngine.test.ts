@@ -6,7 +6,7 @@ import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp" with { "re
 import type { CompleteParams, CompletionMode, PromptLayout } from "../../src/protocol/completionProtocol";
 import { CompletionEngine, evaluationSliceTokens } from "../../src/sidecar/completion/completionEngine";
 import { EngineError } from "../../src/sidecar/engineError";
-import { completionSequences, createModelContext } from "../../src/sidecar/modelContext";
+import { chatSequences, completionSequences, createModelContext } from "../../src/sidecar/modelContext";
 import { ensureFixtures } from "../fixtures/gguf";
 import { keystrokesAt, percentile, pickSites, readRealSource, seededRandom } from "./typingReplay";
 
@@ -37,7 +37,7 @@ describe("completion engine: prompts that stay in the KV cache (real node-llama-
         const lib = await import("node-llama-cpp");
         llama = await lib.getLlama({ build: "never", gpu: false, logLevel: lib.LlamaLogLevel.error });
         model = await llama.loadModel({ modelPath: fixtures.tiny });
-        context = await createModelContext(model, { contextSize: 4096, threads: 1 });
+        context = await createModelContext(model, { contextSize: 4096, threads: 1, sequences: completionSequences + chatSequences });
         const created = CompletionEngine.create(model, context, { sequences: completionSequences });
         assert.ok(created, "the fixture model has FIM tokens");
         engine = created;
