@@ -44,10 +44,10 @@ export default tseslint.config(
         },
     },
     {
-        files: ["src/extension/engine/**/*.ts"],
+        files: ["src/extension/engine/**/*.ts", "src/extension/models/**/*.ts"],
         rules: {
             "no-restricted-imports": restrict([
-                { group: ["vscode"], message: "src/extension/engine is plain Node so the engine tests run it outside VS Code." },
+                { group: ["vscode"], message: "src/extension/engine and src/extension/models are plain Node so their tests run outside VS Code." },
                 { group: ["node-llama-cpp", "node-llama-cpp/*"], message: "The extension never imports node-llama-cpp." },
                 { group: ["**/sidecar/**", "**/webview/**"], message: "The extension talks to the sidecar through src/protocol only." },
             ]),
