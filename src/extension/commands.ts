@@ -3,6 +3,7 @@ import { acceptedCommand, type InlineCompletionProvider } from "./completion/inl
 import type { Config } from "./config";
 import type { EngineClient } from "./engine/engineClient";
 import type { EngineAction } from "./engine/errorMessages";
+import type { EngineSettings } from "./engine/engineState";
 import type { Log } from "./log";
 
 export interface CommandDeps {
@@ -10,30 +11,19 @@ export interface CommandDeps {
     readonly engine: EngineClient;
     readonly log: Log;
     readonly completions: InlineCompletionProvider;
+    /** The engine settings with the model settings resolved to files. */
+    readonly engineSettings: () => Promise<EngineSettings>;
 }
 
-/** Command ids, as declared in package.json. */
-export const commandIds: Readonly<Record<EngineAction | "showMenu", string>> = {
-    restartEngine: "hearth.restartEngine",
-    showLog: "hearth.showLog",
-    openSettings: "hearth.openSettings",
-    chooseModelFile: "hearth.chooseModelFile",
-    showMenu: "hearth.showMenu",
-};
+/** The command that carries out an engine action (each is declared in package.json). */
+export function commandFor(action: EngineAction): string {
+    return `hearth.${action}`;
+}
 
-export function registerCommands({ config, engine, log, completions }: CommandDeps): vscode.Disposable[] {
+export function registerCommands({ config, engine, log, completions, engineSettings }: CommandDeps): vscode.Disposable[] {
     const restart = async (): Promise<void> => {
         log.info("Restarting the engine (requested).");
-        await engine.start(config.engineSettings);
-    };
-    const chooseModelFile = async (): Promise<void> => {
-        const picked = await vscode.window.showOpenDialog({
-            canSelectMany: false,
-            openLabel: "Use This Model",
-            title: "Choose a GGUF model file for Hearth",
-            filters: { "GGUF models": ["gguf"], "All files": ["*"] },
-        });
-        if (picked?.[0] !== undefined) await config.setModelPath(picked[0].fsPath);
+        await engine.start(await engineSettings());
     };
     const toggleCompletions = (): Thenable<void> => config.setCompletionsEnabled(!config.completionsEnabled);
     const toggleForLanguage = async (): Promise<void> => {
@@ -59,18 +49,18 @@ export function registerCommands({ config, engine, log, completions }: CommandDe
             { label: "$(comment-discussion) Open Chat", run: () => vscode.commands.executeCommand("hearth.openChat") },
             { label: "$(debug-restart) Restart Engine", run: restart },
             { label: "$(output) Show Log", run: () => Promise.resolve(log.show()) },
-            { label: "$(settings-gear) Open Hearth Settings", run: () => vscode.commands.executeCommand(commandIds.openSettings) },
-            { label: "$(file-binary) Choose Model File…", run: chooseModelFile },
+            { label: "$(settings-gear) Open Hearth Settings", run: () => vscode.commands.executeCommand(commandFor("openSettings")) },
+            { label: "$(file-binary) Select Model…", run: () => vscode.commands.executeCommand("hearth.selectModel") },
+            { label: "$(database) Manage Models…", run: () => vscode.commands.executeCommand("hearth.manageModels") },
         ];
         const picked = await vscode.window.showQuickPick(items, { title: "Hearth", placeHolder: "Choose an action" });
         await picked?.run();
     };
     return [
-        vscode.commands.registerCommand(commandIds.restartEngine, restart),
-        vscode.commands.registerCommand(commandIds.showLog, () => log.show()),
-        vscode.commands.registerCommand(commandIds.openSettings, () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:hearth-dev.hearth")),
-        vscode.commands.registerCommand(commandIds.chooseModelFile, chooseModelFile),
-        vscode.commands.registerCommand(commandIds.showMenu, showMenu),
+        vscode.commands.registerCommand(commandFor("restartEngine"), restart),
+        vscode.commands.registerCommand(commandFor("showLog"), () => log.show()),
+        vscode.commands.registerCommand(commandFor("openSettings"), () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:hearth-dev.hearth")),
+        vscode.commands.registerCommand("hearth.showMenu", showMenu),
         vscode.commands.registerCommand("hearth.toggleCompletions", toggleCompletions),
         vscode.commands.registerCommand("hearth.toggleCompletionsForLanguage", toggleForLanguage),
         vscode.commands.registerCommand(acceptedCommand, () => {

@@ -7,8 +7,11 @@ import type { BudgetSettings } from "./completion/completionSite";
 import type { EngineSettings } from "./engine/engineState";
 
 const section = "hearth";
+
+/** Which setting a chosen model goes into. */
+export type ModelRoleChoice = "completion" | "chat" | "both";
 /** Settings whose change needs the engine to reload (or, for `gpu`, restart). */
-const engineKeys = ["model", "gpu", "threads", "contextSize"] as const;
+const engineKeys = ["completions.model", "chat.model", "gpu", "threads", "contextSize", "models.huggingFaceEndpoint"] as const;
 const gpuValues: readonly GpuSetting[] = ["auto", "metal", "cuda", "vulkan", "cpu"];
 
 /**
@@ -20,10 +23,20 @@ export class Config {
         return vscode.workspace.getConfiguration(section);
     }
 
-    /** The configured model file as an absolute path, or "" when none is set. */
-    get modelPath(): string {
-        const raw = (this.settings.get<string>("model") ?? "").trim();
-        return raw === "" ? "" : expandPath(raw);
+    /** The completion model as the user wrote it: a file path or an `hf:` reference; "" when unset. */
+    get completionModel(): string {
+        return (this.settings.get<string>("completions.model") ?? "").trim();
+    }
+
+    /** The chat model as the user wrote it; "" means the completion model serves chat too. */
+    get chatModel(): string {
+        return (this.settings.get<string>("chat.model") ?? "").trim();
+    }
+
+    /** Where `hf:` references are resolved and downloaded from (a mirror, or Hugging Face itself). */
+    get huggingFaceEndpoint(): string {
+        const value = (this.settings.get<string>("models.huggingFaceEndpoint") ?? "").trim();
+        return /^https?:\/\/[^\s]+$/.test(value) ? value.replace(/\/+$/, "") : "https://huggingface.co";
     }
 
     get gpu(): GpuSetting {
@@ -42,8 +55,9 @@ export class Config {
         return typeof value === "number" && value >= 256 ? Math.floor(value) : 4096;
     }
 
-    get engineSettings(): EngineSettings {
-        return { modelPath: this.modelPath, gpu: this.gpu, threads: this.threads, contextSize: this.contextSize };
+    /** Backend, threads and context: the engine settings that need no model resolution. */
+    get runtimeSettings(): Omit<EngineSettings, "modelPath" | "chatModelPath" | "unavailable"> {
+        return { gpu: this.gpu, threads: this.threads, contextSize: this.contextSize };
     }
 
     get completionsEnabled(): boolean {
@@ -98,8 +112,15 @@ export class Config {
         return engineKeys.some((key) => event.affectsConfiguration(`${section}.${key}`));
     }
 
-    async setModelPath(path: string): Promise<void> {
-        await this.settings.update("model", path, vscode.ConfigurationTarget.Global);
+    /** Sets the model for completions, chat, or both (a path or an `hf:` reference). */
+    async setModel(role: ModelRoleChoice, reference: string): Promise<void> {
+        if (role !== "chat") await this.settings.update("completions.model", reference, vscode.ConfigurationTarget.Global);
+        // "both" clears the chat setting: an empty chat model means "the completion model".
+        if (role !== "completion") await this.settings.update("chat.model", role === "both" ? "" : reference, vscode.ConfigurationTarget.Global);
+    }
+
+    async setContextSize(tokens: number): Promise<void> {
+        await this.settings.update("contextSize", tokens, vscode.ConfigurationTarget.Global);
     }
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import type { EngineState } from "./engine/engineState";
-import { actionLabels, describeEngineError, type EngineAction } from "./engine/errorMessages";
+import type { EngineErrorData } from "../protocol/engineProtocol";
+import { actionLabel, describeEngineError, type EngineAction } from "./engine/errorMessages";
 
 /**
  * Tells the user about engine problems, once each: a message that says what failed,
@@ -12,7 +13,11 @@ export class EngineNotifier {
     private readonly noFimWarned = new Set<string>();
     private readonly shown: string[] = [];
 
-    constructor(private readonly runAction: (action: EngineAction) => Thenable<unknown>) {}
+    constructor(
+        private readonly runAction: (action: EngineAction) => Thenable<unknown>,
+        /** Words added to a problem's message: for no model, what to download for this machine. */
+        private readonly addendum: (error: EngineErrorData) => string | undefined = () => undefined,
+    ) {}
 
     /** Messages shown so far (the test API reads them). */
     get messages(): readonly string[] {
@@ -22,12 +27,13 @@ export class EngineNotifier {
     onEngineState(state: EngineState): void {
         switch (state.kind) {
             case "error": {
-                const key = `${state.error.kind}:${state.error.path ?? ""}`;
+                const key = `${state.error.kind}:${state.error.path ?? ""}:${state.error.memory?.contextSize ?? ""}`;
                 if (key === this.lastKey) return;
                 this.lastKey = key;
                 const problem = describeEngineError(state.error);
+                const addendum = this.addendum(state.error);
                 const show = state.error.kind === "noModel" ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
-                this.offer(show, problem.message, problem.actions);
+                this.offer(show, addendum !== undefined ? `${problem.message} ${addendum}` : problem.message, problem.actions, state.error);
                 return;
             }
             case "stopped":
@@ -47,7 +53,7 @@ export class EngineNotifier {
                     this.offer(
                         vscode.window.showWarningMessage,
                         "Hearth is running a generated demo model with random weights: its output is random text until you choose a real model.",
-                        ["chooseModelFile"],
+                        ["selectModel"],
                     );
                 }
                 return;
@@ -60,10 +66,11 @@ export class EngineNotifier {
         show: (message: string, ...items: string[]) => Thenable<string | undefined>,
         message: string,
         actions: readonly EngineAction[],
+        error?: EngineErrorData,
     ): void {
         this.shown.push(message);
-        void Promise.resolve(show(message, ...actions.map((action) => actionLabels[action]))).then((chosen) => {
-            const action = actions.find((candidate) => actionLabels[candidate] === chosen);
+        void Promise.resolve(show(message, ...actions.map((action) => actionLabel(action, error)))).then((chosen) => {
+            const action = actions.find((candidate) => actionLabel(candidate, error) === chosen);
             return action !== undefined ? this.runAction(action) : undefined;
         });
     }

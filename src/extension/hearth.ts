@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { registerCommands, commandIds } from "./commands";
+import { commandFor, registerCommands } from "./commands";
 import { ChatController, type ChatStats } from "./chat/chatController";
 import { ChatView, chatViewId } from "./chat/chatView";
 import { ConversationStore, viewOf } from "./chat/conversationStore";
@@ -14,6 +14,8 @@ import type { EngineState } from "./engine/engineState";
 import { EngineNotifier } from "./engineNotifier";
 import { Log } from "./log";
 import { EngineStatusBar } from "./statusBar";
+import type { DownloadStats } from "./modelSetup/modelDownloads";
+import { ModelSetup } from "./modelSetup/modelSetup";
 
 /** What the extension exports: read by the integration tests, useful to other extensions. */
 export interface HearthApi {
@@ -26,6 +28,13 @@ export interface HearthApi {
     readonly lastSuggestion: string | undefined;
     /** Warm-up requests that finished. */
     readonly warmed: number;
+    readonly models: {
+        /** The models folder in global storage. */
+        readonly folder: string;
+        readonly downloads: Readonly<DownloadStats>;
+        /** The completion and chat references in effect (each setting falls back to the other). */
+        readonly references: { readonly completion: string; readonly chat: string };
+    };
     readonly chat: {
         readonly stats: Readonly<ChatStats>;
         readonly actionStats: Readonly<ActionStats>;
@@ -57,6 +66,7 @@ export class Hearth implements vscode.Disposable {
     private readonly chatView: ChatView;
     private readonly chat: ChatController;
     private readonly actions: SelectionActions;
+    private readonly models: ModelSetup;
     private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
     private readonly disposables: vscode.Disposable[] = [];
 
@@ -68,7 +78,12 @@ export class Hearth implements vscode.Disposable {
             sidecarScript: context.asAbsolutePath("dist/sidecar.mjs"),
             log: (level, message) => this.log.write(level, message),
         });
-        this.notifier = new EngineNotifier((action) => vscode.commands.executeCommand(commandIds[action]));
+        this.models = new ModelSetup(context, this.config, this.log, () => this.engine.state, () => this.reloadEngine());
+        this.notifier = new EngineNotifier(
+            (action) => vscode.commands.executeCommand(commandFor(action)),
+            (error) => (error.kind === "noModel" ? this.models.recommendationText() : undefined),
+        );
+        this.disposables.push(this.models);
         this.disposables.push(this.log, this.statusBar, this.stateEmitter);
         this.disposables.push(
             this.engine.onDidChangeState((state) => {
@@ -99,12 +114,14 @@ export class Hearth implements vscode.Disposable {
         );
         this.actions = new SelectionActions(this.engine, this.config, this.edits, this.chat, this.log);
         this.disposables.push(...this.actions.register());
-        this.disposables.push(...registerCommands({ config: this.config, engine: this.engine, log: this.log, completions: this.completions }));
+        this.disposables.push(
+            ...registerCommands({ config: this.config, engine: this.engine, log: this.log, completions: this.completions, engineSettings: () => this.models.resolver.engineSettings() }),
+        );
         this.disposables.push(
             vscode.workspace.onDidChangeConfiguration((event) => {
                 if (!this.config.affectsEngine(event)) return;
                 this.log.info("Engine settings changed: reloading.");
-                void this.engine.applySettings(this.config.engineSettings);
+                void this.reloadEngine();
             }),
         );
         this.statusBar.update(this.engine.state);
@@ -113,11 +130,17 @@ export class Hearth implements vscode.Disposable {
     /** Starts the engine without waiting for it: activation stays instant. */
     start(): void {
         this.log.info(`Hearth ${this.version} in ${vscode.env.appName} ${vscode.version} (${vscode.env.appHost}).`);
-        void this.engine.start(this.config.engineSettings);
+        void this.models.resolver.engineSettings().then((settings) => this.engine.start(settings));
+        void this.models.onActivated().catch((error: unknown) => this.log.warn(`Could not open the walkthrough: ${String(error)}`));
+    }
+
+    /** Applies the current settings, the model settings resolved to files. */
+    private async reloadEngine(): Promise<void> {
+        await this.engine.applySettings(await this.models.resolver.engineSettings());
     }
 
     get api(): HearthApi {
-        const { engine, statusBar, notifier, completions, warmer, chat, chatView, edits, actions } = this;
+        const { engine, statusBar, notifier, completions, warmer, chat, chatView, edits, actions, models } = this;
         return {
             get engineState() {
                 return engine.state;
@@ -140,6 +163,15 @@ export class Hearth implements vscode.Disposable {
             },
             get warmed() {
                 return warmer.warmed;
+            },
+            models: {
+                folder: models.store.root,
+                get downloads() {
+                    return { ...models.downloads.stats };
+                },
+                get references() {
+                    return models.resolver.references;
+                },
             },
             chat: {
                 get stats() {

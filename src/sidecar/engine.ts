@@ -72,7 +72,7 @@ export class Engine {
         try {
             this.llama = await lib.getLlama({
                 build: "never",
-                gpu: toLibraryGpu(params.gpu),
+                gpu: libraryGpuFor(params.gpu),
                 logLevel: lib.LlamaLogLevel.warn,
                 logger: (level, message) => this.logLlamaCpp(level, message),
                 progressLogs: false,
@@ -85,7 +85,8 @@ export class Engine {
             );
         }
         this.lib = lib;
-        this.backend = this.llama.gpu === false ? "cpu" : this.llama.gpu;
+        // "cpu" on Apple Silicon runs the Metal build with no layers offloaded (see libraryGpuFor).
+        this.backend = this.llama.gpu === false || params.gpu === "cpu" ? "cpu" : this.llama.gpu;
         const gpuDevices = this.backend === "cpu" ? [] : await this.llama.getGpuDeviceNames();
         this.onProgress("backend", 1);
         return {
@@ -214,7 +215,13 @@ export class Engine {
 
     private async loadOne(lib: NodeLlamaCpp, llama: Llama, path: string, signal: AbortSignal, ignoreMemoryFit: boolean, onProgress: (progress: number) => void): Promise<LlamaModel> {
         try {
-            return await llama.loadModel({ modelPath: path, loadSignal: signal, onLoadProgress: onProgress, ignoreMemorySafetyChecks: ignoreMemoryFit });
+            return await llama.loadModel({
+                modelPath: path,
+                loadSignal: signal,
+                onLoadProgress: onProgress,
+                ignoreMemorySafetyChecks: ignoreMemoryFit,
+                ...(this.backend === "cpu" ? { gpuLayers: 0 } : {}),
+            });
         } catch (error) {
             throwIfCancelled(signal);
             throw loadError(lib, error, path);
@@ -243,8 +250,13 @@ export class Engine {
     }
 }
 
-function toLibraryGpu(gpu: GpuSetting): "auto" | "metal" | "cuda" | "vulkan" | false {
-    return gpu === "cpu" ? false : gpu;
+/**
+ * The build getLlama loads for a setting. Apple Silicon has only the Metal build (the package
+ * carries no CPU-only one), so "cpu" there loads it and keeps every layer on the CPU.
+ */
+function libraryGpuFor(gpu: GpuSetting, platform: string = process.platform, arch: string = process.arch): "auto" | "metal" | "cuda" | "vulkan" | false {
+    if (gpu !== "cpu") return gpu;
+    return platform === "darwin" && arch === "arm64" ? "metal" : false;
 }
 
 function toLogLevel(level: LlamaLogLevel): LogLevel {

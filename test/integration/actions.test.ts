@@ -20,7 +20,7 @@ describe("Hearth in VS Code: commands on selected code", () => {
 
     after(async () => {
         await setting("chat.maxTokens", undefined);
-        await setting("model", undefined);
+        await setting("completions.model", undefined);
     });
 
     async function openFormat(): Promise<vscode.TextEditor> {

@@ -16,7 +16,7 @@ describe("Hearth in VS Code: chat", () => {
     after(async () => {
         api.chat.setDecision(undefined);
         await setting("chat.maxTokens", undefined);
-        await setting("model", undefined);
+        await setting("completions.model", undefined);
         await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     });
 
@@ -137,7 +137,7 @@ describe("Hearth in VS Code: chat", () => {
 
     it("an engine error shows in the conversation and nothing typed is lost", async () => {
         api.chat.handle({ type: "newConversation" });
-        await setting("model", models.notGguf);
+        await setting("completions.model", models.notGguf);
         await until(() => api.engineState.kind === "error", "the error state");
         const failed = api.chat.stats.failed;
         api.chat.handle({ type: "send", text: "Are you there?" });
@@ -145,7 +145,7 @@ describe("Hearth in VS Code: chat", () => {
         const messages = api.chat.conversation.messages;
         assert.equal(messages.at(-2)?.text, "Are you there?", "the message is kept");
         assert.equal(messages.at(-1)?.state, "error");
-        await setting("model", models.tiny);
+        await setting("completions.model", models.tiny);
         await until(() => readyWith(models.tiny)(api.engineState), "the model again");
         const answers = api.chat.stats.answers;
         api.chat.handle({ type: "regenerate" });

@@ -18,7 +18,7 @@ describe("Hearth in VS Code: inline completions", () => {
 
     after(async () => {
         await setting("completions.disabledLanguages", undefined);
-        await setting("model", undefined);
+        await setting("completions.model", undefined);
         await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     });
 
@@ -125,7 +125,7 @@ describe("Hearth in VS Code: inline completions", () => {
     });
 
     it("a model without FIM tokens gets no completions and one clear message", async () => {
-        await setting("model", models.tinyNoFim);
+        await setting("completions.model", models.tinyNoFim);
         await until(() => readyWith(models.tinyNoFim)(api.engineState), "the no-FIM model");
         const message = await until(() => api.notifications.find((m) => m.includes("no fill-in-the-middle tokens")), "the message");
         assert.ok(message.includes(models.tinyNoFim));
@@ -134,9 +134,9 @@ describe("Hearth in VS Code: inline completions", () => {
         await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
         await new Promise((r) => setTimeout(r, 500));
         assert.equal(api.completionStats.requests, requests);
-        await setting("model", models.tiny);
+        await setting("completions.model", models.tiny);
         await until(() => readyWith(models.tiny)(api.engineState), "the tiny model again");
-        await setting("model", models.tinyNoFim);
+        await setting("completions.model", models.tinyNoFim);
         await until(() => readyWith(models.tinyNoFim)(api.engineState), "the no-FIM model again");
         assert.equal(api.notifications.filter((m) => m.includes("no fill-in-the-middle tokens")).length, 1, "said once");
         await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");

@@ -25,7 +25,7 @@ function waitForState(api: HearthApi, predicate: (state: EngineState) => boolean
 }
 
 async function setModel(path: string | undefined): Promise<void> {
-    await vscode.workspace.getConfiguration("hearth").update("model", path, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration("hearth").update("completions.model", path, vscode.ConfigurationTarget.Global);
 }
 
 const readyWith = (path: string) => (state: EngineState) => state.kind === "ready" && state.load.model.path === path;
@@ -43,12 +43,14 @@ describe("Hearth in VS Code: the engine", () => {
         await setModel(undefined);
     });
 
-    it("with no model configured, says so", async () => {
+    it("with no model configured, says so and offers the models recommended for this machine", async () => {
         await setModel(undefined);
         const state = await waitForState(api, (s) => s.kind === "error", "the no-model state");
         assert.ok(state.kind === "error" && state.error.kind === "noModel");
         assert.equal(api.statusBarText, "$(warning) Hearth: no model");
-        assert.ok(api.notifications.some((m) => m.includes("Choose a GGUF model file")));
+        const offer = api.notifications.find((m) => m.includes("Hearth has no model yet"));
+        assert.ok(offer, api.notifications.join("\n"));
+        assert.match(offer, /Recommended for this machine \(\d+ GB\): Qwen2\.5-Coder .+ \([\d.]+ [GM]B download, ~[\d.]+ [GM]B memory\) for completions and Qwen2\.5-Coder .+ Instruct .+ for chat/);
     });
 
     it("the status bar reaches ready with the generated model", async () => {

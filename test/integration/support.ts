@@ -55,7 +55,7 @@ export async function revertAll(): Promise<void> {
 export async function readyHearth(path: string, settings: Readonly<Record<string, unknown>> = {}): Promise<HearthApi> {
     const api = await activateHearth();
     for (const [key, value] of Object.entries(settings)) await setting(key, value);
-    await setting("model", path);
+    await setting("completions.model", path);
     await until(() => readyWith(path)(api.engineState), `the model ${path}`);
     return api;
 }

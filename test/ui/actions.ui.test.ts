@@ -24,7 +24,7 @@ describe("UI: commands on selected code, as a user runs them", () => {
     const suite = useUiSuite();
 
     it("Edit with Instruction from the palette shows a diff; Accept puts it in the file", async () => {
-        const workbench = await suite.open({ "hearth.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 48 });
+        const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 48 });
         const { page } = workbench;
         await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
         await openFormatTs(page);
@@ -52,7 +52,7 @@ describe("UI: commands on selected code, as a user runs them", () => {
     });
 
     it("Fix with Hearth from the light bulb on a TypeScript error", async () => {
-        const workbench = await suite.open({ "hearth.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 48 });
+        const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 48 });
         const { page } = workbench;
         await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
         await openFormatTs(page);

@@ -22,7 +22,7 @@ describe("UI: the chat view, as a user sees it", () => {
     const suite = useUiSuite();
 
     it("send, stream, stop, new conversation, and the old one is still there after a reload", async () => {
-        const workbench = await suite.open({ "hearth.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 1500 });
+        const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 1500 });
         const { page } = workbench;
         await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
         let chat = await openChat(workbench);

@@ -8,7 +8,7 @@ describe("UI: ghost text as a user sees it", () => {
     const suite = useUiSuite();
 
     it("typing in a file shows ghost text from the model; Tab puts it in the document", async () => {
-        const workbench = await suite.open({ "hearth.model": suite.fixtures.tiny });
+        const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny });
         const { page } = workbench;
         await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
 

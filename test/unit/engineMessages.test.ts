@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { EngineErrorData, EngineErrorKind, InitializeResult, LoadModelResult } from "../../src/protocol/engineProtocol";
-import { actionLabels, describeEngineError } from "../../src/extension/engine/errorMessages";
+import { actionLabel, describeEngineError, formatSize } from "../../src/extension/engine/errorMessages";
 import { presentEngineState } from "../../src/extension/engine/statusText";
 
 const fileKinds: EngineErrorKind[] = ["fileMissing", "notAFile", "unreadable", "notGguf", "truncated", "unsupportedArchitecture", "outOfMemory", "loadFailed"];
@@ -12,14 +12,42 @@ describe("engine error messages", () => {
             const problem = describeEngineError(error);
             assert.match(problem.message, /"\/models\/broken\.gguf"/);
             assert.ok(problem.actions.length >= 2, "at least two buttons");
-            assert.ok(problem.actions.includes("chooseModelFile") || problem.actions.includes("restartEngine"));
+            assert.ok(problem.actions.includes("selectModel") || problem.actions.includes("restartEngine"));
         });
     }
 
-    it("noModel asks for a model file", () => {
+    it("noModel offers the recommended download first, then Select Model and the walkthrough", () => {
         const problem = describeEngineError({ kind: "noModel", detail: "" });
-        assert.match(problem.message, /Choose a GGUF model file/);
-        assert.equal(problem.actions[0], "chooseModelFile");
+        assert.match(problem.message, /recommended models for this machine/);
+        assert.deepEqual(problem.actions, ["downloadRecommended", "selectModel", "openWalkthrough"]);
+    });
+
+    it("modelNotDownloaded names the reference and offers the download", () => {
+        const problem = describeEngineError({ kind: "modelNotDownloaded", path: "hf:o/r/m.gguf", detail: "42% downloaded" });
+        assert.match(problem.message, /hf:o\/r\/m\.gguf is not downloaded yet \(42% downloaded\)/);
+        assert.equal(problem.actions[0], "downloadModel");
+    });
+
+    it("insufficientMemory says what is needed and free, and offers the context that fits", () => {
+        const memory = { pool: "ram", modelBytes: 8.1e9, contextBytes: 1.2e9, availableBytes: 6e9, contextSize: 32768, fittingContextSize: 8192 } as const;
+        const problem = describeEngineError({ kind: "insufficientMemory", path: "/m/big.gguf", detail: "", memory });
+        assert.match(problem.message, /needs about 9\.3 GB of memory \(weights 8\.1 GB, context 1\.2 GB for 32768 tokens\), but only 6\.0 GB is free/);
+        assert.deepEqual(problem.actions, ["useFittingContext", "selectModel", "loadAnyway"]);
+        assert.equal(actionLabel("useFittingContext", { kind: "insufficientMemory", detail: "", memory }), "Use a 8192-token Context");
+        assert.equal(actionLabel("selectModel", { kind: "insufficientMemory", detail: "", memory }), "Select a Smaller Model…");
+    });
+
+    it("insufficientMemory without a fitting context offers a smaller model or quantisation", () => {
+        const memory = { pool: "unified", modelBytes: 60e9, contextBytes: 1e9, availableBytes: 12e9, contextSize: 4096, fittingContextSize: null } as const;
+        const problem = describeEngineError({ kind: "insufficientMemory", path: "/m/huge.gguf", detail: "", memory });
+        assert.match(problem.message, /smaller quantisation/);
+        assert.deepEqual(problem.actions, ["selectModel", "loadAnyway"]);
+    });
+
+    it("sizes are shown in decimal units", () => {
+        assert.equal(formatSize(1_646_572_160), "1.6 GB");
+        assert.equal(formatSize(531_068_000), "531 MB");
+        assert.equal(formatSize(300_000), "300 kB");
     });
 
     it("backendUnavailable points at the gpu setting", () => {
@@ -29,8 +57,8 @@ describe("engine error messages", () => {
     });
 
     it("every action has a button label", () => {
-        for (const kind of [...fileKinds, "noModel", "backendUnavailable"] as EngineErrorKind[]) {
-            for (const action of describeEngineError({ kind, detail: "" }).actions) assert.ok(actionLabels[action].length > 0);
+        for (const kind of [...fileKinds, "noModel", "backendUnavailable", "modelNotDownloaded", "insufficientMemory", "invalidModelReference"] as EngineErrorKind[]) {
+            for (const action of describeEngineError({ kind, detail: "" }).actions) assert.ok(actionLabel(action).length > 0);
         }
     });
 });
@@ -51,6 +79,8 @@ describe("status bar presentation", () => {
             chatWrapper: "ChatML",
             isDemo: false,
         },
+        chatModel: null,
+        memory: { pool: "ram", modelBytes: 3 << 20, contextBytes: 5 << 20, availableBytes: 16e9, contextSize: 2048, fittingContextSize: 2048 },
         threads: 1,
         contextSize: 2048,
         modelLoadMs: 40,

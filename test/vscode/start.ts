@@ -99,7 +99,7 @@ async function main(): Promise<void> {
         userDataDir: path.join(root, "user-data"),
         extensionsDir: path.join(root, "extensions"),
         workspace: path.join(root, "sample-workspace"),
-        settings: { "hearth.model": model },
+        settings: { "hearth.completions.model": model },
     };
     fs.cpSync(sampleWorkspace, profile.workspace, { recursive: true });
     const cs = await loadCodeServer();

@@ -6,7 +6,7 @@ import type { EngineErrorData } from "../../protocol/engineProtocol";
 import type { Config } from "../config";
 import type { EngineClient } from "../engine/engineClient";
 import type { EngineState } from "../engine/engineState";
-import { describeEngineError, actionLabels } from "../engine/errorMessages";
+import { actionLabel, describeEngineError } from "../engine/errorMessages";
 import { backendName } from "../engine/statusText";
 import type { ProposedEdits } from "../edits/proposedEdit";
 import type { Log } from "../log";
@@ -231,14 +231,14 @@ export class ChatController implements vscode.Disposable {
                 type: "error",
                 message: `The engine could not answer (${detail}). Your message is kept: press Regenerate once the engine is ready (see the status bar).`,
                 actions: [
-                    { command: "hearth.restartEngine", label: actionLabels.restartEngine },
-                    { command: "hearth.showLog", label: actionLabels.showLog },
+                    { command: "hearth.restartEngine", label: actionLabel("restartEngine") },
+                    { command: "hearth.showLog", label: actionLabel("showLog") },
                 ],
             });
             return;
         }
         const problem = describeEngineError(data);
-        this.view.post({ type: "error", message: problem.message, actions: problem.actions.map((action) => ({ command: `hearth.${action}`, label: actionLabels[action] })) });
+        this.view.post({ type: "error", message: problem.message, actions: problem.actions.map((action) => ({ command: `hearth.${action}`, label: actionLabel(action, data) })) });
     }
 
     private async insert(code: string): Promise<void> {

@@ -164,6 +164,12 @@ export class EngineClient {
         this.loadCancellation?.cancel();
         const cancellation = new CancellationTokenSource();
         this.loadCancellation = cancellation;
+        if (settings.unavailable !== undefined) {
+            await sidecar.unloadModel().catch(() => undefined);
+            if (cancellation.token.isCancellationRequested) return;
+            this.setState({ kind: "error", backend, error: settings.unavailable });
+            return;
+        }
         if (settings.modelPath.trim() === "") {
             await sidecar.unloadModel().catch(() => undefined);
             if (cancellation.token.isCancellationRequested) return;
@@ -173,7 +179,13 @@ export class EngineClient {
         this.setState({ kind: "loading", modelPath: settings.modelPath, stage: "model", progress: 0, backend });
         try {
             const load = await sidecar.loadModel(
-                { modelPath: settings.modelPath, threads: settings.threads, contextSize: settings.contextSize },
+                {
+                    modelPath: settings.modelPath,
+                    ...(settings.chatModelPath !== undefined && settings.chatModelPath !== settings.modelPath ? { chatModelPath: settings.chatModelPath } : {}),
+                    threads: settings.threads,
+                    contextSize: settings.contextSize,
+                    ...(settings.ignoreMemoryFit === true ? { ignoreMemoryFit: true } : {}),
+                },
                 cancellation.token,
             );
             if (cancellation.token.isCancellationRequested || generation !== this.generation) return;

@@ -2,7 +2,17 @@ import type { EngineErrorData, GpuSetting, InitializeResult, LoadModelResult, Lo
 
 /** What the engine needs from the user's settings. */
 export interface EngineSettings {
+    /** The completion model's file ("" when none is configured). */
     readonly modelPath: string;
+    /** The chat model's file when it is another file than `modelPath`. */
+    readonly chatModelPath?: string;
+    /**
+     * Why the configured model cannot be loaded before the engine even looks at it (a Hugging
+     * Face model not downloaded yet): the engine reports this instead of loading.
+     */
+    readonly unavailable?: EngineErrorData;
+    /** Load past the memory estimate (the user chose "Load Anyway" for these files). */
+    readonly ignoreMemoryFit?: boolean;
     readonly gpu: GpuSetting;
     readonly threads: number | "auto";
     readonly contextSize: number;

@@ -1,7 +1,17 @@
-import type { EngineErrorData } from "../../protocol/engineProtocol";
+import type { EngineErrorData, MemoryFit } from "../../protocol/engineProtocol";
+import { formatBytes } from "../models/modelCatalog";
 
 /** Things a user can do about an engine problem; each becomes a button. */
-export type EngineAction = "chooseModelFile" | "openSettings" | "showLog" | "restartEngine";
+export type EngineAction =
+    | "selectModel"
+    | "openSettings"
+    | "showLog"
+    | "restartEngine"
+    | "downloadModel"
+    | "downloadRecommended"
+    | "openWalkthrough"
+    | "useFittingContext"
+    | "loadAnyway";
 
 export interface EngineProblem {
     readonly message: string;
@@ -14,35 +24,44 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
     switch (error.kind) {
         case "noModel":
             return {
-                message: "Hearth has no model yet. Choose a GGUF model file (for example Qwen2.5-Coder 1.5B) to start.",
-                actions: ["chooseModelFile", "openSettings"],
+                message: "Hearth has no model yet. Download the recommended models for this machine, or select a GGUF model you have.",
+                actions: ["downloadRecommended", "selectModel", "openWalkthrough"],
             };
+        case "modelNotDownloaded":
+            return {
+                message: `Hearth: the model ${error.path ?? ""} is not downloaded yet${error.detail !== "" ? ` (${error.detail})` : ""}. Download it, or select another model.`,
+                actions: ["downloadModel", "selectModel"],
+            };
+        case "invalidModelReference":
+            return { message: `Hearth: ${error.detail}`, actions: ["selectModel", "openSettings"] };
+        case "insufficientMemory":
+            return describeMemoryShortfall(file, error.memory);
         case "fileMissing":
             return {
-                message: `Hearth: the model file ${file} does not exist. Choose another file or correct the "hearth.model" setting.`,
-                actions: ["chooseModelFile", "openSettings"],
+                message: `Hearth: the model file ${file} does not exist. Choose another file or correct the "hearth.completions.model" or "hearth.chat.model" setting.`,
+                actions: ["selectModel", "openSettings"],
             };
         case "notAFile":
-            return { message: `Hearth: ${file} is a folder, not a model file. Choose a .gguf file.`, actions: ["chooseModelFile", "openSettings"] };
+            return { message: `Hearth: ${file} is a folder, not a model file. Choose a .gguf file.`, actions: ["selectModel", "openSettings"] };
         case "unreadable":
             return {
                 message: `Hearth cannot read the model file ${file}: ${error.detail} Check its permissions or choose another file.`,
-                actions: ["chooseModelFile", "openSettings", "showLog"],
+                actions: ["selectModel", "openSettings", "showLog"],
             };
         case "notGguf":
             return {
                 message: `Hearth: ${file} is not a GGUF model. ${error.detail} Hearth runs llama.cpp's GGUF files: choose a .gguf model.`,
-                actions: ["chooseModelFile", "openSettings"],
+                actions: ["selectModel", "openSettings"],
             };
         case "truncated":
             return {
                 message: `Hearth: the model file ${file} is incomplete or damaged. ${error.detail} Download it again or choose another file.`,
-                actions: ["chooseModelFile", "showLog"],
+                actions: ["selectModel", "showLog"],
             };
         case "unsupportedArchitecture":
             return {
                 message: `Hearth cannot run ${file}: ${error.detail} Choose a model of a supported family (Qwen2.5-Coder, Llama, DeepSeek-Coder, StarCoder2…).`,
-                actions: ["chooseModelFile", "showLog"],
+                actions: ["selectModel", "showLog"],
             };
         case "backendUnavailable":
             return {
@@ -52,12 +71,12 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
         case "outOfMemory":
             return {
                 message: `There is not enough memory to load ${file}. Choose a smaller model or a smaller "hearth.contextSize".`,
-                actions: ["chooseModelFile", "openSettings", "showLog"],
+                actions: ["selectModel", "openSettings", "showLog"],
             };
         case "noFimTokens":
             return {
                 message: `Hearth: ${file} has no fill-in-the-middle tokens, so it cannot complete code as you type. Choose a base coder model (for example Qwen2.5-Coder 1.5B, not an Instruct model).`,
-                actions: ["chooseModelFile", "openSettings"],
+                actions: ["selectModel", "openSettings"],
             };
         case "contextOverflow":
             return { message: `Hearth: ${error.detail}`, actions: ["openSettings"] };
@@ -67,14 +86,55 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
         case "cancelled":
             return {
                 message: `Hearth could not load ${file}: ${error.detail}`,
-                actions: ["showLog", "restartEngine", "chooseModelFile"],
+                actions: ["showLog", "restartEngine", "selectModel"],
             };
     }
 }
 
-export const actionLabels: Readonly<Record<EngineAction, string>> = {
-    chooseModelFile: "Choose Model File…",
-    openSettings: "Open Settings",
-    showLog: "Show Log",
-    restartEngine: "Restart Engine",
-};
+/** The button for an action; some name what they will do (the context size that fits). */
+export function actionLabel(action: EngineAction, error?: EngineErrorData): string {
+    switch (action) {
+        case "selectModel":
+            return error?.kind === "insufficientMemory" ? "Select a Smaller Model…" : "Select Model…";
+        case "openSettings":
+            return "Open Settings";
+        case "showLog":
+            return "Show Log";
+        case "restartEngine":
+            return "Restart Engine";
+        case "downloadModel":
+            return "Download";
+        case "downloadRecommended":
+            return "Download Recommended";
+        case "openWalkthrough":
+            return "Get Started";
+        case "useFittingContext":
+            return `Use a ${error?.memory?.fittingContextSize ?? "smaller"}-token Context`;
+        case "loadAnyway":
+            return "Load Anyway";
+    }
+}
+
+/**
+ * A load refused because the estimate exceeds free memory: how much is needed and free, and
+ * the choices (a context that fits, a smaller model or quantisation, or load anyway).
+ */
+function describeMemoryShortfall(file: string, memory: MemoryFit | undefined): EngineProblem {
+    if (memory === undefined) return { message: `There is not enough free memory to load ${file}.`, actions: ["selectModel", "loadAnyway"] };
+    const needed = memory.modelBytes + memory.contextBytes;
+    const where = memory.pool === "vram" ? "GPU memory" : "memory";
+    const base =
+        `Hearth: ${file} needs about ${formatSize(needed)} of ${where} (weights ${formatSize(memory.modelBytes)}, ` +
+        `context ${formatSize(memory.contextBytes)} for ${memory.contextSize} tokens), but only ${formatSize(memory.availableBytes)} is free. ` +
+        "Loading it anyway could make this computer swap or the engine crash.";
+    if (memory.fittingContextSize !== null) {
+        return {
+            message: `${base} A context of ${memory.fittingContextSize} tokens fits; or choose a smaller quantisation (Q4_K_M instead of Q8_0) or a smaller model.`,
+            actions: ["useFittingContext", "selectModel", "loadAnyway"],
+        };
+    }
+    return { message: `${base} Choose a smaller model or a smaller quantisation (for example Q4_K_M instead of Q8_0).`, actions: ["selectModel", "loadAnyway"] };
+}
+
+/** Sizes in decimal units, as download pages show them ("1.6 GB"): one formatter for every message. */
+export const formatSize = formatBytes;

@@ -1,4 +1,4 @@
-import type { Backend } from "../../protocol/engineProtocol";
+import type { Backend, ModelInfo } from "../../protocol/engineProtocol";
 import type { EngineState } from "./engineState";
 
 export interface StatusPresentation {
@@ -29,25 +29,34 @@ export function presentEngineState(state: EngineState, completionLatencyMs?: num
             };
         }
         case "ready": {
-            const { model, threads, contextSize, modelLoadMs } = state.load;
+            const { model, chatModel, threads, contextSize, modelLoadMs } = state.load;
             const backend = backendName(state.backend.backend);
+            const names = chatModel === null ? shorten(model.name, 28) : `${shorten(model.name, 18)} + ${shorten(chatModel.name, 18)}`;
+            const describe = (info: ModelInfo): string => `${info.architecture}, ${formatCount(info.parameterCount)} parameters, ${formatBytes(info.fileSizeBytes)}`;
             return {
-                text: `$(flame) Hearth: ${shorten(model.name, 28)} · ${backend}${completionLatencyMs !== undefined ? ` · ${completionLatencyMs} ms` : ""}`,
+                text: `$(flame) Hearth: ${names} · ${backend}${completionLatencyMs !== undefined ? ` · ${completionLatencyMs} ms` : ""}`,
                 details: [
-                    `Ready: ${model.name}${model.isDemo ? " (demo model: random output)" : ""}`,
-                    `${model.architecture}, ${formatCount(model.parameterCount)} parameters, ${formatBytes(model.fileSizeBytes)}`,
+                    chatModel === null
+                        ? `Ready: ${model.name}${model.isDemo ? " (demo model: random output)" : ""}`
+                        : `Ready: ${model.name} for completions, ${chatModel.name} for chat`,
+                    `${chatModel === null ? "" : "Completions: "}${describe(model)}`,
+                    ...(chatModel === null ? [] : [`Chat: ${describe(chatModel)}`]),
                     `Backend: ${backend}${state.backend.gpuDevices.length > 0 ? ` (${state.backend.gpuDevices.join(", ")})` : ""}, ${threads} thread${threads === 1 ? "" : "s"}`,
-                    `Context: ${contextSize} tokens (trained for ${model.trainContextSize ?? "?"})`,
-                    `Completions (FIM tokens): ${model.fim !== null ? "yes" : "no"} · Chat template: ${model.hasChatTemplate ? (model.chatWrapper ?? "yes") : "no"}`,
+                    `Context: ${contextSize} tokens (trained for ${model.trainContextSize ?? "?"}); about ${formatBytes(state.load.memory.modelBytes + state.load.memory.contextBytes)} of memory`,
+                    `Completions (FIM tokens): ${model.fim !== null ? "yes" : "no"} · Chat template: ${(chatModel ?? model).hasChatTemplate ? ((chatModel ?? model).chatWrapper ?? "yes") : "no"}`,
                     `Loaded in ${modelLoadMs} ms`,
                     ...(completionLatencyMs !== undefined ? [`Last completion: ${completionLatencyMs} ms from keystroke to suggestion`] : []),
                 ],
-                severity: model.isDemo ? "warning" : "normal",
+                severity: model.isDemo || chatModel?.isDemo === true ? "warning" : "normal",
             };
         }
         case "error":
             return state.error.kind === "noModel"
-                ? { text: "$(warning) Hearth: no model", details: ["No model is configured: choose a GGUF file."], severity: "warning" }
+                ? { text: "$(warning) Hearth: no model", details: ["No model is set up: click to download one or select a GGUF file."], severity: "warning" }
+                : state.error.kind === "modelNotDownloaded"
+                ? { text: "$(cloud-download) Hearth: not downloaded", details: [`${state.error.path ?? "The model"} is not downloaded yet.`], severity: "warning" }
+                : state.error.kind === "insufficientMemory"
+                ? { text: "$(warning) Hearth: not enough memory", details: [state.error.detail, ...(state.error.path ? [state.error.path] : [])], severity: "warning" }
                 : { text: "$(error) Hearth: error", details: [`${state.error.kind}: ${state.error.detail}`, ...(state.error.path ? [state.error.path] : [])], severity: "error" };
         case "restarting":
             return {
