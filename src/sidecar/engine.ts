@@ -209,8 +209,10 @@ export class Engine {
     }
 
     private async planModel(lib: NodeLlamaCpp, llama: Llama, path: string, sequences: number): Promise<PlannedModel> {
-        const inspected = await inspectModelFile(path, fileReader(lib, llama));
-        return { path, inspected, insights: await lib.GgufInsights.from(inspected.fileInfo, llama), sequences };
+        // The architecture check builds the file's insights; the memory plan reuses them.
+        let insights: GgufInsights | undefined;
+        const inspected = await inspectModelFile(path, fileReader(lib, llama, (built) => (insights = built)));
+        return { path, inspected, insights: insights ?? (await lib.GgufInsights.from(inspected.fileInfo, llama)), sequences };
     }
 
     private async loadOne(lib: NodeLlamaCpp, llama: Llama, path: string, signal: AbortSignal, ignoreMemoryFit: boolean, onProgress: (progress: number) => void): Promise<LlamaModel> {
@@ -283,10 +285,14 @@ function modelDemand(insights: GgufInsights, sequences: number): ModelDemand {
     };
 }
 
-function fileReader(lib: NodeLlamaCpp, llama: Llama): ModelFileReader {
+function fileReader(lib: NodeLlamaCpp, llama: Llama, onInsights: (insights: GgufInsights) => void): ModelFileReader {
     return {
         readGgufFileInfo: (path) => lib.readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false }),
-        isArchitectureSupported: async (fileInfo) => (await lib.GgufInsights.from(fileInfo, llama)).isSupportedByLlamaCpp,
+        isArchitectureSupported: async (fileInfo) => {
+            const insights = await lib.GgufInsights.from(fileInfo, llama);
+            onInsights(insights);
+            return insights.isSupportedByLlamaCpp;
+        },
     };
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { EngineErrorData, EngineErrorKind, InitializeResult, LoadModelResult } from "../../src/protocol/engineProtocol";
-import { actionLabel, describeEngineError, formatSize } from "../../src/extension/engine/errorMessages";
+import { actionLabel, describeEngineError } from "../../src/extension/engine/errorMessages";
+import { formatBytes as formatSize } from "../../src/extension/models/modelCatalog";
 import { presentEngineState } from "../../src/extension/engine/statusText";
 
 const fileKinds: EngineErrorKind[] = ["fileMissing", "notAFile", "unreadable", "notGguf", "truncated", "unsupportedArchitecture", "outOfMemory", "loadFailed"];

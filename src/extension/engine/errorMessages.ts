@@ -124,8 +124,8 @@ function describeMemoryShortfall(file: string, memory: MemoryFit | undefined): E
     const needed = memory.modelBytes + memory.contextBytes;
     const where = memory.pool === "vram" ? "GPU memory" : "memory";
     const base =
-        `Hearth: ${file} needs about ${formatSize(needed)} of ${where} (weights ${formatSize(memory.modelBytes)}, ` +
-        `context ${formatSize(memory.contextBytes)} for ${memory.contextSize} tokens), but only ${formatSize(memory.availableBytes)} is free. ` +
+        `Hearth: ${file} needs about ${formatBytes(needed)} of ${where} (weights ${formatBytes(memory.modelBytes)}, ` +
+        `context ${formatBytes(memory.contextBytes)} for ${memory.contextSize} tokens), but only ${formatBytes(memory.availableBytes)} is free. ` +
         "Loading it anyway could make this computer swap or the engine crash.";
     if (memory.fittingContextSize !== null) {
         return {
@@ -136,5 +136,3 @@ function describeMemoryShortfall(file: string, memory: MemoryFit | undefined): E
     return { message: `${base} Choose a smaller model or a smaller quantisation (for example Q4_K_M instead of Q8_0).`, actions: ["selectModel", "loadAnyway"] };
 }
 
-/** Sizes in decimal units, as download pages show them ("1.6 GB"): one formatter for every message. */
-export const formatSize = formatBytes;

@@ -1,9 +1,9 @@
 import * as vscode from "vscode";
 import type { Config } from "../config";
-import { formatSize } from "../engine/errorMessages";
 import type { Log } from "../log";
 import { DownloadError, type DownloadErrorKind, type DownloadProgress } from "../models/modelDownloader";
-import { parseModelReference, ModelReferenceError } from "../models/modelReference";
+import { parseModelReference, ModelReferenceError, type HuggingFaceReference } from "../models/modelReference";
+import { formatBytes } from "../models/modelCatalog";
 import { ensureDownloaded, type ModelStore } from "../models/modelStore";
 
 export interface DownloadStats {
@@ -46,18 +46,16 @@ export class ModelDownloads {
             return Promise.resolve(undefined);
         }
         if (parsed.kind === "file") return Promise.resolve(parsed.path);
-        const key = parsed.uri;
-        const existing = this.running.get(key);
+        const existing = this.running.get(parsed.uri);
         if (existing !== undefined) return existing;
-        const run = this.run(parsed.uri, label ?? parsed.uri).finally(() => this.running.delete(key));
-        this.running.set(key, run);
+        const run = this.run(parsed, label ?? parsed.uri).finally(() => this.running.delete(parsed.uri));
+        this.running.set(parsed.uri, run);
         return run;
     }
 
-    private async run(uri: string, label: string): Promise<string | undefined> {
+    private async run(reference: HuggingFaceReference, label: string): Promise<string | undefined> {
         this.stats.started++;
-        const reference = parseModelReference(uri);
-        if (reference.kind === "file") return reference.path;
+        const uri = reference.uri;
         const controller = new AbortController();
         try {
             const result = await vscode.window.withProgress(
@@ -119,10 +117,10 @@ export class ModelDownloads {
 
 /** "312 MB of 1.6 GB · 24.1 MB/s · 54 s left" */
 export function describeProgress(progress: DownloadProgress): string {
-    const parts = [progress.totalBytes !== undefined ? `${formatSize(progress.receivedBytes)} of ${formatSize(progress.totalBytes)}` : formatSize(progress.receivedBytes)];
-    if (progress.bytesPerSecond > 0) parts.push(`${formatSize(progress.bytesPerSecond)}/s`);
+    const parts = [progress.totalBytes !== undefined ? `${formatBytes(progress.receivedBytes)} of ${formatBytes(progress.totalBytes)}` : formatBytes(progress.receivedBytes)];
+    if (progress.bytesPerSecond > 0) parts.push(`${formatBytes(progress.bytesPerSecond)}/s`);
     if (progress.secondsLeft !== undefined && Number.isFinite(progress.secondsLeft)) parts.push(`${formatDuration(progress.secondsLeft)} left`);
-    if (progress.resumedFromBytes > 0) parts.push(`resumed at ${formatSize(progress.resumedFromBytes)}`);
+    if (progress.resumedFromBytes > 0) parts.push(`resumed at ${formatBytes(progress.resumedFromBytes)}`);
     return parts.join(" · ");
 }
 

@@ -2,9 +2,8 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import * as vscode from "vscode";
 import type { Config, ModelRoleChoice } from "../config";
-import { formatSize } from "../engine/errorMessages";
-import { estimatePresetMemory, modelPresets, presetByReference, type ModelPreset } from "../models/modelCatalog";
-import { isHuggingFaceReference, parseModelReference, ModelReferenceError } from "../models/modelReference";
+import { estimatePresetMemory, formatBytes, modelPresets, presetByReference, type ModelPreset } from "../models/modelCatalog";
+import { canonicalReference, isHuggingFaceReference, parseModelReference, ModelReferenceError } from "../models/modelReference";
 import type { ModelStore } from "../models/modelStore";
 import type { ModelDownloads } from "./modelDownloads";
 import { machineMemory, recommendationFor } from "./recommendation";
@@ -54,10 +53,9 @@ export class ModelPicker {
 
     /** Downloads the model when it is a reference, asks which role when nothing says, then writes the setting. */
     private async apply(reference: string, role: ModelRoleChoice | undefined, label: string | undefined): Promise<boolean> {
-        let canonical = reference.trim();
+        let canonical: string;
         try {
-            const parsed = parseModelReference(canonical);
-            if (parsed.kind !== "file") canonical = parsed.uri;
+            canonical = canonicalReference(reference);
         } catch (error) {
             void vscode.window.showErrorMessage(`Hearth: ${error instanceof ModelReferenceError ? error.message : String(error)}`);
             return false;
@@ -76,17 +74,16 @@ export class ModelPicker {
 
     private async choices(role: ModelRoleChoice | undefined): Promise<Choice[]> {
         const { completion, chat } = this.resolver.references;
-        const inUse = (reference: string): string[] => [...(reference === completion ? ["completions"] : []), ...(reference === chat ? ["chat"] : [])];
         const onDisk: Choice[] = [];
         const seen = new Set<string>();
         for (const model of await this.store.list()) {
             const reference = model.uri ?? model.path;
             seen.add(reference);
             seen.add(model.path);
-            const using = inUse(reference);
+            const inUse = this.resolver.inUseNote(reference);
             onDisk.push({
-                label: `${using.length > 0 ? "$(check) " : ""}${presetByReference(reference)?.label ?? model.fileName}`,
-                description: `${formatSize(model.sizeBytes)} on disk${using.length > 0 ? ` · in use for ${using.join(" and ")}` : ""}`,
+                label: `${inUse !== "" ? "$(check) " : ""}${presetByReference(reference)?.label ?? model.fileName}`,
+                description: `${formatBytes(model.sizeBytes)} on disk${inUse}`,
                 detail: model.uri ?? model.path,
                 pick: () => Promise.resolve({ reference, label: model.fileName }),
             });
@@ -96,10 +93,10 @@ export class ModelPicker {
             seen.add(file);
             const size = await fileSize(file);
             if (size === undefined) continue;
-            const using = inUse(file);
+            const inUse = this.resolver.inUseNote(file);
             onDisk.push({
-                label: `${using.length > 0 ? "$(check) " : ""}${basename(file)}`,
-                description: `${formatSize(size)}${using.length > 0 ? ` · in use for ${using.join(" and ")}` : ""}`,
+                label: `${inUse !== "" ? "$(check) " : ""}${basename(file)}`,
+                description: `${formatBytes(size)}${inUse}`,
                 detail: file,
                 pick: () => Promise.resolve({ reference: file, label: basename(file) }),
             });
@@ -107,14 +104,14 @@ export class ModelPicker {
 
         const memory = machineMemory();
         const recommended = recommendationFor(memory);
-        const presets = modelPresets.filter((preset) => !seen.has(parseModelReference(preset.reference).kind === "file" ? preset.reference : canonicalUri(preset.reference)));
+        const presets = modelPresets.filter((preset) => !seen.has(canonicalReference(preset.reference)));
         const sorted = [...presets].sort((a, b) => rank(a, role) - rank(b, role));
         const toDownload: Choice[] = sorted.map((preset) => {
             const need = estimatePresetMemory(preset, this.config.contextSize, preset.role === "completion" ? completionSequencesShared : 1);
             const isRecommended = recommended.completion.id === preset.id || recommended.chat.id === preset.id;
             return {
                 label: `$(cloud-download) ${preset.label}`,
-                description: `${preset.sizeIsApproximate ? "~" : ""}${formatSize(preset.downloadBytes)} download · ~${formatSize(need)} memory · ${preset.role === "completion" ? "completions" : "chat"}`,
+                description: `${preset.sizeIsApproximate ? "~" : ""}${formatBytes(preset.downloadBytes)} download · ~${formatBytes(need)} memory · ${preset.role === "completion" ? "completions" : "chat"}`,
                 detail: `${isRecommended ? "$(star-full) Recommended for this machine · " : ""}${need > memory.freeBytes ? "$(warning) needs more memory than is free now · " : ""}${preset.description}`,
                 pick: () => Promise.resolve({ reference: preset.reference, role: preset.role, label: preset.label }),
             };
@@ -147,11 +144,6 @@ export class ModelPicker {
 function rank(preset: ModelPreset, role: ModelRoleChoice | undefined): number {
     const mismatch = role !== undefined && role !== "both" && preset.role !== role ? 1e15 : 0;
     return mismatch + preset.downloadBytes;
-}
-
-function canonicalUri(reference: string): string {
-    const parsed = parseModelReference(reference);
-    return parsed.kind === "file" ? parsed.path : parsed.uri;
 }
 
 async function fileSize(path: string): Promise<number | undefined> {

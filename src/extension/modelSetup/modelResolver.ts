@@ -28,6 +28,18 @@ export class ModelResolver {
         return { completion: completion !== "" ? completion : chat, chat: chat !== "" ? chat : completion };
     }
 
+    /** The roles `reference` (as a setting stores it) serves now. */
+    rolesOf(reference: string | undefined): ("completion" | "chat")[] {
+        const { completion, chat } = this.references;
+        return [...(reference === completion ? (["completion"] as const) : []), ...(reference === chat ? (["chat"] as const) : [])];
+    }
+
+    /** " · in use for completions and chat", or "" when nothing uses it. */
+    inUseNote(reference: string | undefined): string {
+        const roles = this.rolesOf(reference).map((role) => (role === "completion" ? "completions" : "chat"));
+        return roles.length > 0 ? ` · in use for ${roles.join(" and ")}` : "";
+    }
+
     async engineSettings(): Promise<EngineSettings> {
         const runtime = this.config.runtimeSettings;
         const { completion, chat } = this.references;

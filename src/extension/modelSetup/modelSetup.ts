@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import * as vscode from "vscode";
-import type { Config, ModelRoleChoice } from "../config";
-import { describeEngineError, formatSize } from "../engine/errorMessages";
+import type { Config } from "../config";
+import { describeEngineError } from "../engine/errorMessages";
 import type { EngineState } from "../engine/engineState";
 import type { Log } from "../log";
-import { presetByReference } from "../models/modelCatalog";
-import { isHuggingFaceReference, parseModelReference } from "../models/modelReference";
+import { formatBytes, presetByReference } from "../models/modelCatalog";
+import { canonicalReference, isHuggingFaceReference } from "../models/modelReference";
 import { ModelStore, type StoredModel, type PartialDownload } from "../models/modelStore";
 import { ModelDownloads } from "./modelDownloads";
 import { ModelPicker, type SelectModelArgs } from "./modelPicker";
@@ -89,7 +89,7 @@ export class ModelSetup implements vscode.Disposable {
         for (const [preset, role] of [[recommendation.completion, "completion"], [recommendation.chat, "chat"]] as const) {
             const path = await this.downloads.download(preset.reference, preset.label);
             if (path === undefined) return;
-            await this.config.setModel(role, parseModelReference(preset.reference).kind === "file" ? preset.reference : canonical(preset.reference));
+            await this.config.setModel(role, canonicalReference(preset.reference));
         }
     }
 
@@ -99,15 +99,14 @@ export class ModelSetup implements vscode.Disposable {
         const deleteButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon("trash"), tooltip: "Delete from disk" };
         const quickPick = vscode.window.createQuickPick<Item>();
         const refresh = async (): Promise<void> => {
-            const { completion, chat } = this.resolver.references;
             const models = await this.store.list();
             const partials = await this.store.partials();
             const items: Item[] = models.map((model) => {
                 const reference = model.uri ?? model.path;
-                const using = [...(reference === completion ? ["completions"] : []), ...(reference === chat ? ["chat"] : [])];
+                const inUse = this.resolver.inUseNote(reference);
                 return {
-                    label: `${using.length > 0 ? "$(check) " : ""}${presetByReference(reference)?.label ?? model.fileName}`,
-                    description: `${formatSize(model.sizeBytes)}${using.length > 0 ? ` · in use for ${using.join(" and ")}` : ""}`,
+                    label: `${inUse !== "" ? "$(check) " : ""}${presetByReference(reference)?.label ?? model.fileName}`,
+                    description: `${formatBytes(model.sizeBytes)}${inUse}`,
                     detail: model.uri ?? model.path,
                     buttons: [deleteButton],
                     model,
@@ -117,13 +116,13 @@ export class ModelSetup implements vscode.Disposable {
                 const percent = partial.totalBytes !== undefined && partial.totalBytes > 0 ? ` (${Math.floor((100 * partial.receivedBytes) / partial.totalBytes)}%)` : "";
                 items.push({
                     label: `$(debug-pause) ${partial.uri ?? partial.path}`,
-                    description: `${formatSize(partial.receivedBytes)} downloaded${percent} · select to resume`,
+                    description: `${formatBytes(partial.receivedBytes)} downloaded${percent} · select to resume`,
                     buttons: [deleteButton],
                     partial,
                 });
             }
             quickPick.items = items;
-            quickPick.title = `Hearth: models (${formatSize(await this.store.usage())} in ${this.store.root})`;
+            quickPick.title = `Hearth: models (${formatBytes(await this.store.usage())} in ${this.store.root})`;
             quickPick.placeholder = items.length === 0 ? "No models downloaded yet: use Hearth: Select Model… to get one" : "Select to use or resume; the trash button deletes";
         };
         const disposables: vscode.Disposable[] = [quickPick];
@@ -150,11 +149,10 @@ export class ModelSetup implements vscode.Disposable {
         const path = model?.path ?? partial?.path;
         if (path === undefined) return;
         const reference = model?.uri ?? model?.path ?? partial?.uri;
-        const { completion, chat } = this.resolver.references;
-        const roles: ModelRoleChoice[] = [...(reference === completion ? (["completion"] as const) : []), ...(reference === chat ? (["chat"] as const) : [])];
+        const roles = this.resolver.rolesOf(reference);
         const size = model?.sizeBytes ?? partial?.receivedBytes ?? 0;
         const answer = await vscode.window.showWarningMessage(
-            `Delete ${reference ?? path} (${formatSize(size)}) from disk?${roles.length > 0 ? " Hearth uses it now and will stop using it." : ""}`,
+            `Delete ${reference ?? path} (${formatBytes(size)}) from disk?${roles.length > 0 ? " Hearth uses it now and will stop using it." : ""}`,
             { modal: true },
             "Delete",
         );
@@ -187,11 +185,6 @@ export class ModelSetup implements vscode.Disposable {
     dispose(): void {
         for (const disposable of this.disposables.splice(0)) disposable.dispose();
     }
-}
-
-function canonical(reference: string): string {
-    const parsed = parseModelReference(reference);
-    return parsed.kind === "file" ? parsed.path : parsed.uri;
 }
 
 export async function openWalkthrough(): Promise<void> {

@@ -85,6 +85,12 @@ function huggingFacePrefix(trimmed: string): string | undefined {
     return prefixes.find((prefix) => lower.startsWith(prefix));
 }
 
+/** The form a setting stores: a file path as written (trimmed), an hf: reference in its canonical `uri`. */
+export function canonicalReference(raw: string): string {
+    const reference = parseModelReference(raw);
+    return reference.kind === "file" ? reference.path : reference.uri;
+}
+
 /**
  * Parses a model reference. Anything without an hf:/huggingface: prefix is a local file path,
  * returned trimmed and otherwise as written (the caller expands ~ and variables).

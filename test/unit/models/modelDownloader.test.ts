@@ -6,23 +6,12 @@ import * as path from "node:path";
 import { serialisePartialInfo } from "../../../src/extension/models/downloadPartialInfo";
 import { ProgressMeter } from "../../../src/extension/models/downloadProgress";
 import {
-    downloadModel, DownloadError, formatBytes, ggufHeaderProblem, nodeDownloadFileSystem, partialInfoPathFor, partialPathFor,
-    type DownloadErrorKind, type DownloadFileSystem, type DownloadOptions, type DownloadProgress,
+    downloadModel, formatBytes, ggufHeaderProblem, nodeDownloadFileSystem, partialInfoPathFor, partialPathFor,
+    type DownloadFileSystem, type DownloadOptions, type DownloadProgress,
 } from "../../../src/extension/models/modelDownloader";
 import { writeNotGguf, writeTinyModel } from "../../fixtures/gguf";
 import { ModelServer } from "../../fixtures/modelServer";
-
-async function downloadError(promise: Promise<unknown>, kind: DownloadErrorKind): Promise<DownloadError> {
-    let caught: unknown;
-    try {
-        await promise;
-    } catch (error) {
-        caught = error;
-    }
-    assert.ok(caught instanceof DownloadError, `expected a DownloadError (${kind}), got ${String(caught)}`);
-    assert.equal(caught.kind, kind, caught.message);
-    return caught;
-}
+import { downloadError } from "./downloadAssertions";
 
 async function sizeOf(file: string): Promise<number | undefined> {
     return stat(file).then((info) => info.size, () => undefined);

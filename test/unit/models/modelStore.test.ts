@@ -2,30 +2,18 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DownloadError, type DownloadErrorKind } from "../../../src/extension/models/downloadError";
 import type { ResolvedDownload } from "../../../src/extension/models/huggingFace";
 import { partialInfoPathFor, partialPathFor } from "../../../src/extension/models/modelDownloader";
 import { parseModelReference, type HuggingFaceReference } from "../../../src/extension/models/modelReference";
 import { ensureDownloaded, ModelStore, safeSegment } from "../../../src/extension/models/modelStore";
 import { writeTinyModel } from "../../fixtures/gguf";
 import { ModelServer, sha256 } from "../../fixtures/modelServer";
+import { downloadError } from "./downloadAssertions";
 
 function hfReference(raw: string): HuggingFaceReference {
     const reference = parseModelReference(raw);
     assert.ok(reference.kind !== "file", raw);
     return reference;
-}
-
-async function downloadError(promise: Promise<unknown>, kind: DownloadErrorKind): Promise<DownloadError> {
-    let caught: unknown;
-    try {
-        await promise;
-    } catch (error) {
-        caught = error;
-    }
-    assert.ok(caught instanceof DownloadError, `expected a DownloadError (${kind}), got ${String(caught)}`);
-    assert.equal(caught.kind, kind, caught.message);
-    return caught;
 }
 
 async function exists(file: string): Promise<boolean> {
