@@ -14,7 +14,10 @@ export interface CodeServerInstall {
 }
 
 export declare function codeServerInstall(): CodeServerInstall;
-export declare function ensureCodeServer(log?: (message: string) => void): CodeServerInstall;
+/** $CHROMIUM_PATH, else Debian's Chromium; undefined when there is none. */
+export declare function chromiumPath(): string | undefined;
+/** Runs setup.sh when code-server (or, with `browser`, the default, Chromium) is missing. */
+export declare function ensureCodeServer(log?: (message: string) => void, options?: { browser?: boolean }): CodeServerInstall;
 export declare function freePort(host?: string): Promise<number>;
 export declare function writeUserSettings(userDataDir: string, settings?: Record<string, unknown>, scope?: "User" | "Machine"): void;
 

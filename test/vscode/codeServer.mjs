@@ -45,14 +45,23 @@ export function codeServerInstall() {
     };
 }
 
-/** Runs setup.sh when the install is missing (minutes, once per machine); returns codeServerInstall(). */
-export function ensureCodeServer(log = console.log) {
+/** The Chromium that drives the workbench: $CHROMIUM_PATH, else Debian's (setup.sh installs it). */
+export function chromiumPath() {
+    return [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => p && fs.existsSync(p));
+}
+
+/**
+ * Runs setup.sh when code-server (or, with `browser`, Chromium) is missing: minutes, once per
+ * machine, with its progress on this process's output. Returns codeServerInstall().
+ */
+export function ensureCodeServer(log = console.log, { browser = true } = {}) {
     const install = codeServerInstall();
-    if (install.ready) return install;
-    log(`code-server ${install.version} is not installed in ${install.cache}: running ${path.relative(REPO_ROOT, SETUP_SCRIPT)} (a few minutes, once per machine)`);
-    const r = spawnSync("bash", [SETUP_SCRIPT], { stdio: ["ignore", "inherit", "inherit"] });
+    if (install.ready && (!browser || chromiumPath() !== undefined)) return install;
+    const missing = [...(install.ready ? [] : [`code-server ${install.version}`]), ...(browser && chromiumPath() === undefined ? ["Chromium"] : [])];
+    log(`${missing.join(" and ")} not installed yet: running ${path.relative(process.cwd(), SETUP_SCRIPT)}${browser ? "" : " --no-browser"} (a few minutes, once per machine)`);
+    const r = spawnSync("bash", [SETUP_SCRIPT, ...(browser ? [] : ["--no-browser"])], { stdio: ["inherit", "inherit", "inherit"] });
     const after = codeServerInstall();
-    if (r.status !== 0 || !after.ready) throw new Error(`${SETUP_SCRIPT} failed (exit ${r.status ?? r.signal})`);
+    if (r.status !== 0 || !after.ready) throw new Error(`${SETUP_SCRIPT} failed (exit ${r.status ?? r.signal}): see what it printed above`);
     return after;
 }
 

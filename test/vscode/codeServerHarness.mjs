@@ -13,7 +13,7 @@ import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
 import util from "node:util";
-import { REPO_ROOT, codeServerInstall, startCodeServer, workbenchUrl } from "./codeServer.mjs";
+import { REPO_ROOT, chromiumPath as findChromium, codeServerInstall, startCodeServer, workbenchUrl } from "./codeServer.mjs";
 
 const t0 = Date.now();
 const say = (...a) => console.log(`[code-server-harness ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
@@ -107,8 +107,7 @@ setInterval(() => process.ppid !== parent && void finish(1, "launcher went away:
 async function main() {
     const install = codeServerInstall();
     if (!install.ready) return finish(1, `code-server ${install.version} is not installed in ${install.cache}: run test/vscode/setup.sh`);
-    const chromiumPath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .find((p) => p && fs.existsSync(p));
+    const chromiumPath = findChromium();
     if (!chromiumPath) return finish(1, "no Chromium found (set CHROMIUM_PATH, or run test/vscode/setup.sh)");
 
     server = await startCodeServer({

@@ -66,7 +66,8 @@ async function runDesktop(cs: CodeServerModule, executable: string, profile: Pro
 }
 
 async function runCodeServer(cs: CodeServerModule, profile: Profile): Promise<void> {
-    const install = cs.ensureCodeServer(log);
+    // You open VS Code in your own browser: no Chromium needed.
+    const install = cs.ensureCodeServer(log, { browser: false });
     const port = Number(process.env.HEARTH_PORT) || undefined;
     // Hearth is linked into the extensions folder rather than passed in the URL payload: the payload
     // needs the smoke-test driver, which hides notification toasts, and those are part of what you try.
