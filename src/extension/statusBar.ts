@@ -7,6 +7,7 @@ export class EngineStatusBar implements vscode.Disposable {
     private readonly item = vscode.window.createStatusBarItem("hearth.engine", vscode.StatusBarAlignment.Right, 100);
     private state: EngineState | undefined;
     private latencyMs: number | undefined;
+    private details: readonly string[] = [];
 
     constructor() {
         this.item.name = "Hearth Engine";
@@ -16,6 +17,11 @@ export class EngineStatusBar implements vscode.Disposable {
 
     get text(): string {
         return this.item.text;
+    }
+
+    /** The tooltip as plain text (the test API reads it). */
+    get tooltip(): string {
+        return this.details.join("\n");
     }
 
     /** Shows the last completion's latency next to the model. */
@@ -29,6 +35,7 @@ export class EngineStatusBar implements vscode.Disposable {
         this.state = state;
         const presentation = presentEngineState(state, this.latencyMs);
         this.item.text = presentation.text;
+        this.details = presentation.details;
         this.item.tooltip = new vscode.MarkdownString(presentation.details.map(escapeMarkdown).join("  \n"));
         this.item.accessibilityInformation = { label: `${presentation.text.replace(/\$\([^)]*\)\s*/g, "")}. ${presentation.details.join(". ")}`, role: "button" };
         this.item.backgroundColor =

@@ -40,8 +40,10 @@ export interface ContextChip {
 
 export interface EngineStatusView {
     readonly ready: boolean;
-    /** e.g. "Qwen2.5-Coder-3B-Instruct · Metal", or why chat is unavailable. */
+    /** Short: e.g. "Qwen2.5 Coder 7B Instruct · Metal", or why chat is unavailable. */
     readonly label: string;
+    /** The full text behind a shortened label (its tooltip): the chat model's whole name, backend and file. */
+    readonly title?: string;
 }
 
 export interface ViewAction {

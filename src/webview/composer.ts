@@ -148,9 +148,9 @@ export class Composer {
         if (engine === undefined) {
             this.hint.replaceChildren(el("span", { text: "Connecting to Hearth…" }));
         } else if (engine.ready) {
-            this.hint.replaceChildren(icon("chip", "hint-icon"), el("span", { text: engine.label }));
+            this.hint.replaceChildren(icon("chip", "hint-icon"), el("span", { className: "hint-text", text: engine.label, attrs: { title: engine.title ?? engine.label } }));
         } else {
-            this.hint.replaceChildren(icon("warning", "hint-icon"), el("span", { text: `Chat is unavailable: ${engine.label}${/[.…!?]$/.test(engine.label) ? "" : "."} What you type is kept.` }));
+            this.hint.replaceChildren(icon("warning", "hint-icon"), el("span", { className: "hint-text", text: `Chat is unavailable: ${engine.label}${/[.…!?]$/.test(engine.label) ? "" : "."} What you type is kept.` }));
         }
     }
 }

@@ -26,7 +26,7 @@ describe("UI: commands on selected code, as a user runs them", () => {
     it("Edit with Instruction from the palette shows a diff; Accept puts it in the file", async () => {
         const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 48 });
         const { page } = workbench;
-        await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        await workbench.engineReady();
         await openFormatTs(page);
         const editor = page.locator(".part.editor .monaco-editor").first();
         const firstLine = editor.locator(".view-line", { hasText: "export function formatQuantity" });
@@ -54,7 +54,7 @@ describe("UI: commands on selected code, as a user runs them", () => {
     it("Fix with Hearth from the light bulb on a TypeScript error", async () => {
         const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 48 });
         const { page } = workbench;
-        await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        await workbench.engineReady();
         await openFormatTs(page);
         const editor = page.locator(".part.editor .monaco-editor").first();
         await editor.locator(".view-line", { hasText: "export function formatQuantity" }).click();

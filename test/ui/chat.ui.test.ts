@@ -24,8 +24,16 @@ describe("UI: the chat view, as a user sees it", () => {
     it("send, stream, stop, new conversation, and the old one is still there after a reload", async () => {
         const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny, "hearth.chat.maxTokens": 1500 });
         const { page } = workbench;
-        await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        await workbench.engineReady();
         let chat = await openChat(workbench);
+
+        // The footer names the model that answers and the backend, whole, with the full name in its tooltip.
+        const footer = chat.locator(".composer-hint .hint-text");
+        await footer.filter({ hasText: "·" }).waitFor({ timeout: 10_000 });
+        assert.equal(await footer.innerText(), "Hearth test model · CPU");
+        assert.match((await footer.getAttribute("title")) ?? "", /^Chat model: Hearth test model \(random weights\) on CPU\n.*tiny\.gguf$/);
+        const fits = await footer.evaluate((element: { readonly scrollWidth: number; readonly clientWidth: number }) => element.scrollWidth <= element.clientWidth);
+        assert.ok(fits, "the footer's text is not clipped");
 
         // Send with Enter; the answer streams in from the generated model.
         await chat.locator("#chat-input").fill("What does inventory.ts do?");
@@ -55,7 +63,7 @@ describe("UI: the chat view, as a user sees it", () => {
         // Reload the window: the old conversation is in the history, whole.
         await workbench.runCommand("Developer: Reload Window");
         await page.waitForTimeout(1000);
-        await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        await workbench.engineReady();
         chat = await openChat(workbench);
         await chat.locator('button[aria-label="Show History"]').click();
         const entry = chat.locator(".history-open", { hasText: "What does inventory.ts do?" });

@@ -10,7 +10,7 @@ describe("UI: ghost text as a user sees it", () => {
     it("typing in a file shows ghost text from the model; Tab puts it in the document", async () => {
         const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny });
         const { page } = workbench;
-        await page.locator(".statusbar-item", { hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        await workbench.engineReady();
 
         // Open src/inventory.ts from the explorer, as a person would.
         await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "src" }).first().click();

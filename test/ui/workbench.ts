@@ -8,8 +8,13 @@ import { loadCodeServer, repoRoot, sampleWorkspace } from "../vscode/vscodeChoic
 
 export const artifactsDir = path.join(repoRoot, "test-artifacts");
 
+/** Hearth's status bar item: VS Code gives it the id "<extension id>.<item id>". */
+export const engineStatusSelector = '[id="hearth-dev.hearth.hearth.engine"]';
+
 export interface Workbench {
     readonly page: Page;
+    /** Waits until the status bar shows Hearth ready with `model` (its short name). */
+    engineReady(model?: string): Promise<void>;
     screenshot(name: string): Promise<string>;
     runCommand(title: string): Promise<void>;
     close(): Promise<void>;
@@ -30,7 +35,7 @@ export async function openWorkbench(machineSettings: Record<string, unknown>): P
     let browser: BrowserContext | undefined;
     try {
         browser = await chromium.launchPersistentContext(path.join(work, "chromium"), {
-            executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+            executablePath: cs.chromiumPath() ?? "/usr/bin/chromium",
             headless: true,
             viewport: { width: 1400, height: 900 },
             args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -42,6 +47,9 @@ export async function openWorkbench(machineSettings: Record<string, unknown>): P
         const opened = browser;
         return {
             page,
+            async engineReady(model = "Hearth test model") {
+                await page.locator(engineStatusSelector, { hasText: model }).locator(".codicon-flame").waitFor({ timeout: 60_000 });
+            },
             async screenshot(name) {
                 const file = path.join(artifactsDir, `${name}.png`);
                 await page.screenshot({ path: file });

@@ -7,6 +7,7 @@ import type { Config } from "../config";
 import type { EngineClient } from "../engine/engineClient";
 import type { EngineState } from "../engine/engineState";
 import { actionLabel, describeEngineError } from "../engine/errorMessages";
+import { shortModelName } from "../engine/modelNames";
 import { backendName } from "../engine/statusText";
 import type { ProposedEdits } from "../edits/proposedEdit";
 import type { Log } from "../log";
@@ -300,8 +301,12 @@ export function turnsOf(conversation: Conversation, systemPrompt: string): ChatT
 
 function engineStatus(state: EngineState): EngineStatusView {
     switch (state.kind) {
-        case "ready":
-            return { ready: true, label: `${state.load.model.name} · ${backendName(state.backend.backend)}` };
+        case "ready": {
+            // The model that answers here: the chat model, or the one model that serves both.
+            const model = state.load.chatModel ?? state.load.model;
+            const backend = backendName(state.backend.backend);
+            return { ready: true, label: `${shortModelName(model.name)} · ${backend}`, title: `Chat model: ${model.name} on ${backend}\n${model.path}` };
+        }
         case "error":
             return { ready: false, label: state.error.kind === "noModel" ? "No model: choose one from the status bar." : "The engine has an error: see the status bar." };
         case "stopped":

@@ -1,8 +1,9 @@
 import type { Backend, ModelInfo } from "../../protocol/engineProtocol";
 import type { EngineState } from "./engineState";
+import { modelPairName, shortModelName } from "./modelNames";
 
 export interface StatusPresentation {
-    /** Status bar text, with codicons. */
+    /** Status bar text, with codicons: short (icon, state or a short model name); the rest is in `details`. */
     readonly text: string;
     /** Plain-text lines for the tooltip. */
     readonly details: readonly string[];
@@ -31,14 +32,14 @@ export function presentEngineState(state: EngineState, completionLatencyMs?: num
         case "ready": {
             const { model, chatModel, threads, contextSize, modelLoadMs } = state.load;
             const backend = backendName(state.backend.backend);
-            const names = chatModel === null ? shorten(model.name, 28) : `${shorten(model.name, 18)} + ${shorten(chatModel.name, 18)}`;
+            const names = chatModel === null ? shortModelName(model.name) : modelPairName(model.name, chatModel.name);
             const describe = (info: ModelInfo): string => `${info.architecture}, ${formatCount(info.parameterCount)} parameters, ${formatBytes(info.fileSizeBytes)}`;
             return {
-                text: `$(flame) Hearth: ${names} · ${backend}${completionLatencyMs !== undefined ? ` · ${completionLatencyMs} ms` : ""}`,
+                text: `$(flame) ${names}`,
                 details: [
                     chatModel === null
-                        ? `Ready: ${model.name}${model.isDemo ? " (demo model: random output)" : ""}`
-                        : `Ready: ${model.name} for completions, ${chatModel.name} for chat`,
+                        ? `Hearth is ready: ${model.name}${model.isDemo ? " (demo model: random output)" : ""}`
+                        : `Hearth is ready: ${model.name} for completions, ${chatModel.name} for chat`,
                     `${chatModel === null ? "" : "Completions: "}${describe(model)}`,
                     ...(chatModel === null ? [] : [`Chat: ${describe(chatModel)}`]),
                     `Backend: ${backend}${state.backend.gpuDevices.length > 0 ? ` (${state.backend.gpuDevices.join(", ")})` : ""}, ${threads} thread${threads === 1 ? "" : "s"}`,
@@ -71,10 +72,6 @@ export function presentEngineState(state: EngineState, completionLatencyMs?: num
 
 function fileName(path: string): string {
     return path.split(/[\\/]/).pop() ?? path;
-}
-
-function shorten(text: string, max: number): string {
-    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function formatCount(count: number): string {
