@@ -15,6 +15,22 @@ export interface CommandDeps {
     readonly engineSettings: () => Promise<EngineSettings>;
 }
 
+const extensionId = "hearth-dev.hearth";
+
+/**
+ * Opens Hearth's settings, narrowed to `filter` (e.g. "model"), in the tab where they live. In a
+ * remote window (code-server, SSH, WSL, a container) Hearth runs on the remote side and its model
+ * settings are machine-scoped: the User tab does not show them, the remote one does.
+ */
+export function openSettings(filter?: unknown): Thenable<unknown> {
+    // From a command link, so anything may arrive: only a few plain words narrow the list.
+    const words = typeof filter === "string" && /^[\w. -]{1,40}$/.test(filter) ? ` ${filter}` : "";
+    const query = `@ext:${extensionId}${words}`;
+    return vscode.env.remoteName !== undefined
+        ? vscode.commands.executeCommand("workbench.action.openRemoteSettings", { query })
+        : vscode.commands.executeCommand("workbench.action.openSettings", query);
+}
+
 /** The command that carries out an engine action (each is declared in package.json). */
 export function commandFor(action: EngineAction): string {
     return `hearth.${action}`;
@@ -50,7 +66,7 @@ export function registerCommands({ config, engine, log, completions, engineSetti
             { label: "$(debug-restart) Restart Engine", run: restart },
             { label: "$(output) Show Log", run: () => Promise.resolve(log.show()) },
             { label: "$(settings-gear) Open Hearth Settings", run: () => vscode.commands.executeCommand(commandFor("openSettings")) },
-            { label: "$(file-binary) Select Model…", run: () => vscode.commands.executeCommand("hearth.selectModel") },
+            { label: "$(file-binary) Choose Model…", run: () => vscode.commands.executeCommand("hearth.selectModel") },
             { label: "$(database) Manage Models…", run: () => vscode.commands.executeCommand("hearth.manageModels") },
         ];
         const picked = await vscode.window.showQuickPick(items, { title: "Hearth", placeHolder: "Choose an action" });
@@ -59,7 +75,7 @@ export function registerCommands({ config, engine, log, completions, engineSetti
     return [
         vscode.commands.registerCommand(commandFor("restartEngine"), restart),
         vscode.commands.registerCommand(commandFor("showLog"), () => log.show()),
-        vscode.commands.registerCommand(commandFor("openSettings"), () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:hearth-dev.hearth")),
+        vscode.commands.registerCommand(commandFor("openSettings"), (filter?: unknown) => openSettings(filter)),
         vscode.commands.registerCommand("hearth.showMenu", showMenu),
         vscode.commands.registerCommand("hearth.toggleCompletions", toggleCompletions),
         vscode.commands.registerCommand("hearth.toggleCompletionsForLanguage", toggleForLanguage),

@@ -3,18 +3,37 @@ import type { EngineState } from "./engine/engineState";
 import type { EngineErrorData } from "../protocol/engineProtocol";
 import { actionLabel, describeEngineError, type EngineAction } from "./engine/errorMessages";
 
+/** A notice on screen and how to take it down. */
+interface OpenNotice {
+    readonly key: string;
+    readonly message: string;
+    close(): void;
+}
+
+/** What a notice offers: an action, and the arguments its command takes (a settings query). */
+export type NoticeCommand = (action: EngineAction, error?: EngineErrorData) => { readonly command: string; readonly args?: readonly unknown[] };
+
 /**
- * Tells the user about engine problems, once each: a message that says what failed,
- * which file, and a button for each thing they can do about it.
+ * Tells the user about engine problems, once each: a message that says what failed, which file,
+ * and a link for each thing they can do about it. A notice lasts as long as its problem: when the
+ * engine is ready again, or another problem replaces it, the notice closes.
+ *
+ * VS Code's extension API can close only progress notifications, so notices are shown as one
+ * (with a Dismiss button; its actions are command links in the message, since a progress
+ * notification takes no buttons). A message notification could only be left behind, stale.
  */
-export class EngineNotifier {
-    private lastKey: string | undefined;
-    private readonly demoWarned = new Set<string>();
-    private readonly noFimWarned = new Set<string>();
+export class EngineNotifier implements vscode.Disposable {
+    /** The problem notice (an engine error, or the engine stopped). */
+    private problem: OpenNotice | undefined;
+    /** Notices about the model that is loaded (no FIM tokens, a demo model). */
+    private readonly modelNotices: OpenNotice[] = [];
+    /** The last problem shown: not shown again while the engine only retries and fails alike. */
+    private lastProblemKey: string | undefined;
+    private readonly warnedModels = new Set<string>();
     private readonly shown: string[] = [];
 
     constructor(
-        private readonly runAction: (action: EngineAction) => Thenable<unknown>,
+        private readonly commandFor: NoticeCommand,
         /** Words added to a problem's message: for no model, what to download for this machine. */
         private readonly addendum: (error: EngineErrorData) => string | undefined = () => undefined,
     ) {}
@@ -24,54 +43,139 @@ export class EngineNotifier {
         return this.shown;
     }
 
+    /** Messages still on screen. */
+    get openNotices(): readonly string[] {
+        return [...(this.problem !== undefined ? [this.problem.message] : []), ...this.modelNotices.map((notice) => notice.message)];
+    }
+
     onEngineState(state: EngineState): void {
         switch (state.kind) {
             case "error": {
                 const key = `${state.error.kind}:${state.error.path ?? ""}:${state.error.memory?.contextSize ?? ""}`;
-                if (key === this.lastKey) return;
-                this.lastKey = key;
+                this.closeModelNotices();
+                if (key === this.lastProblemKey) return;
                 const problem = describeEngineError(state.error);
                 const addendum = this.addendum(state.error);
-                const show = state.error.kind === "noModel" ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
-                this.offer(show, addendum !== undefined ? `${problem.message} ${addendum}` : problem.message, problem.actions, state.error);
+                this.showProblem(key, addendum !== undefined ? `${problem.message} ${addendum}` : problem.message, problem.actions, state.error);
                 return;
             }
             case "stopped":
-                if (this.lastKey === "stopped") return;
-                this.lastKey = "stopped";
-                this.offer(vscode.window.showErrorMessage, `Hearth: ${state.reason} Check the log, then restart it.`, ["restartEngine", "showLog"]);
+                this.closeModelNotices();
+                if (this.lastProblemKey === "stopped") return;
+                this.showProblem("stopped", `Hearth: ${state.reason} Check the log, then restart it.`, ["restartEngine", "showLog"]);
                 return;
             case "ready":
-                this.lastKey = undefined;
-                if (state.load.model.fim === null && !this.noFimWarned.has(state.load.model.path)) {
-                    this.noFimWarned.add(state.load.model.path);
-                    const problem = describeEngineError({ kind: "noFimTokens", path: state.load.model.path, detail: "" });
-                    this.offer(vscode.window.showWarningMessage, problem.message, problem.actions);
-                }
-                if (state.load.model.isDemo && !this.demoWarned.has(state.load.model.path)) {
-                    this.demoWarned.add(state.load.model.path);
-                    this.offer(
-                        vscode.window.showWarningMessage,
-                        "Hearth is running a generated demo model with random weights: its output is random text until you choose a real model.",
-                        ["selectModel"],
-                    );
-                }
+                this.closeProblem();
+                this.lastProblemKey = undefined;
+                this.onModelsLoaded(state);
                 return;
             default:
+                // Starting, loading, restarting: on the way to an answer. A problem's notice stays
+                // until the engine is ready or fails otherwise.
                 return;
         }
     }
 
-    private offer(
-        show: (message: string, ...items: string[]) => Thenable<string | undefined>,
-        message: string,
-        actions: readonly EngineAction[],
-        error?: EngineErrorData,
-    ): void {
-        this.shown.push(message);
-        void Promise.resolve(show(message, ...actions.map((action) => actionLabel(action, error)))).then((chosen) => {
-            const action = actions.find((candidate) => actionLabel(candidate, error) === chosen);
-            return action !== undefined ? this.runAction(action) : undefined;
+    dispose(): void {
+        this.closeProblem();
+        this.closeModelNotices();
+    }
+
+    private onModelsLoaded(state: Extract<EngineState, { kind: "ready" }>): void {
+        const { model } = state.load;
+        const stillLoaded = new Set([model.path, state.load.chatModel?.path]);
+        for (const notice of this.modelNotices.splice(0)) {
+            if (stillLoaded.has(notice.key.slice(notice.key.indexOf(":") + 1))) this.modelNotices.push(notice);
+            else notice.close();
+        }
+        if (model.fim === null && !this.warnedModels.has(`noFim:${model.path}`)) {
+            const problem = describeEngineError({ kind: "noFimTokens", path: model.path, detail: "" });
+            this.showModelNotice(`noFim:${model.path}`, problem.message, problem.actions);
+        }
+        if (model.isDemo && !this.warnedModels.has(`demo:${model.path}`)) {
+            this.showModelNotice(
+                `demo:${model.path}`,
+                "Hearth is running a generated demo model with random weights: its output is random text until you choose a real model.",
+                ["selectModel"],
+            );
+        }
+    }
+
+    private showProblem(key: string, message: string, actions: readonly EngineAction[], error?: EngineErrorData): void {
+        this.closeProblem();
+        this.lastProblemKey = key;
+        this.problem = this.open(key, message, actions, error, (closed) => {
+            if (this.problem === closed) this.problem = undefined;
         });
     }
+
+    private showModelNotice(key: string, message: string, actions: readonly EngineAction[]): void {
+        this.warnedModels.add(key);
+        this.modelNotices.push(
+            this.open(key, message, actions, undefined, (closed) => {
+                const index = this.modelNotices.indexOf(closed);
+                if (index >= 0) this.modelNotices.splice(index, 1);
+            }),
+        );
+    }
+
+    /** Shows a notice; `onClosed` runs when it closes, whether Hearth or the user closed it. */
+    private open(key: string, message: string, actions: readonly EngineAction[], error: EngineErrorData | undefined, onClosed: (notice: OpenNotice) => void): OpenNotice {
+        this.shown.push(message);
+        const links = actions.map((action) => ({ label: actionLabel(action, error), ...this.commandFor(action, error) }));
+        const notice: OpenNotice = { key, message, close: showNotice(message, links, () => onClosed(notice)) };
+        return notice;
+    }
+
+    private closeProblem(): void {
+        this.problem?.close();
+        this.problem = undefined;
+    }
+
+    private closeModelNotices(): void {
+        for (const notice of this.modelNotices.splice(0)) notice.close();
+    }
+}
+
+export interface NoticeLink {
+    readonly label: string;
+    readonly command: string;
+    readonly args?: readonly unknown[];
+}
+
+/**
+ * Shows `message` with its actions as command links until the returned function is called or the
+ * user dismisses it; `onClosed` runs once either way.
+ */
+export function showNotice(message: string, links: readonly NoticeLink[], onClosed: () => void): () => void {
+    let close = (): void => undefined;
+    const closed = new Promise<void>((resolve) => (close = resolve));
+    const text = [inert(message), links.map(commandLink).join(" · ")].filter((part) => part !== "").join(" ");
+    void vscode.window
+        .withProgress(
+            // The workbench shows a string `cancellable` as the button's label; an older one shows "Cancel".
+            { location: vscode.ProgressLocation.Notification, cancellable: "Dismiss" as unknown as boolean },
+            (progress, token) => {
+                // A finished bar rather than an endless one: nothing is in progress, the notice waits for the user.
+                progress.report({ message: text, increment: 100 });
+                token.onCancellationRequested(() => close());
+                return closed;
+            },
+        )
+        .then(onClosed);
+    return close;
+}
+
+/** `[label](command:id?args)`: a link VS Code renders in a notification and runs when clicked. */
+function commandLink(link: NoticeLink): string {
+    const query = link.args !== undefined && link.args.length > 0 ? `?${encodeURIComponent(JSON.stringify(link.args))}` : "";
+    return `[${link.label.replace(/[[\]]/g, "")}](command:${link.command}${query})`;
+}
+
+/**
+ * Text from outside (paths, model names, error details) must not become a link: a crafted file
+ * name could otherwise put a command link in Hearth's message. Links need `](`; break it.
+ */
+export function inert(text: string): string {
+    return text.replace(/\]\(/g, "] (");
 }

@@ -11,6 +11,7 @@ import { InlineCompletionProvider, type CompletionStats } from "./completion/inl
 import { Config } from "./config";
 import { EngineClient } from "./engine/engineClient";
 import type { EngineState } from "./engine/engineState";
+import { settingsFilterFor } from "./engine/errorMessages";
 import { EngineNotifier } from "./engineNotifier";
 import { Log } from "./log";
 import { EngineStatusBar } from "./statusBar";
@@ -23,9 +24,15 @@ export interface HearthApi {
     readonly onDidChangeEngineState: vscode.Event<EngineState>;
     readonly sidecarPid: number | undefined;
     readonly statusBarText: string;
+    readonly statusBarTooltip: string;
+    /** Every notice shown, in order. */
     readonly notifications: readonly string[];
+    /** The notices still on screen (a notice closes when its problem is gone). */
+    readonly openNotices: readonly string[];
     readonly completionStats: Readonly<CompletionStats>;
     readonly lastSuggestion: string | undefined;
+    /** What the running completion request has streamed so far (text, and how many updates); undefined when none runs. */
+    readonly completionStreaming: { readonly text: string; readonly updates: number } | undefined;
     /** Warm-up requests that finished. */
     readonly warmed: number;
     readonly models: {
@@ -80,16 +87,22 @@ export class Hearth implements vscode.Disposable {
         });
         this.models = new ModelSetup(context, this.config, this.log, () => this.engine.state, () => this.reloadEngine());
         this.notifier = new EngineNotifier(
-            (action) => vscode.commands.executeCommand(commandFor(action)),
+            (action, error) => {
+                const filter = action === "openSettings" ? settingsFilterFor(error) : undefined;
+                return { command: commandFor(action), args: filter !== undefined ? [filter] : undefined };
+            },
             (error) => (error.kind === "noModel" ? this.models.recommendationText() : undefined),
         );
         this.disposables.push(this.models);
-        this.disposables.push(this.log, this.statusBar, this.stateEmitter);
+        this.disposables.push(this.log, this.statusBar, this.notifier, this.stateEmitter);
         this.disposables.push(
             this.engine.onDidChangeState((state) => {
                 this.statusBar.update(state);
                 this.notifier.onEngineState(state);
                 this.stateEmitter.fire(state);
+                // Lets menus offer what fits the problem at hand (Download only when not downloaded).
+                const problem = state.kind === "error" ? state.error.kind : state.kind === "stopped" ? "stopped" : "";
+                void vscode.commands.executeCommand("setContext", "hearth.engineProblem", problem);
             }),
         );
         this.completions = new InlineCompletionProvider(this.engine, this.config, this.log);
@@ -152,14 +165,23 @@ export class Hearth implements vscode.Disposable {
             get statusBarText() {
                 return statusBar.text;
             },
+            get statusBarTooltip() {
+                return statusBar.tooltip;
+            },
             get notifications() {
                 return notifier.messages;
+            },
+            get openNotices() {
+                return notifier.openNotices;
             },
             get completionStats() {
                 return { ...completions.stats };
             },
             get lastSuggestion() {
                 return completions.lastSuggestion;
+            },
+            get completionStreaming() {
+                return completions.streaming;
             },
             get warmed() {
                 return warmer.warmed;

@@ -1,23 +1,30 @@
 import assert from "node:assert/strict";
-import { useUiSuite } from "./workbench";
+import { engineStatusSelector, useUiSuite } from "./workbench";
 
 describe("UI: the engine in the status bar, as a user sees it", () => {
     const suite = useUiSuite();
 
-    it("shows the model and backend when ready; its menu restarts the engine and shows the log", async () => {
+    it("shows a short model name when ready, the details on hover; its menu restarts the engine and shows the log", async () => {
         const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny });
         const { page } = workbench;
-        const item = page.locator(".statusbar-item", { hasText: "Hearth:" });
-        await item.filter({ hasText: "· CPU" }).waitFor({ timeout: 60_000 });
-        const text = (await item.innerText()).trim();
-        assert.match(text, /Hearth: .+ · CPU/);
+        await workbench.engineReady();
+        const item = page.locator(engineStatusSelector);
+        // Icon and short name only: "Hearth test model (random weights)" loses its note, nothing is cut.
+        assert.equal((await item.innerText()).trim(), "Hearth test model");
+        await item.hover();
+        const hover = page.locator(".monaco-hover", { hasText: "Backend: CPU" });
+        await hover.waitFor({ timeout: 10_000 });
+        const details = await hover.innerText();
+        assert.match(details, /Hearth is ready: Hearth test model \(random weights\)/);
+        assert.match(details, /Completions \(FIM tokens\): yes/);
         await workbench.screenshot("engine-ready-status-bar");
+        await page.mouse.move(700, 400);
 
         await item.click();
         const menu = page.locator(".quick-input-widget");
         await menu.waitFor({ state: "visible" });
         const entries = await page.locator(".quick-input-list .monaco-list-row").allInnerTexts();
-        for (const expected of ["Restart Engine", "Show Log", "Open Hearth Settings", "Select Model…", "Manage Models…"]) {
+        for (const expected of ["Restart Engine", "Show Log", "Open Hearth Settings", "Choose Model…", "Manage Models…"]) {
             assert.ok(entries.some((entry) => entry.includes(expected)), `menu has ${expected}: ${entries.join(" | ")}`);
         }
         await workbench.screenshot("engine-menu");
@@ -31,18 +38,39 @@ describe("UI: the engine in the status bar, as a user sees it", () => {
         await workbench.screenshot("engine-log");
 
         await workbench.runCommand("Hearth: Restart Engine");
-        await item.filter({ hasText: "· CPU" }).waitFor({ timeout: 60_000 });
+        await workbench.engineReady();
     });
 
-    it("a file that is not a model shows an error naming it, with buttons that help", async () => {
+    it("a file that is not a model: a notice names it; Open Settings shows the setting where it lives; fixing it closes the notice", async () => {
         const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.notGguf });
         const { page } = workbench;
-        await page.locator(".statusbar-item", { hasText: "Hearth: error" }).waitFor({ timeout: 60_000 });
+        await page.locator(engineStatusSelector, { hasText: "Hearth: error" }).waitFor({ timeout: 60_000 });
         const toast = page.locator(".notification-toast", { hasText: "is not a GGUF model" });
         await toast.waitFor({ timeout: 30_000 });
         assert.ok((await toast.innerText()).includes(suite.fixtures.notGguf));
-        const buttons = await toast.locator(".monaco-button").allInnerTexts();
-        assert.ok(buttons.includes("Select Model…") && buttons.includes("Open Settings"), buttons.join(" | "));
+        const links = await toast.locator("a").allInnerTexts();
+        assert.ok(links.includes("Choose Model…") && links.includes("Open Settings"), links.join(" | "));
         await workbench.screenshot("engine-error-not-gguf");
+
+        // code-server is a remote window: the model settings are machine-scoped and live in the
+        // Remote tab, which Open Settings must show (the User tab does not list them).
+        await toast.locator("a", { hasText: "Open Settings" }).click();
+        const editor = page.locator(".settings-editor");
+        await editor.waitFor({ timeout: 30_000 });
+        const selectedTab = editor.locator(".settings-tabs-widget .action-label.checked");
+        await selectedTab.filter({ hasText: "Remote" }).waitFor({ timeout: 10_000 });
+        const setting = editor.locator(".setting-item-contents", { hasText: "Completions: Model" }).first();
+        await setting.waitFor({ timeout: 10_000 });
+        assert.equal(await setting.locator("input").first().inputValue(), suite.fixtures.notGguf, "the Remote tab holds the value in effect");
+        await workbench.screenshot("engine-error-settings");
+
+        // The user corrects the path there: the engine loads it and the notice goes away by itself.
+        const input = setting.locator("input").first();
+        await input.fill(suite.fixtures.tiny);
+        await input.press("Enter");
+        await workbench.engineReady();
+        await toast.waitFor({ state: "detached", timeout: 30_000 });
+        assert.equal(await page.locator(".notification-toast", { hasText: "Hearth" }).count(), 0, "no Hearth notice is left on screen");
+        await workbench.screenshot("engine-error-fixed");
     });
 });

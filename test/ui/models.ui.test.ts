@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { useUiSuite } from "./workbench";
+import { engineStatusSelector, useUiSuite } from "./workbench";
 
 describe("UI: choosing a model, as a user does", () => {
     const suite = useUiSuite();
@@ -19,26 +19,29 @@ describe("UI: choosing a model, as a user does", () => {
         await toast.waitFor({ timeout: 60_000 });
         const message = await toast.innerText();
         assert.match(message, /for completions and .+ for chat/);
-        const buttons = await toast.locator(".monaco-button").allInnerTexts();
-        for (const expected of ["Download Recommended", "Select Model…", "Get Started"]) assert.ok(buttons.includes(expected), `${expected} in ${buttons.join(" | ")}`);
+        const links = await toast.locator("a").allInnerTexts();
+        for (const expected of ["Download Recommended", "Choose Model…", "Get Started"]) assert.ok(links.includes(expected), `${expected} in ${links.join(" | ")}`);
         assert.equal(await page.locator(".notification-toast", { hasText: "Recommended for this machine" }).count(), 1, "one notification");
-        await page.locator(".statusbar-item", { hasText: "Hearth: no model" }).waitFor({ timeout: 10_000 });
+        await page.locator(engineStatusSelector, { hasText: "Hearth: no model" }).waitFor({ timeout: 10_000 });
         await workbench.screenshot("first-run-walkthrough");
     });
 
-    it("Select Model… with a local file switches the engine and the status bar", async () => {
+    it("Choose Model… with a local file switches the engine and the status bar", async () => {
         const workbench = await suite.open({ "hearth.completions.model": suite.fixtures.tiny });
         const { page } = workbench;
-        const status = page.locator(".statusbar-item", { hasText: "Hearth:" });
-        await status.filter({ hasText: "Hearth test model" }).waitFor({ timeout: 60_000 });
+        await workbench.engineReady();
 
-        // The palette ranks "Select Chat Model…" close by: pick the command by its exact title.
+        // What a user types first: the everyday command is the first the palette offers.
         await page.keyboard.press("F1");
         const input = page.locator(".quick-input-widget input");
         await input.waitFor({ state: "visible" });
-        await input.fill(">Hearth: Select Model");
+        await input.fill(">hearth model");
         const rows = page.locator(".quick-input-list .monaco-list-row");
-        await rows.filter({ hasText: "Hearth: Select Model…" }).first().click();
+        await rows.filter({ hasText: "Manage Models" }).first().waitFor();
+        const offered = await rows.allInnerTexts();
+        assert.match(offered[0] ?? "", /^Hearth: Choose Model…/, `the palette's order: ${offered.join(" | ")}`);
+        await workbench.screenshot("palette-hearth-model");
+        await rows.first().click();
         await rows.filter({ hasText: "Qwen2.5-Coder" }).first().waitFor();
         const entries = await rows.allInnerTexts();
         assert.ok(entries.some((entry) => entry.includes("tiny.gguf") && entry.includes("in use for completions and chat")), `the model in use, on this computer: ${entries.join(" | ")}`);
@@ -58,8 +61,8 @@ describe("UI: choosing a model, as a user does", () => {
         await rows.filter({ hasText: "Completions and chat" }).waitFor({ timeout: 10_000 });
         await rows.filter({ hasText: "Completions and chat" }).click();
 
-        await status.filter({ hasText: "Hearth test chat model" }).waitFor({ timeout: 60_000 });
-        assert.match(await status.first().innerText(), /Hearth test chat model.* · CPU/);
+        await workbench.engineReady("Hearth test chat model");
+        assert.equal((await page.locator(engineStatusSelector).innerText()).trim(), "Hearth test chat model");
         await workbench.screenshot("select-model-switched");
     });
 });

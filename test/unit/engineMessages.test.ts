@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { EngineErrorData, EngineErrorKind, InitializeResult, LoadModelResult } from "../../src/protocol/engineProtocol";
-import { actionLabel, describeEngineError } from "../../src/extension/engine/errorMessages";
+import { actionLabel, describeEngineError, settingsFilterFor } from "../../src/extension/engine/errorMessages";
 import { formatBytes as formatSize } from "../../src/extension/models/modelCatalog";
 import { presentEngineState } from "../../src/extension/engine/statusText";
 
@@ -17,7 +17,7 @@ describe("engine error messages", () => {
         });
     }
 
-    it("noModel offers the recommended download first, then Select Model and the walkthrough", () => {
+    it("noModel offers the recommended download first, then Choose Model and the walkthrough", () => {
         const problem = describeEngineError({ kind: "noModel", detail: "" });
         assert.match(problem.message, /recommended models for this machine/);
         assert.deepEqual(problem.actions, ["downloadRecommended", "selectModel", "openWalkthrough"]);
@@ -35,7 +35,7 @@ describe("engine error messages", () => {
         assert.match(problem.message, /needs about 9\.3 GB of memory \(weights 8\.1 GB, context 1\.2 GB for 32768 tokens\), but only 6\.0 GB is free/);
         assert.deepEqual(problem.actions, ["useFittingContext", "selectModel", "loadAnyway"]);
         assert.equal(actionLabel("useFittingContext", { kind: "insufficientMemory", detail: "", memory }), "Use a 8192-token Context");
-        assert.equal(actionLabel("selectModel", { kind: "insufficientMemory", detail: "", memory }), "Select a Smaller Model…");
+        assert.equal(actionLabel("selectModel", { kind: "insufficientMemory", detail: "", memory }), "Choose a Smaller Model…");
     });
 
     it("insufficientMemory without a fitting context offers a smaller model or quantisation", () => {
@@ -55,6 +55,14 @@ describe("engine error messages", () => {
         const problem = describeEngineError({ kind: "backendUnavailable", detail: "No CUDA." });
         assert.match(problem.message, /hearth\.gpu/);
         assert.ok(problem.actions.includes("openSettings"));
+    });
+
+    it("Open Settings narrows the list to the settings the error is about", () => {
+        assert.equal(settingsFilterFor({ kind: "fileMissing", detail: "", path: "/m.gguf" }), "model");
+        assert.equal(settingsFilterFor({ kind: "notGguf", detail: "", path: "/m.gguf" }), "model");
+        assert.equal(settingsFilterFor({ kind: "backendUnavailable", detail: "" }), "gpu");
+        assert.equal(settingsFilterFor({ kind: "contextOverflow", detail: "" }), "context");
+        assert.equal(settingsFilterFor(undefined), undefined, "from the menu: all of Hearth's settings");
     });
 
     it("every action has a button label", () => {
@@ -88,18 +96,39 @@ describe("status bar presentation", () => {
         contextCreateMs: 10,
     };
 
-    it("ready shows model and backend", () => {
-        const shown = presentEngineState({ kind: "ready", backend, load });
-        assert.equal(shown.text, "$(flame) Hearth: Tiny Coder · CPU");
+    it("ready shows the icon and a short model name; the backend and the rest are in the tooltip", () => {
+        const shown = presentEngineState({ kind: "ready", backend, load }, 85);
+        assert.equal(shown.text, "$(flame) Tiny Coder");
+        assert.ok(shown.details.includes("Last completion: 85 ms from keystroke to suggestion"));
         assert.equal(shown.severity, "normal");
         assert.ok(shown.details.some((line) => line.includes("1 thread") && line.includes("CPU")));
         assert.ok(shown.details.some((line) => line.includes("FIM tokens): yes") && line.includes("ChatML")));
     });
 
-    it("a demo model is flagged", () => {
-        const shown = presentEngineState({ kind: "ready", backend, load: { ...load, model: { ...load.model, isDemo: true } } });
+    it("a demo model is flagged, its name short", () => {
+        const shown = presentEngineState({ kind: "ready", backend, load: { ...load, model: { ...load.model, name: "Hearth demo model (random weights)", isDemo: true } } });
+        assert.equal(shown.text, "$(flame) Hearth demo model");
         assert.equal(shown.severity, "warning");
         assert.match(shown.details[0] ?? "", /random output/);
+    });
+
+    it("two models: both names, the second without what it shares with the first", () => {
+        const chatModel = { ...load.model, name: "Qwen2.5 Coder 7B Instruct", path: "/m/chat.gguf" };
+        const shown = presentEngineState({ kind: "ready", backend, load: { ...load, model: { ...load.model, name: "Qwen2.5 Coder 1.5B" }, chatModel } });
+        assert.equal(shown.text, "$(flame) Qwen2.5 Coder 1.5B + 7B Instruct");
+        assert.match(shown.details[0] ?? "", /Qwen2\.5 Coder 1\.5B for completions, Qwen2\.5 Coder 7B Instruct for chat/);
+    });
+
+    it("no state's text is longer than the status bar should carry", () => {
+        const long = { ...load.model, name: "A Very Long Model Name From Some Converter v2 Q4_K_M (GGUF) with extras" };
+        const states = [
+            presentEngineState({ kind: "ready", backend, load: { ...load, model: long } }, 12345),
+            presentEngineState({ kind: "ready", backend, load: { ...load, model: long, chatModel: { ...long, name: `${long.name} Instruct` } } }, 12345),
+            presentEngineState({ kind: "loading", backend, modelPath: "/m/x.gguf", stage: "context", progress: 1 }),
+            presentEngineState({ kind: "error", error: { kind: "insufficientMemory", detail: "" } }),
+            presentEngineState({ kind: "restarting", delayMs: 500, crashesInWindow: 4, reason: "r" }),
+        ];
+        for (const shown of states) assert.ok(shown.text.replace(/\$\([^)]*\)\s*/g, "").length <= 40, shown.text);
     });
 
     it("loading shows progress", () => {

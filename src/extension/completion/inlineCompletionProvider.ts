@@ -33,6 +33,8 @@ interface InFlight {
     readonly cancellation: vscode.CancellationTokenSource;
     readonly result: Promise<CompleteResult | undefined>;
     streamed: string;
+    /** Progress updates received: the model is generating once there is one (its text may still be ""). */
+    updates: number;
     /** Bumped when a keystroke adopts it; an abandon timer only cancels an unadopted request. */
     adoptions: number;
 }
@@ -60,7 +62,10 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         private readonly log: Log,
     ) {
         const progress = engine.onCompletionProgress(({ requestId, text }) => {
-            if (this.inFlight?.requestId === requestId) this.inFlight.streamed = text;
+            if (this.inFlight?.requestId === requestId) {
+                this.inFlight.streamed = text;
+                this.inFlight.updates++;
+            }
         });
         this.disposables.push({ dispose: () => progress.dispose() });
     }
@@ -101,6 +106,11 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     /** The last suggestion the model produced (the integration tests compare it with what Tab inserts). */
     get lastSuggestion(): string | undefined {
         return this.shown?.text;
+    }
+
+    /** What the running request has streamed so far; undefined when none runs. */
+    get streaming(): { readonly text: string; readonly updates: number } | undefined {
+        return this.inFlight !== undefined ? { text: this.inFlight.streamed, updates: this.inFlight.updates } : undefined;
     }
 
     /** Whether a request is running (warm-ups wait for it). */
@@ -182,7 +192,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
                 cancellation.dispose();
                 if (this.inFlight?.requestId === requestId) this.inFlight = undefined;
             });
-        const request: InFlight = { site, requestId, cancellation, result, streamed: "", adoptions: 0 };
+        const request: InFlight = { site, requestId, cancellation, result, streamed: "", updates: 0, adoptions: 0 };
         this.inFlight = request;
         return request;
     }

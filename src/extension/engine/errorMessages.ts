@@ -91,11 +91,27 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
     }
 }
 
-/** The button for an action; some name what they will do (the context size that fits). */
+/** Words that narrow Hearth's settings to those an error is about ("Open Settings" shows them). */
+export function settingsFilterFor(error: EngineErrorData | undefined): string | undefined {
+    switch (error?.kind) {
+        case undefined:
+        case "noModel":
+            return undefined;
+        case "backendUnavailable":
+            return "gpu";
+        case "outOfMemory":
+        case "contextOverflow":
+            return "context";
+        default:
+            return "model";
+    }
+}
+
+/** The label for an action; some name what they will do (the context size that fits). */
 export function actionLabel(action: EngineAction, error?: EngineErrorData): string {
     switch (action) {
         case "selectModel":
-            return error?.kind === "insufficientMemory" ? "Select a Smaller Model…" : "Select Model…";
+            return error?.kind === "insufficientMemory" ? "Choose a Smaller Model…" : "Choose Model…";
         case "openSettings":
             return "Open Settings";
         case "showLog":

@@ -99,7 +99,7 @@ export class ModelDownloads {
         this.stats.failed++;
         this.log.error(`Download of ${uri} failed (${kind ?? "unknown"}): ${detail}`);
         const resumable = kind === "network" || kind === "diskFull" || kind === "permissionDenied" || kind === "httpError";
-        const actions = kind === "notFound" || kind === "invalidReference" ? ["Select Model…"] : resumable ? ["Resume", "Show Log"] : ["Retry", "Show Log"];
+        const actions = kind === "notFound" || kind === "invalidReference" ? ["Choose Model…"] : resumable ? ["Resume", "Show Log"] : ["Retry", "Show Log"];
         this.say("error", `Hearth could not download ${label}: ${detail}`, uri, actions);
     }
 
@@ -109,7 +109,7 @@ export class ModelDownloads {
         void Promise.resolve(show(message, ...actions)).then((chosen) => {
             if (chosen === "Resume" || chosen === "Retry") return this.download(uri);
             if (chosen === "Show Log") return this.log.show();
-            if (chosen === "Select Model…") return vscode.commands.executeCommand("hearth.selectModel");
+            if (chosen === "Choose Model…") return vscode.commands.executeCommand("hearth.selectModel");
             return undefined;
         });
     }

@@ -24,7 +24,7 @@ const recentFilesKey = "hearth.recentModelFiles";
 const completionSequencesShared = 4;
 
 /**
- * Hearth: Select Model…: models already on disk, presets to download, a Hugging Face
+ * Hearth: Choose Model…: models already on disk, presets to download, a Hugging Face
  * reference, or a local file. The choice is written to the completion and/or chat model
  * setting, after its download finishes; the engine reloads from the setting change.
  */
@@ -41,7 +41,7 @@ export class ModelPicker {
         const role = args?.role ?? fixedRole;
         if (args?.reference !== undefined) return this.apply(args.reference, role, undefined);
         const picked = await vscode.window.showQuickPick(this.choices(role), {
-            title: role === "completion" ? "Hearth: Select the Completion Model" : role === "chat" ? "Hearth: Select the Chat Model" : "Hearth: Select Model",
+            title: role === "completion" ? "Hearth: Select the Completion Model" : role === "chat" ? "Hearth: Select the Chat Model" : "Hearth: Choose Model",
             placeHolder: "A model on this computer, one to download, a Hugging Face reference, or a GGUF file",
             matchOnDescription: true,
             matchOnDetail: true,

@@ -17,7 +17,7 @@ export const walkthroughId = "hearth-dev.hearth#hearth.gettingStarted";
 const walkthroughShownKey = "hearth.walkthroughShown";
 
 /**
- * Everything about which model runs: the models folder, downloads, Select Model, Manage
+ * Everything about which model runs: the models folder, downloads, Choose Model, Manage
  * Models, the first run, and the answers to a refused load (a context that fits, Load Anyway).
  */
 export class ModelSetup implements vscode.Disposable {
@@ -123,7 +123,7 @@ export class ModelSetup implements vscode.Disposable {
             }
             quickPick.items = items;
             quickPick.title = `Hearth: models (${formatBytes(await this.store.usage())} in ${this.store.root})`;
-            quickPick.placeholder = items.length === 0 ? "No models downloaded yet: use Hearth: Select Model… to get one" : "Select to use or resume; the trash button deletes";
+            quickPick.placeholder = items.length === 0 ? "No models downloaded yet: use Hearth: Choose Model… to get one" : "Select to use or resume; the trash button deletes";
         };
         const disposables: vscode.Disposable[] = [quickPick];
         disposables.push(
