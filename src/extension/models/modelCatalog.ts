@@ -445,6 +445,12 @@ const GiB = 1024 ** 3;
 export interface RecommendationTier {
     /** The least total memory (as the OS reports it: binary gigabytes) the tier is offered on. */
     readonly minTotalBytes: number;
+    /**
+     * The machines the tier is for, in the memory they are sold with (what users know): README's
+     * table and the walkthrough show this. A 16 GB machine reports about 15 GiB, so the 15 GiB
+     * threshold is "16 to 31 GB".
+     */
+    readonly machines: string;
     readonly completionId: string;
     readonly chatId: string;
 }
@@ -471,11 +477,11 @@ export interface RecommendationTier {
  * (non-commercial use), unlike the Apache-2.0 sizes. It stays in the picker, labelled.
  */
 export const recommendationTiers: readonly RecommendationTier[] = [
-    { minTotalBytes: 0, completionId: "qwen2.5-coder-0.5b-q8_0", chatId: "qwen2.5-coder-0.5b-instruct-q8_0" },
-    { minTotalBytes: 6 * GiB, completionId: "qwen2.5-coder-0.5b-q8_0", chatId: "qwen2.5-coder-1.5b-instruct-q4_k_m" },
-    { minTotalBytes: 7.5 * GiB, completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-1.5b-instruct-q4_k_m" },
-    { minTotalBytes: 15 * GiB, completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-7b-instruct-q4_k_m" },
-    { minTotalBytes: 30 * GiB, completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-7b-instruct-q8_0" },
+    { minTotalBytes: 0, machines: "less than 6 GB", completionId: "qwen2.5-coder-0.5b-q8_0", chatId: "qwen2.5-coder-0.5b-instruct-q8_0" },
+    { minTotalBytes: 6 * GiB, machines: "6 or 7 GB", completionId: "qwen2.5-coder-0.5b-q8_0", chatId: "qwen2.5-coder-1.5b-instruct-q4_k_m" },
+    { minTotalBytes: 7.5 * GiB, machines: "8 to 15 GB", completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-1.5b-instruct-q4_k_m" },
+    { minTotalBytes: 15 * GiB, machines: "16 to 31 GB", completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-7b-instruct-q4_k_m" },
+    { minTotalBytes: 30 * GiB, machines: "32 GB or more", completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-7b-instruct-q8_0" },
 ];
 
 /**

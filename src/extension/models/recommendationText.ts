@@ -1,8 +1,6 @@
 import {
-    estimatePresetMemory, formatBytes, hearthMemoryDefaults, recommendationTiers, presetById, type ModelPreset, type Recommendation,
+    estimatePairMemory, estimatePresetMemory, formatBytes, hearthMemoryDefaults, recommendationTiers, presetById, type ModelPreset, type Recommendation,
 } from "./modelCatalog";
-
-const GiB = 1024 ** 3;
 
 /** "Qwen2.5-Coder 1.5B · Q8_0 (1.6 GB download, ~2.3 GB memory)" at Hearth's default context. */
 export function describePreset(preset: ModelPreset, sequences: number, contextSize: number = hearthMemoryDefaults.contextSize): string {
@@ -28,12 +26,24 @@ export function tierOf(recommendation: Pick<Recommendation, "completion" | "chat
  * at run time; a unit test checks they match the catalog).
  */
 export function walkthroughTierText(index: number): string {
+    const { tier, completion, chat } = tierPresets(index);
+    return `For this machine (${tier.machines} of memory) Hearth recommends ${describeRecommendation({ completion, chat })}. Both run on this computer: nothing is sent anywhere.`;
+}
+
+/** README's table of recommendations, one row a tier (a unit test checks README holds exactly this). */
+export function readmeTierTable(): string {
+    const rows = recommendationTiers.map((_, index) => {
+        const { tier, completion, chat } = tierPresets(index);
+        const size = (preset: ModelPreset): string => `${preset.label} (${preset.sizeIsApproximate ? "~" : ""}${formatBytes(preset.downloadBytes)})`;
+        return `| ${tier.machines} | ${size(completion)} | ${size(chat)} | ~${formatBytes(estimatePairMemory(completion, chat))} |`;
+    });
+    return ["| memory | completions (base model, fill-in-the-middle) | chat and commands (Instruct) | both use |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+function tierPresets(index: number): { tier: (typeof recommendationTiers)[number]; completion: ModelPreset; chat: ModelPreset } {
     const tier = recommendationTiers[index];
-    const next = recommendationTiers[index + 1];
-    const completion = presetById(tier.completionId);
-    const chat = presetById(tier.chatId);
-    if (completion === undefined || chat === undefined) throw new Error(`tier ${index} names a preset that does not exist`);
-    const from = tier.minTotalBytes / GiB;
-    const range = next === undefined ? `${Math.round(from)} GB or more` : from === 0 ? `under ${Math.round(next.minTotalBytes / GiB)} GB` : `${Math.round(from)} to ${Math.round(next.minTotalBytes / GiB)} GB`;
-    return `For this machine (${range} of memory) Hearth recommends ${describeRecommendation({ completion, chat })}. Both run on this computer: nothing is sent anywhere.`;
+    const completion = tier === undefined ? undefined : presetById(tier.completionId);
+    const chat = tier === undefined ? undefined : presetById(tier.chatId);
+    if (tier === undefined || completion === undefined || chat === undefined) throw new Error(`tier ${index} names a preset that does not exist`);
+    return { tier, completion, chat };
 }

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readmeTierTable } from "../../src/extension/models/recommendationText";
+
+const root = join(__dirname, "../../..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+
+describe("README.md says what the code does", () => {
+    it("its table of recommended models is the catalog's", () => {
+        const table = readmeTierTable();
+        assert.ok(readme.includes(table), `README.md's table under "Choose a model" must read:\n\n${table}\n`);
+    });
+
+    it("its quick start gives the one command that sets up and runs the tests, which CI runs", () => {
+        const marked = /<!-- ci: test command -->\n```\n(.+)\n```/.exec(readme);
+        assert.ok(marked, "the test command follows the `<!-- ci: test command -->` marker in a fenced block");
+        assert.equal(marked[1], "npm ci && npm test");
+        const ci = readFileSync(join(root, ".ci", "run"), "utf8");
+        assert.match(ci, /<!-- ci: test command -->/, ".ci/run reads README's command rather than its own");
+        assert.ok(readme.includes("```\nnpm ci && npm start\n```"), "and the one that sets up and runs Hearth");
+    });
+});
