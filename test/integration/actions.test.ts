@@ -35,14 +35,14 @@ describe("Hearth in VS Code: commands on selected code", () => {
         const lines = document.getText().split("\n");
         const start = lines.findIndex((line) => /^export function/.test(line));
         const end = lines.findIndex((line, index) => index > start && line === "}");
-        assert.ok(start >= 0 && end > start, "format.ts has a function");
+        assert.ok(start >= 0 && end > start, `format.ts has a function (dirty: ${document.isDirty}):\n${document.getText()}`);
         return new vscode.Range(start, 0, end, 1);
     }
 
     async function outcomeOf(run: () => Thenable<unknown>): Promise<string> {
         const before = api.chat.proposalOutcomes.length;
         await run();
-        return until(() => api.chat.proposalOutcomes[before], "the proposal's outcome", 60_000);
+        return until(() => api.chat.proposalOutcomes[before], "the proposal's outcome");
     }
 
     it("Edit shows the rewrite as a diff; accepting replaces only the selection, and one Undo restores it", async () => {

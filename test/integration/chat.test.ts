@@ -17,8 +17,10 @@ describe("Hearth in VS Code: chat", () => {
         api.chat.setDecision(undefined);
         await setting("chat.maxTokens", undefined);
         await setting("completions.model", undefined);
-        await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+        await revertAll();
     });
+
+    afterEach(revertAll);
 
     it("answers a message with the generated model and keeps the conversation", async () => {
         api.chat.handle({ type: "newConversation" });
@@ -48,7 +50,7 @@ describe("Hearth in VS Code: chat", () => {
         const user = api.chat.conversation.messages.at(-2);
         assert.ok(user?.text.startsWith("Explain these."));
         assert.match(user?.text ?? "", /with src\/format\.ts:1-2, Untitled-\d+ \(trimmed\)/);
-        await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+        await revertAll();
     });
 
     it("Stop ends an answer mid-way and keeps what was said", async () => {
@@ -80,17 +82,19 @@ describe("Hearth in VS Code: chat", () => {
             assert.ok(diff instanceof vscode.TabInputTextDiff, "the proposal is shown as a diff");
             return Promise.resolve("Reject");
         });
+        let outcomes = api.chat.proposalOutcomes.length;
         api.chat.handle({ type: "applyCode", code: "// replaced by Hearth" });
-        await until(() => asked !== "", "the question");
-        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(await until(() => api.chat.proposalOutcomes[outcomes], "the proposal's outcome"), "rejected");
+        assert.ok(asked !== "", "the user was asked");
         assert.equal(document.getText(), original, "Reject leaves the file as it was");
 
         await vscode.window.showTextDocument(document);
         editor.selection = new vscode.Selection(range.start, range.end);
         asked = "";
         api.chat.setDecision(() => Promise.resolve("Accept"));
+        outcomes = api.chat.proposalOutcomes.length;
         api.chat.handle({ type: "applyCode", code: "// replaced by Hearth" });
-        await until(() => document.lineAt(0).text === "// replaced by Hearth", "the accepted change");
+        assert.equal(await until(() => api.chat.proposalOutcomes[outcomes], "the proposal's outcome"), "applied");
         assert.equal(document.getText(), ["// replaced by Hearth", ...original.split("\n").slice(1)].join("\n"));
         await vscode.window.showTextDocument(document);
         await vscode.commands.executeCommand("undo");
@@ -113,9 +117,9 @@ describe("Hearth in VS Code: chat", () => {
             changedTo = document.getText();
             return "Accept";
         });
+        const outcomes = api.chat.proposalOutcomes.length;
         api.chat.handle({ type: "applyCode", code: "// replaced by Hearth" });
-        await until(() => changedTo !== "", "the concurrent edit");
-        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(await until(() => api.chat.proposalOutcomes[outcomes], "the proposal's outcome"), "conflict");
         assert.equal(document.getText(), changedTo, "the proposal was not applied over the user's change");
         await vscode.window.showTextDocument(document);
         await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");

@@ -3,9 +3,9 @@ import * as vscode from "vscode";
 import type { EngineState } from "../../src/extension/engine/engineState";
 import type { HearthApi } from "../../src/extension/hearth";
 import type { FixturePaths } from "../fixtures/gguf";
-import { activateHearth, fixtureModels } from "./support";
+import { activateHearth, fixtureModels, patienceMs } from "./support";
 
-function waitForState(api: HearthApi, predicate: (state: EngineState) => boolean, what: string, timeoutMs = 45_000): Promise<EngineState> {
+function waitForState(api: HearthApi, predicate: (state: EngineState) => boolean, what: string, timeoutMs = patienceMs): Promise<EngineState> {
     return new Promise((resolve, reject) => {
         if (predicate(api.engineState)) {
             resolve(api.engineState);
@@ -51,6 +51,7 @@ describe("Hearth in VS Code: the engine", () => {
         const offer = api.notifications.find((m) => m.includes("Hearth has no model yet"));
         assert.ok(offer, api.notifications.join("\n"));
         assert.match(offer, /Recommended for this machine \(\d+ GB\): Qwen2\.5-Coder .+ \([\d.]+ [GM]B download, ~[\d.]+ [GM]B memory\) for completions and Qwen2\.5-Coder .+ Instruct .+ for chat/);
+        assert.ok(api.openNotices.includes(offer), "the offer is on screen while there is no model");
     });
 
     it("the status bar reaches ready with the generated model", async () => {
@@ -59,7 +60,12 @@ describe("Hearth in VS Code: the engine", () => {
         assert.ok(state.kind === "ready");
         assert.equal(state.backend.backend, "cpu");
         assert.notEqual(state.load.model.fim, null);
-        assert.match(api.statusBarText, /^\$\(flame\) Hearth: .+ · CPU$/);
+        // Short: the icon and the model's name; backend and the rest are in the tooltip.
+        assert.equal(api.statusBarText, "$(flame) Hearth test model");
+        assert.match(api.statusBarTooltip, /Hearth is ready: Hearth test model \(random weights\)/);
+        assert.match(api.statusBarTooltip, /Backend: CPU, 1 thread/);
+        // The problem is gone, and so is its notice.
+        assert.ok(!api.openNotices.some((m) => m.includes("Hearth has no model yet")), `still open: ${api.openNotices.join(" | ")}`);
         assert.ok(api.sidecarPid !== undefined && api.sidecarPid !== process.pid, "the model runs in a separate process");
     });
 
@@ -75,10 +81,15 @@ describe("Hearth in VS Code: the engine", () => {
         assert.ok(truncated.kind === "error" && truncated.error.kind === "truncated");
         assert.ok(api.notifications.some((m) => m.includes(models.truncated) && m.includes("incomplete")));
 
+        // One problem, one notice: the truncated file's replaced the not-GGUF one.
+        assert.equal(api.openNotices.length, 1, api.openNotices.join(" | "));
+        assert.match(api.openNotices[0] ?? "", /incomplete/);
+
         // Still alive: its commands run and a good model loads again.
         await vscode.commands.executeCommand("hearth.showLog");
         await setModel(models.tiny);
         assert.equal((await waitForState(api, readyWith(models.tiny), "the good model again")).kind, "ready");
+        assert.deepEqual(api.openNotices, [], "the error's notice closed once the model loaded");
     });
 
     it("a demo model is loaded with a plain warning that its output is random", async () => {
@@ -86,6 +97,11 @@ describe("Hearth in VS Code: the engine", () => {
         const state = await waitForState(api, readyWith(models.demo), "the demo model");
         assert.ok(state.kind === "ready" && state.load.model.isDemo);
         assert.ok(api.notifications.some((m) => m.includes("demo model") && m.includes("random")));
+        assert.ok(api.openNotices.some((m) => m.includes("demo model")));
+        // Another model: the demo warning no longer applies.
+        await setModel(models.tiny);
+        await waitForState(api, readyWith(models.tiny), "the tiny model");
+        assert.deepEqual(api.openNotices, []);
     });
 
     it("killing the sidecar's process leads to a working engine again", async () => {
@@ -98,13 +114,13 @@ describe("Hearth in VS Code: the engine", () => {
         const state = await waitForState(api, readyWith(models.tiny), "the engine to come back");
         assert.equal(state.kind, "ready");
         assert.ok(api.sidecarPid !== undefined && api.sidecarPid !== pid, "a new sidecar process");
-        assert.match(api.statusBarText, /· CPU$/);
+        assert.equal(api.statusBarText, "$(flame) Hearth test model");
     });
 
     it("Restart Engine from the command palette starts a new sidecar", async () => {
         const pid = api.sidecarPid;
         await vscode.commands.executeCommand("hearth.restartEngine");
-        await waitForState(api, readyWith(models.tiny), "the restarted engine");
-        assert.notEqual(api.sidecarPid, pid);
+        await waitForState(api, (s) => readyWith(models.tiny)(s) && api.sidecarPid !== pid, "the restarted engine");
+        assert.ok(api.sidecarPid !== undefined);
     });
 });

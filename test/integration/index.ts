@@ -14,7 +14,8 @@ export async function run(): Promise<void> {
             `uiKind ${vscode.UIKind[vscode.env.uiKind]}), extension host Node ${process.version}`,
     );
 
-    const mocha = new Mocha({ ui: "bdd", timeout: 60_000, reporter: "spec", color: false });
+    // Per test: longer than any one wait (support.ts, patienceMs), so a wait that gives up reports what it waited for.
+    const mocha = new Mocha({ ui: "bdd", timeout: 180_000, reporter: "spec", color: false });
     const sources = path.join(repoRoot, "test", "integration");
     for (const file of fs.readdirSync(__dirname, { recursive: true, encoding: "utf8" }).sort()) {
         if (!file.endsWith(".test.js")) continue;

@@ -22,8 +22,15 @@ export async function activateHearth(): Promise<HearthApi> {
     return api;
 }
 
+/**
+ * How long a test waits for something that will happen: sized for a loaded 2-core machine (a
+ * model load, a restart, a streamed answer take seconds there, not milliseconds). Tests wait for
+ * events and counts; a deadline only says when to give up and report.
+ */
+export const patienceMs = 90_000;
+
 /** Polls until `probe` gives a value (not undefined or false). */
-export async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = patienceMs): Promise<T> {
     const started = Date.now();
     for (;;) {
         const value = probe();
@@ -42,12 +49,23 @@ export const readyWith =
     (state: EngineState): boolean =>
         state.kind === "ready" && state.load.model.path === path;
 
-/** Reverts every changed document and closes all editors, so each test starts from the sample workspace as it is. */
+/**
+ * Reverts every changed document, untitled ones too, and closes all editors, so each test starts
+ * from the sample workspace as it is. Closing a changed editor asks whether to save it, and under
+ * the smoke-test driver the dialog's first answer ("Save") is taken: that would write a test's
+ * edits into the sample workspace for every later test.
+ */
 export async function revertAll(): Promise<void> {
-    for (const document of vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isUntitled)) {
-        await vscode.window.showTextDocument(document);
-        await vscode.commands.executeCommand("workbench.action.files.revert");
+    for (let round = 0; round < 5; round++) {
+        const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty);
+        if (dirty.length === 0) break;
+        for (const document of dirty) {
+            await vscode.window.showTextDocument(document);
+            await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+        }
     }
+    const left = vscode.workspace.textDocuments.filter((d) => d.isDirty).map((d) => d.uri.toString());
+    assert.deepEqual(left, [], "every changed document was reverted");
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
 }
 
