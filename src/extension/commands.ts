@@ -2,7 +2,7 @@ import * as vscode from "vscode";
 import { acceptedCommand, type InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import type { Config } from "./config";
 import type { EngineClient } from "./engine/engineClient";
-import type { EngineAction } from "./engine/errorMessages";
+import { settingsOfFilter, type EngineAction } from "./engine/errorMessages";
 import type { EngineSettings } from "./engine/engineState";
 import type { Log } from "./log";
 
@@ -18,14 +18,21 @@ export interface CommandDeps {
 const extensionId = "hearth-dev.hearth";
 
 /**
- * Opens Hearth's settings, narrowed to `filter` (e.g. "model"), in the tab where they live. In a
- * remote window (code-server, SSH, WSL, a container) Hearth runs on the remote side and its model
- * settings are machine-scoped: the User tab does not show them, the remote one does.
+ * Opens Hearth's settings, narrowed to `filter` (e.g. "model"), in the tab where they live: the
+ * workspace's when it sets them; in a remote window (code-server, SSH, WSL, a container) the remote
+ * side's, since Hearth runs there and its model settings are machine-scoped (the User tab does not
+ * show them); else the user's.
  */
 export function openSettings(filter?: unknown): Thenable<unknown> {
     // From a command link, so anything may arrive: only a few plain words narrow the list.
-    const words = typeof filter === "string" && /^[\w. -]{1,40}$/.test(filter) ? ` ${filter}` : "";
-    const query = `@ext:${extensionId}${words}`;
+    const words = typeof filter === "string" && /^[\w. -]{1,40}$/.test(filter) ? filter : undefined;
+    const query = `@ext:${extensionId}${words !== undefined ? ` ${words}` : ""}`;
+    const config = vscode.workspace.getConfiguration("hearth");
+    const fromWorkspace = (settingsOfFilter[words ?? ""] ?? []).some((key) => {
+        const where = config.inspect(key);
+        return where?.workspaceValue !== undefined || where?.workspaceFolderValue !== undefined;
+    });
+    if (fromWorkspace) return vscode.commands.executeCommand("workbench.action.openWorkspaceSettings", { query });
     return vscode.env.remoteName !== undefined
         ? vscode.commands.executeCommand("workbench.action.openRemoteSettings", { query })
         : vscode.commands.executeCommand("workbench.action.openSettings", query);

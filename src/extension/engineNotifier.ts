@@ -10,6 +10,12 @@ interface OpenNotice {
     close(): void;
 }
 
+/** A notice about the loaded model: which model, and what about it. */
+interface ModelNotice extends OpenNotice {
+    readonly about: "noFim" | "demo";
+    readonly path: string;
+}
+
 /** What a notice offers: an action, and the arguments its command takes (a settings query). */
 export type NoticeCommand = (action: EngineAction, error?: EngineErrorData) => { readonly command: string; readonly args?: readonly unknown[] };
 
@@ -26,10 +32,11 @@ export class EngineNotifier implements vscode.Disposable {
     /** The problem notice (an engine error, or the engine stopped). */
     private problem: OpenNotice | undefined;
     /** Notices about the model that is loaded (no FIM tokens, a demo model). */
-    private readonly modelNotices: OpenNotice[] = [];
+    private readonly modelNotices: ModelNotice[] = [];
     /** The last problem shown: not shown again while the engine only retries and fails alike. */
     private lastProblemKey: string | undefined;
-    private readonly warnedModels = new Set<string>();
+    /** Model notices shown: each is said once a session (closed when it no longer applies, not repeated). */
+    private readonly warned = new Set<string>();
     private readonly shown: string[] = [];
 
     constructor(
@@ -82,19 +89,23 @@ export class EngineNotifier implements vscode.Disposable {
     }
 
     private onModelsLoaded(state: Extract<EngineState, { kind: "ready" }>): void {
-        const { model } = state.load;
-        const stillLoaded = new Set([model.path, state.load.chatModel?.path]);
+        const { model, chatModel } = state.load;
+        // What each notice is about must still hold: no FIM tokens matters for the completion
+        // model only; a demo model for either role.
+        const holds = (notice: ModelNotice): boolean =>
+            notice.about === "noFim" ? notice.path === model.path && model.fim === null : notice.path === model.path || notice.path === chatModel?.path;
         for (const notice of this.modelNotices.splice(0)) {
-            if (stillLoaded.has(notice.key.slice(notice.key.indexOf(":") + 1))) this.modelNotices.push(notice);
+            if (holds(notice)) this.modelNotices.push(notice);
             else notice.close();
         }
-        if (model.fim === null && !this.warnedModels.has(`noFim:${model.path}`)) {
+        if (model.fim === null) {
             const problem = describeEngineError({ kind: "noFimTokens", path: model.path, detail: "" });
-            this.showModelNotice(`noFim:${model.path}`, problem.message, problem.actions);
+            this.showModelNotice("noFim", model.path, problem.message, problem.actions);
         }
-        if (model.isDemo && !this.warnedModels.has(`demo:${model.path}`)) {
+        for (const demo of [model, chatModel].filter((info) => info?.isDemo === true)) {
             this.showModelNotice(
-                `demo:${model.path}`,
+                "demo",
+                demo?.path ?? "",
                 "Hearth is running a generated demo model with random weights: its output is random text until you choose a real model.",
                 ["selectModel"],
             );
@@ -105,18 +116,24 @@ export class EngineNotifier implements vscode.Disposable {
         this.closeProblem();
         this.lastProblemKey = key;
         this.problem = this.open(key, message, actions, error, (closed) => {
-            if (this.problem === closed) this.problem = undefined;
+            if (this.problem?.close === closed.close) this.problem = undefined;
         });
     }
 
-    private showModelNotice(key: string, message: string, actions: readonly EngineAction[]): void {
-        this.warnedModels.add(key);
-        this.modelNotices.push(
-            this.open(key, message, actions, undefined, (closed) => {
-                const index = this.modelNotices.indexOf(closed);
+    /** Shows a notice about a loaded model, once a session. */
+    private showModelNotice(about: ModelNotice["about"], path: string, message: string, actions: readonly EngineAction[]): void {
+        const key = `${about}:${path}`;
+        if (this.warned.has(key)) return;
+        this.warned.add(key);
+        const notice: ModelNotice = {
+            about,
+            path,
+            ...this.open(key, message, actions, undefined, (closed) => {
+                const index = this.modelNotices.findIndex((candidate) => candidate.close === closed.close);
                 if (index >= 0) this.modelNotices.splice(index, 1);
             }),
-        );
+        };
+        this.modelNotices.push(notice);
     }
 
     /** Shows a notice; `onClosed` runs when it closes, whether Hearth or the user closed it. */

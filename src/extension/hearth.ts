@@ -31,8 +31,8 @@ export interface HearthApi {
     readonly openNotices: readonly string[];
     readonly completionStats: Readonly<CompletionStats>;
     readonly lastSuggestion: string | undefined;
-    /** What the running completion request has streamed so far (text, and how many updates); undefined when none runs. */
-    readonly completionStreaming: { readonly text: string; readonly updates: number } | undefined;
+    /** The running completion request and what it has streamed so far (text, and how many updates); undefined when none runs. */
+    readonly completionStreaming: { readonly requestId: number; readonly text: string; readonly updates: number } | undefined;
     /** Warm-up requests that finished. */
     readonly warmed: number;
     readonly models: {

@@ -7,16 +7,25 @@ import type { FixturePaths } from "../fixtures/gguf";
 import { fixtureModels, readyHearth, readyWith, revertAll, setting, until } from "./support";
 
 
+const typingAsIs = [["autoClosingBrackets", "never"], ["autoClosingQuotes", "never"], ["autoClosingOvertype", "never"], ["autoIndent", "none"]] as const;
+
 describe("Hearth in VS Code: inline completions", () => {
     let api: HearthApi;
     let models: FixturePaths;
 
     before(async () => {
         models = fixtureModels();
-        api = await readyHearth(models.tiny);
+        // Suggestions end by their token and line budgets, never by the clock: on a loaded
+        // machine a time budget would cut the same suggestion at different places.
+        api = await readyHearth(models.tiny, { "completions.timeBudgetMs": 30_000 });
+        // Typing a suggestion's characters must insert exactly them: no closing bracket or quote
+        // added, no indentation (the suggestion's first characters vary with the prompt's snippets).
+        for (const [key, value] of typingAsIs) await vscode.workspace.getConfiguration("editor").update(key, value, vscode.ConfigurationTarget.Global);
     });
 
     after(async () => {
+        for (const [key] of typingAsIs) await vscode.workspace.getConfiguration("editor").update(key, undefined, vscode.ConfigurationTarget.Global);
+        await setting("completions.timeBudgetMs", undefined);
         await setting("completions.disabledLanguages", undefined);
         await setting("completions.model", undefined);
         await revertAll();
@@ -100,32 +109,27 @@ describe("Hearth in VS Code: inline completions", () => {
     });
 
     it("a new keystroke cancels the superseded request end to end", async () => {
-        // A long suggestion (the generated model never ends one by itself), so that the first
-        // request is still generating when the second keystroke arrives, however busy the machine.
-        await setting("completions.maxTokens", 512);
-        await setting("completions.maxLines", 64);
-        await setting("completions.timeBudgetMs", 30_000);
+        const source = readFileSync(resolve(__dirname, "../../../test/fixtures/source/lexer.ts.txt"), "utf8");
+        const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
+        const editor = await vscode.window.showTextDocument(document);
+        const end = document.positionAt(source.length - 2);
+        editor.selection = new vscode.Selection(end, end);
+        const { cancelled, requests } = api.completionStats;
+        const sidecar = api.sidecarPid;
+        assert.ok(sidecar !== undefined);
+        // Hold the engine process still, so the first request cannot finish before the second
+        // keystroke supersedes it, however fast or busy the machine: no race to win.
+        process.kill(sidecar, "SIGSTOP");
         try {
-            const source = readFileSync(resolve(__dirname, "../../../test/fixtures/source/lexer.ts.txt"), "utf8");
-            const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
-            const editor = await vscode.window.showTextDocument(document);
-            const end = document.positionAt(source.length - 2);
-            editor.selection = new vscode.Selection(end, end);
-            const { cancelled, requests } = api.completionStats;
             await vscode.commands.executeCommand("type", { text: "\n" });
-            await until(() => api.completionStats.requests > requests, "the first keystroke's request");
-            // Wait for an event, not a time: the first request is generating once text streams back.
-            await until(() => (api.completionStreaming?.updates ?? 0) > 0, "the first request to stream its first tokens");
-            // The generated model writes plain ASCII only: a stream never starts with "é", so this
-            // keystroke cannot adopt the running request and must supersede it.
-            await vscode.commands.executeCommand("type", { text: "é" });
-            await until(() => api.completionStats.cancelled > cancelled, "the superseded request to be cancelled by the sidecar");
-            await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+            const first = await until(() => api.completionStats.requests > requests && api.completionStreaming, "the first keystroke's request");
+            await vscode.commands.executeCommand("type", { text: "x" });
+            await until(() => api.completionStreaming?.requestId !== first.requestId, "the extension to give up the superseded request");
         } finally {
-            await setting("completions.maxTokens", undefined);
-            await setting("completions.maxLines", undefined);
-            await setting("completions.timeBudgetMs", undefined);
+            process.kill(sidecar, "SIGCONT");
         }
+        // The engine then gets the request and its cancellation, and answers it as cancelled.
+        await until(() => api.completionStats.cancelled > cancelled, "the superseded request to be cancelled by the sidecar");
     });
 
     it("turning completions off for a language stops them", async () => {

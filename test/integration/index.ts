@@ -14,8 +14,21 @@ export async function run(): Promise<void> {
             `uiKind ${vscode.UIKind[vscode.env.uiKind]}), extension host Node ${process.version}`,
     );
 
+    // No test saves a file: a save would carry its edits into every later test (which then fail
+    // for no reason of their own). Stop at the test that saved, and name it.
+    const saved: string[] = [];
+    const saves = vscode.workspace.onDidSaveTextDocument((document) => {
+        // Settings files change as tests set settings; the sample workspace's files must not.
+        if (vscode.workspace.getWorkspaceFolder(document.uri) !== undefined) saved.push(vscode.workspace.asRelativePath(document.uri));
+    });
+    const rootHooks: Mocha.RootHookObject = {
+        afterEach(this: Mocha.Context) {
+            const files = saved.splice(0);
+            if (files.length > 0) throw new Error(`"${this.currentTest?.fullTitle() ?? "a test"}" saved ${files.join(", ")}: tests must leave the sample workspace as it is`);
+        },
+    };
     // Per test: longer than any one wait (support.ts, patienceMs), so a wait that gives up reports what it waited for.
-    const mocha = new Mocha({ ui: "bdd", timeout: 180_000, reporter: "spec", color: false });
+    const mocha = new Mocha({ ui: "bdd", timeout: 180_000, reporter: "spec", color: false, rootHooks });
     const sources = path.join(repoRoot, "test", "integration");
     for (const file of fs.readdirSync(__dirname, { recursive: true, encoding: "utf8" }).sort()) {
         if (!file.endsWith(".test.js")) continue;
@@ -34,6 +47,7 @@ export async function run(): Promise<void> {
             reject(e instanceof Error ? e : new Error(String(e)));
         }
     });
+    saves.dispose();
     if (failureCount > 0) throw new Error(`${failureCount} integration test(s) failed.`);
 }
 

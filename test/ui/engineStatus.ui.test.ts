@@ -71,6 +71,11 @@ describe("UI: the engine in the status bar, as a user sees it", () => {
         await workbench.engineReady();
         await toast.waitFor({ state: "detached", timeout: 30_000 });
         assert.equal(await page.locator(".notification-toast", { hasText: "Hearth" }).count(), 0, "no Hearth notice is left on screen");
+        // Closed, not just hidden: the notification centre does not list it either.
+        await workbench.runCommand("Notifications: Show Notifications");
+        const center = page.locator(".notifications-center");
+        await center.waitFor({ timeout: 10_000 });
+        assert.equal(await center.locator(".notification-list-item", { hasText: "not a GGUF model" }).count(), 0, "the notice is gone from the notification centre");
         await workbench.screenshot("engine-error-fixed");
     });
 });

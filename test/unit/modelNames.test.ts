@@ -11,6 +11,9 @@ describe("short model names (status bar, chat footer)", () => {
 
     it("keep a name that would otherwise be empty, and cut long ones with an ellipsis", () => {
         assert.equal(shortModelName("(unnamed)"), "(unnamed)");
+        assert.equal(shortModelName("   "), "unnamed model");
+        assert.equal(shortModelName("Coder (v2 (beta)) 7B"), "Coder 7B", "nested notes go whole");
+        assert.equal(shortModelName("Qwen-Coder-"), "Qwen-Coder", "no separator left dangling");
         const cut = shortModelName("An Extremely Long Model Name That Goes On", 20);
         assert.equal(cut.length, 20);
         assert.ok(cut.endsWith("…"));
@@ -22,6 +25,7 @@ describe("short model names (status bar, chat footer)", () => {
         assert.equal(modelPairName("StarCoder2 3B", "Llama 3.1 8B Instruct"), "StarCoder2 3B + Llama 3.1 8B Instruct");
         // Never reduced to nothing: the last word always stays.
         assert.equal(modelPairName("Tiny", "Tiny"), "Tiny + Tiny");
+        assert.equal(modelPairName("Qwen Coder", "Qwen Coder-"), "Qwen Coder + Coder");
     });
 
     it("a pair stays within its length", () => {

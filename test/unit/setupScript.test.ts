@@ -16,11 +16,13 @@ interface Machine {
     /** Debian packages dpkg reports as installed. */
     readonly installed: readonly string[];
     readonly uid: number;
-    /** What the fake npm does: print and exit with this code. */
-    readonly npm?: { readonly output: string; readonly exitCode: number };
+    /** What the fake npm does: print, take its time, and exit with this code; it writes its environment to npm-env.txt. */
+    readonly npm?: { readonly output: string; readonly exitCode: number; readonly seconds?: number };
 }
 
-describe("test/vscode/setup.sh: what a new contributor reads", () => {
+describe("test/vscode/setup.sh: what a new contributor reads", function () {
+    // It runs the real script, a few seconds a case.
+    this.timeout(30_000);
     let work: string;
     beforeEach(() => {
         work = mkdtempSync(join(tmpdir(), "hearth-setup-test-"));
@@ -39,7 +41,9 @@ describe("test/vscode/setup.sh: what a new contributor reads", () => {
         stub("apt-get", 'echo "apt-get must not run here" >&2; exit 99');
         stub("id", `[ "$1" = "-u" ] && echo ${uid} || /usr/bin/id "$@"`);
         stub("sudo", 'echo "sudo: a password is required" >&2; exit 1');
-        stub("npm", npm !== undefined ? `echo "${npm.output}"; exit ${npm.exitCode}` : 'echo "npm must not run here" >&2; exit 99');
+        stub("npm", npm !== undefined ? `env > "${join(work, "npm-env.txt")}"; [ "$3" = --prefix ] && mkdir -p "$4"; echo "${npm.output}"; sleep ${npm.seconds ?? 0}; exit ${npm.exitCode}` : 'echo "npm must not run here" >&2; exit 99');
+        // Linux on x64, whatever machine runs the tests.
+        stub("uname", 'case "$1" in -m) echo x86_64 ;; *) echo Linux ;; esac');
         return `${bin}:/usr/bin:/bin`;
     }
 
@@ -57,9 +61,11 @@ describe("test/vscode/setup.sh: what a new contributor reads", () => {
         return cache;
     }
 
-    function run(path: string, cache: string, args: readonly string[] = []): { status: number | null; out: string } {
+    /** Runs setup.sh as `npm run` would: with npm's variables about itself and the user's npm settings. */
+    function run(path: string, cache: string, args: readonly string[] = [], env: Record<string, string> = {}): { status: number | null; out: string } {
+        const fromNpmRun = { npm_config_user_agent: "npm/11.0.0 node/v20.0.0 linux x64", npm_lifecycle_event: "pretest", npm_package_name: "hearth", npm_config_registry: "https://registry.example/" };
         const result = spawnSync("bash", [script, ...args], {
-            env: { PATH: path, HOME: work, HEARTH_TEST_CACHE: cache, npm_config_user_agent: "npm/11.0.0 node/v20.0.0 linux x64" },
+            env: { PATH: path, HOME: work, HEARTH_TEST_CACHE: cache, ...fromNpmRun, ...env },
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
             timeout: 60_000,
@@ -103,6 +109,29 @@ describe("test/vscode/setup.sh: what a new contributor reads", () => {
         assert.match(out, /the end of its log .*node\.log/);
         assert.match(out, /npm error code ECONNREFUSED registry\.npmjs\.org/, "the log's tail is shown");
         assert.match(out, /what to do: check that this machine reaches the npm registry/);
+    });
+
+    it("installs code-server with an npm that does not inherit the calling npm's identity, reporting progress while it runs", () => {
+        const all = ["chromium", "libkrb5-dev", "pkg-config", "build-essential", "python3"];
+        const cache = installedCache();
+        rmSync(join(cache, `code-server-${versions.CODE_SERVER_VERSION}`), { recursive: true });
+        const npm = { output: "added 1 package", exitCode: 0, seconds: 3 };
+        const { status, out } = run(machine({ installed: all, uid: 0, npm }), cache, [], { HEARTH_SETUP_HEARTBEAT_S: "1" });
+        assert.equal(status, 0, out);
+        assert.match(out, /\[3\/3\] code-server .*: installing from the npm registry and compiling its native modules/);
+        assert.match(out, /code-server install: [12] s so far \(last: added 1 package\)/, "a heartbeat while it works");
+        assert.match(out, /code-server install: done in \d+ s/);
+        const npmEnv = readFileSync(join(work, "npm-env.txt"), "utf8");
+        // code-server's postinstall reads the Node version from this user agent and refused "node/v20".
+        assert.doesNotMatch(npmEnv, /^npm_config_user_agent=/m);
+        assert.doesNotMatch(npmEnv, /^npm_lifecycle_event=|^npm_package_name=/m);
+        assert.match(npmEnv, /^npm_config_registry=https:\/\/registry\.example\/$/m, "the user's npm settings are kept");
+        assert.match(npmEnv, new RegExp(`^npm_config_nodedir=${cache}/node-${versions.NODE_VERSION}$`, "m"), "native modules build against Node 24's headers");
+        assert.match(npmEnv, new RegExp(`^PATH=${cache}/node-${versions.NODE_VERSION}/bin:`, "m"), "and run on Node 24");
+        // A second run reuses it.
+        const again = run(machine({ installed: all, uid: 0 }), cache);
+        assert.equal(again.status, 0, again.out);
+        assert.match(again.out, /\[3\/3\] code-server .*: already installed, reusing/);
     });
 
     it("a cache it cannot write to is named, with the way out", () => {

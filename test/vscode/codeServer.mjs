@@ -27,6 +27,9 @@ export const QUIET_SETTINGS = {
     "extensions.ignoreRecommendations": true,
     "security.workspace.trust.enabled": false,
     "git.openRepositoryInParentFolders": "never",
+    // In a browser VS Code saves changed files after a second by default: tests would write their
+    // edits into the sample workspace, and a later test would find them there.
+    "files.autoSave": "off",
 };
 
 /** Where setup.sh puts Node 24 and code-server, and whether the install is complete. */

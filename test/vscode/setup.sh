@@ -25,6 +25,11 @@ done
 
 started=$(date +%s)
 say() { echo "setup: $*"; }
+if [ "$(uname -s)" != Linux ]; then
+  say "$(uname -s) is not Linux: nothing to install. The integration tests and npm start use a desktop VS Code"
+  say "(downloaded by @vscode/test-electron, or HEARTH_VSCODE_EXECUTABLE); the UI tests need Linux."
+  exit 0
+fi
 # Prints why a step failed, the end of its log and what to do, then exits.
 fail() { # step, advice, [log]
   echo >&2
@@ -36,15 +41,19 @@ fail() { # step, advice, [log]
   echo "setup: what to do: $2" >&2
   exit 1
 }
-# Runs a command with its output in a log, saying every 15 s that it is still at work.
+# Runs a command with its output in a log, saying every 15 s (HEARTH_SETUP_HEARTBEAT_S) that it is
+# still at work. Ctrl+C or an error stops the command too: nothing is left running in the background.
+heartbeat=${HEARTH_SETUP_HEARTBEAT_S:-15}
 with_heartbeat() { # label, log, command...
   local label=$1 log=$2 t0 pid last rc=0
   shift 2
   t0=$(date +%s)
-  "$@" >"$log" 2>&1 &
+  # Not holding the setup lock (fd 9): should it outlive us, the next run must not wait on it.
+  "$@" >"$log" 2>&1 9>&- &
   pid=$!
+  trap 'kill "$pid" 2>/dev/null; exit 130' INT TERM
   while kill -0 "$pid" 2>/dev/null; do
-    for _ in $(seq 15); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    for _ in $(seq "$heartbeat"); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     if kill -0 "$pid" 2>/dev/null; then
       # The last line that says what is happening (not a compiler's warning or its excerpt).
       last=$(tr -d '\r' <"$log" 2>/dev/null | grep -vE '^\s*([|~^0-9]|$)|warning|note:|In (member )?function|^User agent' | tail -n 1 | cut -c1-100 || true)
@@ -52,6 +61,7 @@ with_heartbeat() { # label, log, command...
     fi
   done
   wait "$pid" || rc=$?
+  trap - INT TERM
   [ "$rc" -eq 0 ] && say "  $label: done in $(( $(date +%s) - t0 )) s"
   return "$rc"
 }
@@ -61,7 +71,11 @@ mkdir -p "$CACHE" 2>/dev/null || fail "cache folder" "make $CACHE writable, or p
 # One install at a time: a second caller waits here, then finds everything in place.
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$CACHE/.setup.lock"
-  flock -n 9 || { say "another setup is running in $CACHE: waiting for it"; flock 9; }
+  if ! flock -n 9; then
+    say "another setup is running in $CACHE: waiting for it (it reports its own progress)"
+    waited=0
+    until flock -w "$heartbeat" 9; do waited=$((waited + heartbeat)); say "  still waiting for the other setup, $waited s so far"; done
+  fi
 fi
 say "installing what the VS Code tests need into $CACHE (HEARTH_TEST_CACHE)"
 
@@ -81,18 +95,22 @@ step_packages() {
     fail "Debian packages" "this is not a Debian-based system (no apt-get). Install Chromium (or set CHROMIUM_PATH), a C/C++ toolchain, pkg-config, the Kerberos development headers and Python 3 with your package manager, then run 'bash test/vscode/setup.sh' again."
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
-      sudo=(sudo)
-      say "[1/3] Debian packages: not root, using sudo for apt-get"
-    else
-      fail "Debian packages" "apt-get needs root to install ${missing[*]}: run 'sudo apt-get update && sudo $command' (or run this as root), then run the same command again."
+    command -v sudo >/dev/null 2>&1 ||
+      fail "Debian packages" "apt-get needs root to install ${missing[*]}: as root, run 'apt-get update && $command', then run the same command again."
+    if ! sudo -n true 2>/dev/null; then
+      [ -t 0 ] ||
+        fail "Debian packages" "apt-get needs root to install ${missing[*]}: run 'sudo apt-get update && sudo $command' (or run this as root), then run the same command again."
+      # Ask for the password here, in the foreground, not under a background apt-get.
+      say "[1/3] Debian packages: not root; sudo asks for your password to run apt-get"
+      sudo -v || fail "Debian packages" "sudo did not accept the password: run 'sudo apt-get update && sudo $command' yourself, then run the same command again."
     fi
+    sudo=(sudo)
   fi
   local log="$CACHE/apt.log"
   say "[1/3] Debian packages: installing ${missing[*]} with apt-get (about 30 s; log: $log)"
   with_heartbeat "apt-get update" "$log" "${sudo[@]}" apt-get update ||
     fail "Debian packages (apt-get update)" "check that this machine reaches its Debian mirror, then run the same command again." "$log"
-  with_heartbeat "apt-get install" "$log" env DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" ||
+  with_heartbeat "apt-get install" "$log" "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" ||
     fail "Debian packages (apt-get install)" "run 'sudo $command' by hand to see what apt needs, then run the same command again." "$log"
 }
 
@@ -110,8 +128,8 @@ step_node() {
     say "[2/3] Node $NODE_VERSION: already installed, reusing $node_dir"
     return 0
   fi
-  [ "$(uname -s)" = Linux ] && [ -n "$node_arch" ] ||
-    fail "Node $NODE_VERSION" "this setup knows Linux on x64 and arm64 only; on other systems set HEARTH_VSCODE_EXECUTABLE to a desktop VS Code instead."
+  [ -n "$node_arch" ] ||
+    fail "Node $NODE_VERSION" "this setup knows Linux on x64 and arm64 only; on other machines set HEARTH_VSCODE_EXECUTABLE to a desktop VS Code instead."
   local tmp log="$CACHE/node.log"
   tmp=$(mktemp -d)
   say "[2/3] Node $NODE_VERSION: downloading node-linux-$node_arch@$NODE_VERSION from the npm registry (about 30 MB)"
@@ -137,13 +155,17 @@ cs() {
   rm -rf "$tmp"
   return $rc
 }
-# npm as a clean child: nothing inherited from an `npm run` that called us. npm exports its own
-# settings as npm_config_* (the user agent among them, "npm/… node/v20…"), and code-server's
-# postinstall reads the Node version from that user agent and refuses anything but 24.
+# npm as a child that knows nothing of an `npm run` that called us. npm exports its own identity and
+# the calling project as variables; code-server's postinstall reads the Node version from the user
+# agent ("npm/… node/v20…") and refuses anything but 24. The user's npm settings (registry, proxy,
+# certificates), also exported as npm_config_*, are kept.
 clean_npm() {
   local unset_args=() name
   while IFS='=' read -r name _; do
-    case $name in npm_* | NPM_* | INIT_CWD | NODE_OPTIONS) unset_args+=(-u "$name") ;; esac
+    case $name in
+      npm_config_user_agent | npm_config_local_prefix | npm_config_node_gyp | npm_config_npm_version | npm_lifecycle_* | npm_package_* | \
+        npm_command | npm_execpath | npm_node_execpath | INIT_CWD | NODE_OPTIONS) unset_args+=(-u "$name") ;;
+    esac
   done < <(env)
   env "${unset_args[@]}" PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" npm_config_cache="$CACHE/npm-cache" \
     npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false "$@"
@@ -157,7 +179,7 @@ step_code_server() {
   local log="$CACHE/code-server-install.log"
   rm -rf "$cs_dir"
   say "[3/3] code-server $CODE_SERVER_VERSION: installing from the npm registry and compiling its native modules against Node $NODE_VERSION"
-  say "  (about 2 minutes on 2 cores, once per machine; log: $log)"
+  say "  (about 3 minutes on 2 cores, once per machine; log: $log)"
   with_heartbeat "code-server install" "$log" clean_npm npm install -g --prefix "$cs_dir" "code-server@$CODE_SERVER_VERSION" --foreground-scripts ||
     fail "code-server $CODE_SERVER_VERSION" "a native module did not build: check that the step-1 packages are installed (build-essential, python3, pkg-config, libkrb5-dev), then run the same command again." "$log"
   cs --version >>"$log" 2>&1 || fail "code-server $CODE_SERVER_VERSION" "it installed but does not start: delete $cs_dir and run the same command again." "$log"

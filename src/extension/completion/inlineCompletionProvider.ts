@@ -108,9 +108,10 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         return this.shown?.text;
     }
 
-    /** What the running request has streamed so far; undefined when none runs. */
-    get streaming(): { readonly text: string; readonly updates: number } | undefined {
-        return this.inFlight !== undefined ? { text: this.inFlight.streamed, updates: this.inFlight.updates } : undefined;
+    /** The running request and what it has streamed so far; undefined when none runs. */
+    get streaming(): { readonly requestId: number; readonly text: string; readonly updates: number } | undefined {
+        const request = this.inFlight;
+        return request !== undefined ? { requestId: request.requestId, text: request.streamed, updates: request.updates } : undefined;
     }
 
     /** Whether a request is running (warm-ups wait for it). */

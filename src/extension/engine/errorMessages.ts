@@ -91,6 +91,9 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
     }
 }
 
+/** The settings (under "hearth.") each of settingsFilterFor's filters is about. */
+export const settingsOfFilter: Readonly<Record<string, readonly string[]>> = { model: ["completions.model", "chat.model"], gpu: ["gpu"], context: ["contextSize"] };
+
 /** Words that narrow Hearth's settings to those an error is about ("Open Settings" shows them). */
 export function settingsFilterFor(error: EngineErrorData | undefined): string | undefined {
     switch (error?.kind) {

@@ -3,14 +3,23 @@
  * and backend always go in a tooltip or title beside them.
  */
 
-/** Parenthesised notes, a trailing file type and a trailing quantisation tag: what the tooltip says anyway. */
-const noise = [/\s*[([][^)\]]*[)\]]/g, /[-_. ]gguf$/i, /[-_. ](I?Q\d[\w]*|[BF]?F16|F32)$/i];
+/** A note in brackets with no brackets inside: taken out innermost first, so nested notes go too. */
+const innermostNote = /\s*[([][^()[\]]*[)\]]/g;
+/** A trailing file type and quantisation tag: what the tooltip says anyway. */
+const suffixes = [/[-_. ]gguf$/i, /[-_. ](I?Q\d[\w]*|[BF]?F16|F32)$/i];
+const separatorsAtEnds = /^[\s\-_.]+|[\s\-_.]+$/g;
 
-/** "Hearth demo model (random weights)" → "Hearth demo model"; at most `max` characters. */
+/** "Hearth demo model (random weights)" → "Hearth demo model"; at most `max` characters, never empty. */
 export function shortModelName(name: string, max = 28): string {
-    let plain = name.trim();
-    for (const pattern of noise) plain = plain.replace(pattern, "").trim();
-    return clip(plain === "" ? name.trim() : plain, max);
+    const whole = name.trim();
+    let plain = whole;
+    for (let previous = ""; previous !== plain; ) {
+        previous = plain;
+        plain = plain.replace(innermostNote, "");
+    }
+    for (const pattern of suffixes) plain = plain.trim().replace(pattern, "");
+    plain = plain.replace(separatorsAtEnds, "");
+    return clip(plain !== "" ? plain : whole !== "" ? whole : "unnamed model", max);
 }
 
 /**
@@ -25,8 +34,8 @@ export function modelPairName(completion: string, chat: string, max = 40): strin
     let shared = 0;
     while (shared < firstWords.length - 1 && shared < secondWords.length - 1 && firstWords[shared] === secondWords[shared]) shared++;
     // Cut the second name after its shared words, keeping its own separators.
-    const rest = shared === 0 ? second : second.replace(new RegExp(`^(?:[^\\s-]+[\\s-]+){${shared}}`), "");
-    return `${first} + ${clip(rest, Math.max(8, max - first.length - 3))}`;
+    const rest = shared === 0 ? second : second.replace(new RegExp(`^(?:[^\\s-]+[\\s-]+){${shared}}`), "").replace(separatorsAtEnds, "");
+    return `${first} + ${clip(rest !== "" ? rest : second, Math.max(8, max - first.length - 3))}`;
 }
 
 function clip(text: string, max: number): string {

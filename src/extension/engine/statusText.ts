@@ -47,6 +47,7 @@ export function presentEngineState(state: EngineState, completionLatencyMs?: num
                     `Completions (FIM tokens): ${model.fim !== null ? "yes" : "no"} · Chat template: ${(chatModel ?? model).hasChatTemplate ? ((chatModel ?? model).chatWrapper ?? "yes") : "no"}`,
                     `Loaded in ${modelLoadMs} ms`,
                     ...(completionLatencyMs !== undefined ? [`Last completion: ${completionLatencyMs} ms from keystroke to suggestion`] : []),
+                    "Click for Hearth's menu: models, settings, log, restart.",
                 ],
                 severity: model.isDemo || chatModel?.isDemo === true ? "warning" : "normal",
             };

@@ -467,8 +467,8 @@ export interface RecommendationTier {
  * because machines report less than they are sold with (firmware, integrated graphics).
  *
  *   total memory    completion                 chat                           pair (approx.)
- *   below 6 GiB     0.5B Q8_0                  0.5B Instruct Q8_0             1.9 GB
- *   6 GiB           0.5B Q8_0                  1.5B Instruct Q4_K_M           2.5 GB
+ *   below 5.5 GiB   0.5B Q8_0                  0.5B Instruct Q8_0             1.9 GB
+ *   5.5 GiB (6 GB)  0.5B Q8_0                  1.5B Instruct Q4_K_M           2.5 GB
  *   7.5 GiB (8 GB)  1.5B Q8_0                  1.5B Instruct Q4_K_M           3.8 GB
  *   15 GiB (16 GB)  1.5B Q8_0                  7B Instruct Q4_K_M             7.5 GB
  *   30 GiB (32 GB)  1.5B Q8_0                  7B Instruct Q8_0              10.9 GB
@@ -478,7 +478,7 @@ export interface RecommendationTier {
  */
 export const recommendationTiers: readonly RecommendationTier[] = [
     { minTotalBytes: 0, machines: "less than 6 GB", completionId: "qwen2.5-coder-0.5b-q8_0", chatId: "qwen2.5-coder-0.5b-instruct-q8_0" },
-    { minTotalBytes: 6 * GiB, machines: "6 or 7 GB", completionId: "qwen2.5-coder-0.5b-q8_0", chatId: "qwen2.5-coder-1.5b-instruct-q4_k_m" },
+    { minTotalBytes: 5.5 * GiB, machines: "6 or 7 GB", completionId: "qwen2.5-coder-0.5b-q8_0", chatId: "qwen2.5-coder-1.5b-instruct-q4_k_m" },
     { minTotalBytes: 7.5 * GiB, machines: "8 to 15 GB", completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-1.5b-instruct-q4_k_m" },
     { minTotalBytes: 15 * GiB, machines: "16 to 31 GB", completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-7b-instruct-q4_k_m" },
     { minTotalBytes: 30 * GiB, machines: "32 GB or more", completionId: "qwen2.5-coder-1.5b-q8_0", chatId: "qwen2.5-coder-7b-instruct-q8_0" },

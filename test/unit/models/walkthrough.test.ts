@@ -43,6 +43,27 @@ describe("the getting-started walkthrough", () => {
         });
     });
 
+    it("each tier's label names the machines it is offered on, in the memory they are sold with", () => {
+        /** "less than 6 GB", "6 or 7 GB", "8 to 15 GB", "32 GB or more" → the sold sizes it covers. */
+        const covers = (label: string, gb: number): boolean => {
+            const less = /^less than (\d+) GB$/.exec(label);
+            if (less) return gb < Number(less[1]);
+            const between = /^(\d+) (?:or|to) (\d+) GB$/.exec(label);
+            if (between) return gb >= Number(between[1]) && gb <= Number(between[2]);
+            const more = /^(\d+) GB or more$/.exec(label);
+            if (more) return gb >= Number(more[1]);
+            throw new Error(`a tier label of unknown form: ${label}`);
+        };
+        // Linux reports a little less than the machine is sold with (firmware, integrated graphics); macOS all of it.
+        for (const [platform, reported] of [["linux", 0.965], ["darwin", 1]] as const) {
+            for (const gb of [4, 6, 8, 12, 16, 18, 24, 32, 36, 48, 64, 96, 128]) {
+                const tier = tierOf(recommendModels({ totalBytes: gb * reported * 1024 ** 3, freeBytes: gb * 1024 ** 3, platform, arch: "x64" }));
+                const label = recommendationTiers[tier]?.machines ?? "";
+                assert.ok(covers(label, gb), `a ${gb} GB ${platform} machine gets the tier labelled "${label}"`);
+            }
+        }
+    });
+
     it("the tier a machine gets is the recommendation it is offered", () => {
         for (const gib of [4, 6, 8, 16, 24, 32, 64]) {
             const recommendation = recommendModels({ totalBytes: gib * 1024 ** 3, freeBytes: gib * 1024 ** 3, platform: "darwin", arch: "arm64" });
