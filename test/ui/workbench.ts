@@ -23,7 +23,8 @@ export interface Workbench {
 /** Starts code-server with Hearth under development and `machineSettings`, and opens it in Chromium. */
 export async function openWorkbench(machineSettings: Record<string, unknown>): Promise<Workbench> {
     const cs = await loadCodeServer();
-    const install = cs.ensureCodeServer();
+    // Quiet: npm test's setup step has said what is installed; setup.sh still reports its own work here.
+    const install = cs.ensureCodeServer(() => undefined);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-ui-"));
     const workspace = path.join(work, "sample-workspace");
     fs.cpSync(sampleWorkspace, workspace, { recursive: true });

@@ -59,7 +59,10 @@ export function chromiumPath() {
  */
 export function ensureCodeServer(log = console.log, { browser = true } = {}) {
     const install = codeServerInstall();
-    if (install.ready && (!browser || chromiumPath() !== undefined)) return install;
+    if (install.ready && (!browser || chromiumPath() !== undefined)) {
+        log(`code-server ${install.version} and Node 24 already installed in ${install.cache}: reusing them`);
+        return install;
+    }
     const missing = [...(install.ready ? [] : [`code-server ${install.version}`]), ...(browser && chromiumPath() === undefined ? ["Chromium"] : [])];
     log(`${missing.join(" and ")} not installed yet: running ${path.relative(process.cwd(), SETUP_SCRIPT)}${browser ? "" : " --no-browser"} (a few minutes, once per machine)`);
     const r = spawnSync("bash", [SETUP_SCRIPT, ...(browser ? [] : ["--no-browser"])], { stdio: ["inherit", "inherit", "inherit"] });
