@@ -1,6 +1,6 @@
 // test/vscode/setup.sh as a new contributor meets it: what it says when everything is there, and
-// what it says when a step cannot be done. The system commands it calls (dpkg, apt-get, id, sudo,
-// npm) are replaced by small scripts on PATH that answer as such a machine would; the script
+// what it says when a step cannot be done. The system commands it calls (dpkg-query, apt-get, id,
+// sudo, npm, uname) are replaced by small scripts on PATH that answer as such a machine would; the script
 // itself runs unchanged.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -37,7 +37,8 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
             writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
             chmodSync(join(bin, name), 0o755);
         };
-        stub("dpkg", `case " ${installed.join(" ")} " in *" $2 "*) exit 0 ;; esac; exit 1`);
+        // dpkg-query -W -f='${Status}' PACKAGE: installed, or removed with its config files left (as after apt-get remove).
+        stub("dpkg-query", `case " ${installed.join(" ")} " in *" $3 "*) printf 'install ok installed' ;; *) printf 'deinstall ok config-files' ;; esac`);
         stub("apt-get", 'echo "apt-get must not run here" >&2; exit 99');
         stub("id", `[ "$1" = "-u" ] && echo ${uid} || /usr/bin/id "$@"`);
         stub("sudo", 'echo "sudo: a password is required" >&2; exit 1');

@@ -85,13 +85,16 @@ packages=(libkrb5-dev pkg-config build-essential python3)
 [ "$browser" = yes ] && packages=(chromium "${packages[@]}")
 step_packages() {
   local missing=() p
-  for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # Installed, not merely known: a removed package whose config files remain is "deinstall ok config-files".
+  for p in "${packages[@]}"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
   if [ ${#missing[@]} -eq 0 ]; then
     say "[1/3] Debian packages: already installed (${packages[*]})"
     return 0
   fi
   local command="apt-get install -y --no-install-recommends ${missing[*]}"
-  command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
+  command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1 ||
     fail "Debian packages" "this is not a Debian-based system (no apt-get). Install Chromium (or set CHROMIUM_PATH), a C/C++ toolchain, pkg-config, the Kerberos development headers and Python 3 with your package manager, then run 'bash test/vscode/setup.sh' again."
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
