@@ -34,6 +34,44 @@ export interface CompletionBudget {
     readonly maxMs: number;
 }
 
+/**
+ * The parts of what makes a suggestion good, each on unless a benchmark turns it off to measure
+ * what it is worth (`npm run bench:quality`). The extension never sets them.
+ */
+export interface CompletionFeatures {
+    /** Replace the closers and quotes after the cursor that the suggestion supplies itself. */
+    readonly replaceRange: boolean;
+    /** A block ends where the enclosing block does, also for a cursor at column 0. */
+    readonly enclosingIndent: boolean;
+    /** Degenerate repetition and near-copies of the code below are dropped. */
+    readonly repetition: boolean;
+    /** Markdown fences are never shown. */
+    readonly fences: boolean;
+    /** The line before the cursor, or what is typed on it, is not written again. */
+    readonly prefixEcho: boolean;
+    /** Indentation follows the editor's tabSize/insertSpaces and the file (tabs in Makefiles). */
+    readonly indentStyle: boolean;
+    /** A suggestion cut by its budget ends where its brackets balance. */
+    readonly balancedCut: boolean;
+    /** Spaces at the suggestion's edges as the line needs them. */
+    readonly edgeWhitespace: boolean;
+    /** Between auto-closed brackets or after a finished line, a suggestion that starts a new line is shown. */
+    readonly modeUpgrade: boolean;
+    /** Qwen2.5-Coder's repo-level prompt starts with a `<|repo_name|>` line. */
+    readonly repoName: boolean;
+    /** An empty suffix at the end of a file is sent as "\n". */
+    readonly eofNewline: boolean;
+    /** Generation stops at any control token of the vocabulary. */
+    readonly controlTokens: boolean;
+    /** The partly typed last token is taken back and regenerated, constrained to what was typed. */
+    readonly tokenHealing: boolean;
+}
+
+export const allCompletionFeatures: CompletionFeatures = {
+    replaceRange: true, enclosingIndent: true, repetition: true, fences: true, prefixEcho: true, indentStyle: true, balancedCut: true,
+    edgeWhitespace: true, modeUpgrade: true, repoName: true, eofNewline: true, controlTokens: true, tokenHealing: true,
+};
+
 export interface CompleteParams {
     readonly document: CompletionDocument;
     /** Offset of the cursor in `document.text` (UTF-16 code units). */
@@ -45,6 +83,10 @@ export interface CompleteParams {
     readonly cold?: boolean;
     /** Sent with progress notifications so the extension can follow a streaming suggestion. */
     readonly requestId: number;
+    /** The editor's indentation for the document (its tab size, and whether Tab inserts spaces). */
+    readonly indentation?: { readonly tabSize: number; readonly insertSpaces: boolean };
+    /** Benchmarks only: parts to turn off (see CompletionFeatures). */
+    readonly features?: Partial<CompletionFeatures>;
 }
 
 export type StopReason = "stopToken" | "lineEnd" | "blockEnd" | "suffixRepeat" | "maxLines" | "maxTokens" | "timeout" | "cancelled";
@@ -71,6 +113,11 @@ export interface CompletionTimings {
 export interface CompleteResult {
     /** The suggestion, post-processed; "" when there is none worth showing. */
     readonly text: string;
+    /**
+     * Characters after the cursor, on its line, that the suggestion replaces (closers and quotes
+     * the editor auto-inserted, which the suggestion supplies itself); 0 for a plain insert.
+     */
+    readonly replaceEnd: number;
     /** The raw generated text before post-processing, for logs and diagnostics. */
     readonly raw: string;
     readonly stopReason: StopReason;
@@ -98,6 +145,8 @@ export interface CompletionProgressParams {
     readonly requestId: number;
     /** The suggestion so far, post-processed. */
     readonly text: string;
+    /** As in CompleteResult. */
+    readonly replaceEnd: number;
 }
 
 export namespace CompleteRequest {

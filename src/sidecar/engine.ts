@@ -13,6 +13,7 @@ import type {
 import type { CompleteParams, CompleteResult, WarmParams, WarmResult } from "../protocol/completionProtocol";
 import type { ChatParams, ChatResult } from "../protocol/chatProtocol";
 import { ChatEngine } from "./chat/chatEngine";
+import type { Suggestion } from "./completion/postProcess";
 import { CompletionEngine } from "./completion/completionEngine";
 import { chatSequences, completionSequences, contextBatchSize, createModelContext } from "./modelContext";
 import { planMemory, type FreeMemory, type ModelDemand } from "./memoryFit";
@@ -104,7 +105,7 @@ export class Engine {
         return this.loads.run(signal, (combined) => this.load(params, combined));
     }
 
-    complete(params: CompleteParams, signal: AbortSignal, onProgress: (text: string) => void): Promise<CompleteResult> {
+    complete(params: CompleteParams, signal: AbortSignal, onProgress: (suggestion: Suggestion) => void): Promise<CompleteResult> {
         return this.completionEngine().complete(params, signal, onProgress);
     }
 

@@ -43,8 +43,9 @@ connection.onRequest(InitializeRequest.type, (params) => respond(() => engine.in
 connection.onRequest(LoadModelRequest.type, (params, token) => respond(() => engine.loadModel(params, abortSignalOf(token))));
 connection.onRequest(CompleteRequest.type, (params, token) =>
     respond(() =>
-        engine.complete(params, abortSignalOf(token), (text) => {
-            void connection.sendNotification(CompletionProgressNotification.type, { requestId: params.requestId, text }).catch(() => undefined);
+        engine.complete(params, abortSignalOf(token), (suggestion) => {
+            const progress = { requestId: params.requestId, text: suggestion.insertText, replaceEnd: suggestion.replaceEnd };
+            void connection.sendNotification(CompletionProgressNotification.type, progress).catch(() => undefined);
         }),
     ),
 );

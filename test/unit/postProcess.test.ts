@@ -1,5 +1,18 @@
 import assert from "node:assert/strict";
-import { type CompletionSite, finalizeSuggestion, findStop, indentationOf } from "../../src/sidecar/completion/postProcess";
+import { applySuggestion, type CompletionSite, finalizeSuggestion, findStop, indentationOf } from "../../src/sidecar/completion/postProcess";
+
+/**
+ * The cursor line after accepting what finalizeSuggestion shows, against the line with `expected`
+ * typed at the cursor: suggestions are judged by the document they leave, however they get there
+ * (an insert, or an insert that replaces the closers after the cursor).
+ */
+function lineAfter(raw: string, site: CompletionSite): string {
+    return applySuggestion(site.linePrefix, site.lineSuffix, finalizeSuggestion(raw, site));
+}
+
+function lineWith(expected: string, site: CompletionSite): string {
+    return site.linePrefix + expected + site.lineSuffix;
+}
 
 const QWEN_TOKENS = ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|endoftext|>", "<|file_sep|>", "<|repo_name|>"];
 const CODELLAMA_TOKENS = ["<PRE>", "<SUF>", "<MID>", "<EOT>"];
@@ -283,7 +296,8 @@ describe("postProcess", () => {
     describe("finalizeSuggestion", () => {
         for (const c of finalCases) {
             it(c.name, () => {
-                assert.equal(finalizeSuggestion(c.raw, c.site), c.expected);
+                assert.equal(lineAfter(c.raw, c.site), lineWith(c.expected, c.site));
+                assert.equal(finalizeSuggestion(c.raw, c.site).insertText === "", c.expected === "", "shown exactly when something is expected");
             });
         }
     });
@@ -298,8 +312,8 @@ describe("postProcess", () => {
                     const stop = findStop(soFar, c.site);
                     if (stop === undefined) continue;
                     assert.ok(stop <= length);
-                    assert.equal(finalizeSuggestion(soFar, c.site), c.expected);
-                    assert.equal(finalizeSuggestion(c.raw.slice(0, stop), c.site), c.expected);
+                    assert.equal(lineAfter(soFar, c.site), lineWith(c.expected, c.site));
+                    assert.equal(lineAfter(c.raw.slice(0, stop), c.site), lineWith(c.expected, c.site));
                     return;
                 }
             });
@@ -310,7 +324,7 @@ describe("postProcess", () => {
         for (const mode of ["line", "block"] as const) {
             for (const token of QWEN_TOKENS) {
                 const out = finalizeSuggestion(`a${token}b\n${token}`, site({ mode }));
-                assert.equal(out, "a");
+                assert.deepEqual(out, { insertText: "a", replaceEnd: 0 });
             }
         }
     });

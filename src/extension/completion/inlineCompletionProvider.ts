@@ -47,7 +47,7 @@ interface InFlight {
  */
 export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
     readonly stats: CompletionStats = { requests: 0, typedAsSuggested: 0, adoptedStreams: 0, cancelled: 0, accepted: 0, prefetched: 0, shown: 0 };
-    private shown: { readonly site: CursorText; readonly text: string } | undefined;
+    private shown: { readonly site: CursorText; readonly text: string; readonly replaceEnd: number } | undefined;
     private inFlight: InFlight | undefined;
     private nextRequestId = 1;
     private readonly latencyEmitter = new vscode.EventEmitter<number>();
@@ -62,6 +62,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         private readonly log: Log,
     ) {
         const progress = engine.onCompletionProgress(({ requestId, text }) => {
+            // The replace range comes with the final result; while streaming, the text is what matters (adoption).
             if (this.inFlight?.requestId === requestId) {
                 this.inFlight.streamed = text;
                 this.inFlight.updates++;
@@ -84,7 +85,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             const rest = typed === undefined || typed === "" ? undefined : remainderAfterTyping(this.shown.text, typed);
             if (rest !== undefined) {
                 this.stats.typedAsSuggested++;
-                return [this.item(rest, position)];
+                return [this.item(rest, position, this.shown.replaceEnd)];
             }
         }
 
@@ -93,11 +94,11 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         try {
             const result = await request.result;
             if (result === undefined || result.text === "") return undefined;
-            this.shown = { site: request.site, text: result.text };
+            this.shown = { site: request.site, text: result.text, replaceEnd: result.replaceEnd };
             const rest = remainderAfterTyping(result.text, typed);
             if (rest === undefined || token.isCancellationRequested) return undefined;
             this.stats.shown++;
-            return [this.item(rest, position)];
+            return [this.item(rest, position, result.replaceEnd)];
         } finally {
             subscription.dispose();
         }
@@ -130,7 +131,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         this.stats.prefetched++;
         const request = this.start(document, position, site);
         void request.result.then((result) => {
-            if (result !== undefined && result.text !== "") this.shown = { site, text: result.text };
+            if (result !== undefined && result.text !== "") this.shown = { site, text: result.text, replaceEnd: result.replaceEnd };
         });
     }
 
@@ -212,8 +213,10 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         }, 50);
     }
 
-    private item(text: string, position: vscode.Position): vscode.InlineCompletionItem {
-        return new vscode.InlineCompletionItem(text, new vscode.Range(position, position), { command: acceptedCommand, title: "Hearth: suggestion accepted" });
+    /** `replaceEnd`: characters after the cursor (auto-closed closers and quotes) that the suggestion supplies itself. */
+    private item(text: string, position: vscode.Position, replaceEnd: number): vscode.InlineCompletionItem {
+        const range = new vscode.Range(position, position.translate(0, replaceEnd));
+        return new vscode.InlineCompletionItem(text, range, { command: acceptedCommand, title: "Hearth: suggestion accepted" });
     }
 }
 

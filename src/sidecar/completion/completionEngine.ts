@@ -4,14 +4,15 @@ import type {
     CompleteResult,
     CompletionDocument,
     ContextSnippet,
-    StopReason,
     WarmParams,
     WarmResult,
 } from "../../protocol/completionProtocol";
 import { EngineError } from "../engineError";
 import { LatestWins } from "../latestWins";
-import { anchorStateOf, choosePieces, defaultWindowOptions, lineStartOf, type AnchorState, type PromptPieces, type WindowOptions } from "./documentWindow";
-import { findStop, finalizeSuggestion, type CompletionSite } from "./postProcess";
+import { anchorStateOf, choosePieces, defaultWindowOptions, type AnchorState, type PromptPieces, type WindowOptions } from "./documentWindow";
+import { finalizeSuggestion, type Suggestion } from "./postProcess";
+import { siteOf } from "./siteOf";
+import { SuggestionStream } from "./suggestionStream";
 import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type Token } from "./promptTokens";
 import { SequencePool } from "./sequencePool";
 
@@ -78,7 +79,7 @@ export class CompletionEngine {
         return vocabulary === undefined ? undefined : new CompletionEngine(model, context, vocabulary, options);
     }
 
-    complete(params: CompleteParams, signal: AbortSignal, onProgress?: (text: string) => void): Promise<CompleteResult> {
+    complete(params: CompleteParams, signal: AbortSignal, onProgress?: (suggestion: Suggestion) => void): Promise<CompleteResult> {
         return this.exclusive(signal, (abortSignal, arrived, waitMs) => this.run(params, abortSignal, arrived, waitMs, onProgress));
     }
 
@@ -93,6 +94,11 @@ export class CompletionEngine {
             state.anchor = anchorStateOf(prompt.pieces);
             return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before };
         });
+    }
+
+    /** The texts of the special tokens that end a suggestion (post-processing never shows them). */
+    get specialTexts(): readonly string[] {
+        return this.specialTokenTexts;
     }
 
     /** Resolves when no completion runs: chat waits on this, so typing stays fast while it streams. */
@@ -124,7 +130,7 @@ export class CompletionEngine {
         });
     }
 
-    private async run(params: CompleteParams, signal: AbortSignal, arrived: number, waitMs: number, onProgress?: (text: string) => void): Promise<CompleteResult> {
+    private async run(params: CompleteParams, signal: AbortSignal, arrived: number, waitMs: number, onProgress?: (suggestion: Suggestion) => void): Promise<CompleteResult> {
         const { sequence, state } = await this.pool.acquire(params.document.id);
         if (params.cold === true) await sequence.clearHistory();
         const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence);
@@ -138,37 +144,24 @@ export class CompletionEngine {
         const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
 
         const generated: Token[] = [];
-        let raw = "";
-        let stopReason: StopReason = "maxTokens";
+        const stream = new SuggestionStream(site, { ...params.budget, maxTokens: Math.min(params.budget.maxTokens, generationReserveTokens) });
         let ttftMs = 0;
         for await (const token of sequence.evaluate(pending, { temperature: 0, yieldEogToken: true })) {
             if (generated.length === 0) ttftMs = performance.now() - arrived;
             if (this.stopTokens.has(token) || this.model.isEogToken(token)) {
-                stopReason = "stopToken";
+                stream.endedByModel();
                 break;
             }
             generated.push(token);
-            raw = this.model.detokenize(generated);
-            const stop = findStop(raw, site);
-            if (stop !== undefined) {
-                raw = raw.slice(0, stop);
-                stopReason = params.mode === "line" ? "lineEnd" : "blockEnd";
-                break;
-            }
-            onProgress?.(finalizeSuggestion(raw, site));
-            if (signal.aborted) {
-                stopReason = "cancelled";
-                break;
-            }
-            if (generated.length >= Math.min(params.budget.maxTokens, generationReserveTokens)) break;
-            if (performance.now() - arrived > params.budget.maxMs) {
-                stopReason = "timeout";
-                break;
-            }
+            if (stream.next(this.model.detokenize(generated), performance.now() - arrived)) break;
+            onProgress?.(stream.current);
+            if (signal.aborted) throw new Cancelled();
         }
-        if (stopReason === "cancelled") throw new Cancelled();
+        const { raw, stopReason } = stream.result;
+        const suggestion = finalizeSuggestion(raw, site);
         return {
-            text: finalizeSuggestion(raw, site),
+            text: suggestion.insertText,
+            replaceEnd: suggestion.replaceEnd,
             raw,
             stopReason,
             layout: params.layout,
@@ -239,23 +232,6 @@ function fimExtras(model: LlamaModel): (Token | undefined)[] {
         return tokens.length === 1 && model.isSpecialToken(tokens[0]) ? tokens[0] : undefined;
     };
     return [single("<|fim_pad|>"), single("<|repo_name|>"), single("<|endoftext|>"), single("<|im_end|>"), model.tokens.eos ?? undefined, model.tokens.eot ?? undefined];
-}
-
-function siteOf(params: CompleteParams, pieces: PromptPieces, specialTokenTexts: readonly string[]): CompletionSite {
-    const { text } = params.document;
-    const lineStart = lineStartOf(text, params.cursor);
-    const lineEndAt = text.indexOf("\n", params.cursor);
-    const lineEnd = lineEndAt === -1 ? text.length : lineEndAt;
-    const below = lineEndAt === -1 ? "" : text.slice(lineEnd + 1, lineEnd + 1 + 4000);
-    return {
-        linePrefix: text.slice(lineStart, params.cursor),
-        lineSuffix: text.slice(params.cursor, lineEnd),
-        nextLines: below === "" ? [] : below.split("\n").slice(0, 40),
-        textBefore: text.slice(Math.max(pieces.windowStart, lineStart - 8000), lineStart),
-        mode: params.mode,
-        maxLines: params.budget.maxLines,
-        specialTokenTexts,
-    };
 }
 
 function round(ms: number): number {

@@ -12,7 +12,22 @@
  * the stop `finalizeSuggestion` finds for the whole text, so streaming and the final pass agree.
  */
 
+import type { CompletionFeatures } from "../../protocol/completionProtocol";
+import { bracketContext, CLOSERS, cutAtUnmatchedCloser, defects, type BracketContext } from "./codeScan";
+
 export type CompletionMode = "line" | "block";
+
+/** What to show: text inserted at the cursor, replacing the next `replaceEnd` characters of its line. */
+export interface Suggestion {
+    readonly insertText: string;
+    /**
+     * Characters after the cursor, on its line, that the suggestion replaces: the closers and quotes
+     * the editor auto-inserted when the suggestion supplies them itself (`", obj);` over `")`).
+     */
+    readonly replaceEnd: number;
+}
+
+export const noSuggestion: Suggestion = { insertText: "", replaceEnd: 0 };
 
 /** What the model is completing, seen from the cursor. */
 export interface CompletionSite {
@@ -29,6 +44,12 @@ export interface CompletionSite {
     readonly maxLines: number;
     /** The indentation unit width for tabs (default 4). */
     readonly tabSize?: number;
+    /** Whether the editor indents with spaces (default: as the file does). */
+    readonly insertSpaces?: boolean;
+    /** The document's language (a VS Code language id), when known. */
+    readonly languageId?: string;
+    /** Parts of post-processing to turn off (benchmarks only; default all on). */
+    readonly features?: Partial<CompletionFeatures>;
     /** Literal strings of the model's special tokens (e.g. "<|fim_prefix|>", "<|endoftext|>", "<|file_sep|>") that must never appear in a suggestion. */
     readonly specialTokenTexts: readonly string[];
 }
@@ -114,24 +135,26 @@ export function findStop(generated: string, site: CompletionSite): number | unde
  *   closer or quote), or when it holds no brackets or quotes and does not split a word: "f(a)" before ")"
  *   is the suggestion's own call, and stays.
  */
-export function finalizeSuggestion(generated: string, site: CompletionSite): string {
+export function finalizeSuggestion(generated: string, site: CompletionSite): Suggestion {
     const stop = findStopIn(generated, site, true);
     let text = stop === undefined ? generated : generated.slice(0, stop);
     text = dropPartialSpecialToken(text, site.specialTokenTexts).replace(/\r\n/g, "\n").trimEnd();
-    if (text.trim() === "") return "";
+    if (text.trim() === "") return noSuggestion;
 
     const brackets = bracketContext(site);
     text = cutAtUnmatchedCloser(text, site, brackets).trimEnd();
-    if (text.trim() === "") return "";
+    if (text.trim() === "") return noSuggestion;
 
     const newline = text.indexOf("\n");
-    if (newline < 0) {
-        text = applyLineSuffixRules(text, site, brackets);
-    } else {
-        const suffix = site.lineSuffix.trim();
-        if (suffix !== "" && text.slice(0, newline).trim() === suffix) return "";
-    }
-    return text.trim() === "" ? "" : text;
+    if (newline < 0) return applyLineSuffixRules(text, site, brackets);
+    const suffix = site.lineSuffix.trim();
+    if (suffix !== "" && text.slice(0, newline).trim() === suffix) return noSuggestion;
+    return { insertText: text, replaceEnd: 0 };
+}
+
+/** The document's text after accepting `suggestion` at the cursor of `before` + `after`. */
+export function applySuggestion(before: string, after: string, suggestion: Suggestion): string {
+    return before + suggestion.insertText + after.slice(suggestion.replaceEnd);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,9 +205,6 @@ function findStopIn(generated: string, site: CompletionSite, final: boolean): nu
 
 const OPENS_BLOCK = /[([{:]$/;
 const CONTINUES_BLOCK = /^(?:else|elif|except|finally|catch)\b/;
-const CLOSERS = ")]}";
-const OPENERS = "([{";
-const OPENER_OF: Readonly<Record<string, string>> = { ")": "(", "]": "[", "}": "{" };
 
 function findLineStop(text: string, site: CompletionSite, final: boolean): number | undefined {
     const lines = splitLines(text);
@@ -260,202 +280,26 @@ function dropPartialSpecialToken(text: string, tokens: readonly string[]): strin
 }
 
 // ---------------------------------------------------------------------------------------------
-// A small lexer: brackets outside strings and comments
-// ---------------------------------------------------------------------------------------------
-
-interface LexState {
-    readonly mode: "code" | "line-comment" | "block-comment" | "string";
-    /** The string's delimiter: ", ', `, """, ''' or ```. */
-    readonly quote: string;
-}
-
-interface LexEvent {
-    readonly kind: "open" | "close" | "stray-quote";
-    readonly ch: string;
-    readonly index: number;
-}
-
-const CODE: LexState = { mode: "code", quote: "" };
-
-/** Scans `text[0, end)` from `state`; looks ahead past `end` (to the end of a line) to tell strings. */
-function lex(text: string, state: LexState, end = text.length): { events: LexEvent[]; state: LexState } {
-    const events: LexEvent[] = [];
-    let { mode, quote } = state;
-    let i = 0;
-    while (i < end) {
-        const ch = text[i];
-        if (mode === "line-comment") {
-            if (ch === "\n") mode = "code";
-            i++;
-        } else if (mode === "block-comment") {
-            if (text.startsWith("*/", i)) {
-                mode = "code";
-                i += 2;
-            } else {
-                i++;
-            }
-        } else if (mode === "string") {
-            if (ch === "\\") {
-                i += 2;
-            } else if (text.startsWith(quote, i)) {
-                mode = "code";
-                i += quote.length;
-            } else {
-                // Quoted strings end with their line; backtick and triple-quoted strings span lines.
-                if (ch === "\n" && quote.length === 1 && quote !== "`") mode = "code";
-                i++;
-            }
-        } else if (ch === "/" && (text[i + 1] === "/" || text[i + 1] === "*")) {
-            mode = text[i + 1] === "/" ? "line-comment" : "block-comment";
-            i += 2;
-        } else if (ch === "#" && startsHashComment(text, i)) {
-            mode = "line-comment";
-            i++;
-        } else if (ch === '"' || ch === "'" || ch === "`") {
-            const triple = ch.repeat(3);
-            if (text.startsWith(triple, i)) {
-                mode = "string";
-                quote = triple;
-                i += 3;
-                continue;
-            }
-            const lifetime = ch === "'" && isLifetime(text, i);
-            if (ch === "`" || (!lifetime && closesOnLine(text, i + 1, ch))) {
-                mode = "string";
-                quote = ch;
-            } else if (!lifetime) {
-                events.push({ kind: "stray-quote", ch, index: i });
-            }
-            i++;
-        } else {
-            if (OPENERS.includes(ch)) events.push({ kind: "open", ch, index: i });
-            else if (CLOSERS.includes(ch)) events.push({ kind: "close", ch, index: i });
-            i++;
-        }
-    }
-    return { events, state: { mode, quote } };
-}
-
-/** "# comment", "#", "##", "#!": yes; "#include", "#id", "#[derive]", "$#": no. */
-function startsHashComment(text: string, at: number): boolean {
-    if (at > 0 && text[at - 1] === "$") return false;
-    const next = text[at + 1];
-    return next === undefined || next === " " || next === "\t" || next === "\r" || next === "\n" || next === "#" || next === "!";
-}
-
-/** A Rust lifetime: "&'a", "<'a", not a char literal "'a'". */
-function isLifetime(text: string, at: number): boolean {
-    if (text[at] !== "'" || at === 0 || (text[at - 1] !== "&" && text[at - 1] !== "<")) return false;
-    const match = /^'[A-Za-z_]\w*/.exec(text.slice(at, at + 64));
-    return match !== null && text[at + match[0].length] !== "'";
-}
-
-function closesOnLine(text: string, from: number, quote: string): boolean {
-    for (let j = from; j < text.length; j++) {
-        const ch = text[j];
-        if (ch === "\n") return false;
-        if (ch === "\\") j++;
-        else if (ch === quote) return true;
-    }
-    return false;
-}
-
-/** Pops the opener `closer` closes, looking deeper when the top does not match; false when none does. */
-function popMatching(stack: string[], closer: string): boolean {
-    const opener = OPENER_OF[closer];
-    const at = stack.lastIndexOf(opener);
-    if (at < 0) return false;
-    stack.length = at;
-    return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Brackets
-// ---------------------------------------------------------------------------------------------
-
-interface BracketContext {
-    /** Brackets open at the cursor, outermost first. */
-    readonly open: readonly string[];
-    /** How many of `open` (from the outermost) the suggestion must leave to the code after the cursor. */
-    readonly reserved: number;
-    /** The lexer's state at the cursor (inside a string, a comment, or code). */
-    readonly cursor: LexState;
-}
-
-function bracketContext(site: CompletionSite): BracketContext {
-    const before = site.textBefore === "" || site.textBefore.endsWith("\n") ? site.textBefore : site.textBefore + "\n";
-    const cursorAt = before.length + site.linePrefix.length;
-    const scanned = lex(before + site.linePrefix + site.lineSuffix, CODE, cursorAt);
-    const open: string[] = [];
-    for (const event of scanned.events) {
-        if (event.kind === "open") open.push(event.ch);
-        else if (event.kind === "close") popMatching(open, event.ch); // a stray closer (text cut short) is ignored
-    }
-
-    // The closers the code after the cursor has for brackets opened before it, innermost first.
-    const after = [site.lineSuffix, ...site.nextLines].join("\n");
-    const local: string[] = [];
-    const owed: string[] = [];
-    for (const event of lex(after, scanned.state).events) {
-        if (event.kind === "open") local.push(event.ch);
-        else if (event.kind === "close" && !popMatching(local, event.ch)) owed.push(event.ch);
-    }
-    const lines = owed.length <= open.length && owed.every((closer, k) => open[open.length - 1 - k] === OPENER_OF[closer]);
-    return { open, reserved: lines ? owed.length : 0, cursor: scanned.state };
-}
-
-/** Cuts before the first closer with nothing (of its kind, not reserved) to close. */
-function cutAtUnmatchedCloser(text: string, site: CompletionSite, context: BracketContext): string {
-    const stack = [...context.open];
-    for (const event of lex(text + site.lineSuffix, context.cursor, text.length).events) {
-        if (event.kind === "open") {
-            stack.push(event.ch);
-        } else if (event.kind === "close") {
-            const top = stack.length - 1;
-            if (top < context.reserved || stack[top] !== OPENER_OF[event.ch]) return text.slice(0, event.index);
-            stack.pop();
-        }
-    }
-    return text;
-}
-
-/** How broken the cursor line is with `text` inserted: closers with nothing to close, and quotes that do not close. */
-function defects(text: string, site: CompletionSite, context: BracketContext): number {
-    const stack = [...context.open];
-    let count = 0;
-    for (const event of lex(text + site.lineSuffix, context.cursor).events) {
-        if (event.kind === "open") {
-            stack.push(event.ch);
-        } else if (event.kind === "stray-quote") {
-            count++;
-        } else if (event.kind === "close") {
-            if (stack[stack.length - 1] === OPENER_OF[event.ch]) {
-                stack.pop();
-            } else {
-                count++;
-                popMatching(stack, event.ch);
-            }
-        }
-    }
-    return count;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The rest of the cursor line
 // ---------------------------------------------------------------------------------------------
 
 const WORD = /[\p{L}\p{N}_$]/u;
 
-function applyLineSuffixRules(text: string, site: CompletionSite, context: BracketContext): string {
+function applyLineSuffixRules(text: string, site: CompletionSite, context: BracketContext): Suggestion {
     const suffix = site.lineSuffix;
-    if (suffix.trim() === "") return text;
+    if (suffix.trim() === "") return { insertText: text, replaceEnd: 0 };
     // Just (the start of) what the line already has.
-    if (suffix.trim().startsWith(text.trim())) return "";
-    return dropSuffixOverlap(text, site, context).trimEnd();
+    if (suffix.trim().startsWith(text.trim())) return noSuggestion;
+    const replaceEnd = suffixOverlap(text, site, context);
+    return text.trim() === "" ? noSuggestion : { insertText: text, replaceEnd };
 }
 
-/** Drops the longest end of `text` that repeats the start of lineSuffix, where that improves the line. */
-function dropSuffixOverlap(text: string, site: CompletionSite, context: BracketContext): string {
+/**
+ * How much of the start of lineSuffix the suggestion already supplies: the longest end of `text`
+ * that repeats it, where replacing it improves the line. The suggestion then replaces it rather
+ * than writing it twice.
+ */
+function suffixOverlap(text: string, site: CompletionSite, context: BracketContext): number {
     const suffix = site.lineSuffix;
     const asIs = defects(text, site, context);
     for (let k = Math.min(text.length, suffix.length); k >= 1; k--) {
@@ -466,7 +310,7 @@ function dropSuffixOverlap(text: string, site: CompletionSite, context: BracketC
         if (WORD.test(overlap[0]) && rest !== "" && WORD.test(rest[rest.length - 1])) continue;
         if (WORD.test(overlap[k - 1]) && k < suffix.length && WORD.test(suffix[k])) continue;
         const without = defects(rest, site, context);
-        if (without < asIs || (without === asIs && !/[()[\]{}"'`]/.test(overlap))) return rest;
+        if (without < asIs || (without === asIs && !/[()[\]{}"'`]/.test(overlap))) return k;
     }
-    return text;
+    return 0;
 }

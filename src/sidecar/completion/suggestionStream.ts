@@ -1,0 +1,61 @@
+import type { CompletionBudget, StopReason } from "../../protocol/completionProtocol";
+import { finalizeSuggestion, findStop, noSuggestion, type CompletionSite, type Suggestion } from "./postProcess";
+
+/** A single-line suggestion stops at this many tokens (a block at the budget's maxTokens). */
+export const lineMaxTokens = 48;
+
+/**
+ * One suggestion as the model writes it: told the raw text after each generated token, it says
+ * when to stop and what to show so far. The engine's generation loop and `npm run quality`
+ * (which streams recorded text) both drive it, so they stop and post-process alike.
+ */
+export class SuggestionStream {
+    private raw = "";
+    private tokens = 0;
+    private reason: StopReason | undefined;
+
+    constructor(
+        private readonly site: CompletionSite,
+        private readonly budget: CompletionBudget,
+    ) {}
+
+    /**
+     * The raw text generated so far, after one more token, and the time since the request
+     * arrived. Returns true when generation should stop here.
+     */
+    next(raw: string, elapsedMs: number): boolean {
+        this.tokens++;
+        const stop = findStop(raw, this.site);
+        if (stop !== undefined) {
+            this.raw = raw.slice(0, stop);
+            this.reason = this.site.mode === "line" ? "lineEnd" : "blockEnd";
+            return true;
+        }
+        this.raw = raw;
+        const maxTokens = Math.min(this.budget.maxTokens, this.site.mode === "line" ? lineMaxTokens : this.budget.maxTokens);
+        if (this.tokens >= maxTokens) {
+            this.reason = "maxTokens";
+            return true;
+        }
+        if (elapsedMs > this.budget.maxMs) {
+            this.reason = "timeout";
+            return true;
+        }
+        return false;
+    }
+
+    /** Generation ended on the model's side: a stop or end token. */
+    endedByModel(): void {
+        this.reason = "stopToken";
+    }
+
+    /** What to show for the text so far (streamed to the editor while generating). */
+    get current(): Suggestion {
+        return this.raw === "" ? noSuggestion : finalizeSuggestion(this.raw, this.site);
+    }
+
+    /** The raw text kept (cut at the stop) and why generation stopped. */
+    get result(): { readonly raw: string; readonly stopReason: StopReason; readonly generatedTokens: number } {
+        return { raw: this.raw, stopReason: this.reason ?? "maxTokens", generatedTokens: this.tokens };
+    }
+}

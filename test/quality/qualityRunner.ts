@@ -1,0 +1,140 @@
+/**
+ * Completion cases through the code the extension uses, minus VS Code: the extension's mode choice
+ * and budget (src/extension/completion/completionSite.ts, with package.json's defaults), the
+ * sidecar's site, stream and post-processing, and, with a model, the sidecar's CompletionEngine
+ * (prompt layout, KV cache, generation). `npm run quality`, `npm run bench:quality` and the
+ * table-driven unit tests all run cases through here.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CompleteParams, CompletionFeatures } from "../../src/protocol/completionProtocol";
+import { budgetFor, chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
+import type { CompletionEngine } from "../../src/sidecar/completion/completionEngine";
+import { choosePieces, lineStartOf } from "../../src/sidecar/completion/documentWindow";
+import { finalizeSuggestion, type Suggestion } from "../../src/sidecar/completion/postProcess";
+import { siteOf } from "../../src/sidecar/completion/siteOf";
+import { SuggestionStream } from "../../src/sidecar/completion/suggestionStream";
+
+/** One case: the document around the cursor, and optionally what the model wrote. */
+export interface QualityCase {
+    readonly id: string;
+    /** A VS Code language id ("typescript", "python", "makefile"…). */
+    readonly language: string;
+    /** The document before the cursor. */
+    readonly prefix: string;
+    /** The document after the cursor. */
+    readonly suffix: string;
+    readonly tabSize?: number;
+    readonly insertSpaces?: boolean;
+    /** What the model generated; when present no model runs: it is streamed through post-processing. */
+    readonly raw?: string;
+}
+
+/** One result; `insertText` is "" when nothing is shown. */
+export interface QualityResult {
+    readonly id: string;
+    readonly insertText: string;
+    /** Characters after the cursor the suggestion replaces. */
+    readonly replaceEnd: number;
+    readonly evaluatedTokens?: number;
+    readonly ttftMs?: number;
+    readonly totalMs?: number;
+    readonly stopReason?: string;
+}
+
+const repoRoot = join(__dirname, "..", "..", "..");
+
+let defaults: BudgetSettings | undefined;
+
+/** The completion settings' defaults, read from package.json (where they live once). */
+export function extensionBudget(): BudgetSettings {
+    defaults ??= readDefaults();
+    return defaults;
+}
+
+function readDefaults(): BudgetSettings {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+        contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+    };
+    const value = (key: string): number => {
+        const found = manifest.contributes.configuration.properties[`hearth.completions.${key}`]?.default;
+        if (typeof found !== "number") throw new Error(`package.json has no numeric default for hearth.completions.${key}`);
+        return found;
+    };
+    return { maxLines: value("maxLines"), maxTokens: value("maxTokens"), maxMs: value("timeBudgetMs") };
+}
+
+/** The special tokens of Qwen2.5-Coder's vocabulary, for cases replayed without a model. */
+export const qwenSpecialTexts: readonly string[] = [
+    "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>",
+];
+
+/** The request the extension would send for a case: its mode and budget as the provider picks them. */
+export function caseParams(c: QualityCase, requestId: number, budget: BudgetSettings = extensionBudget(), features?: Partial<CompletionFeatures>): CompleteParams {
+    const text = c.prefix + c.suffix;
+    const cursor = c.prefix.length;
+    const lineEnd = text.indexOf("\n", cursor);
+    const mode = chooseMode(text.slice(lineStartOf(text, cursor), cursor), text.slice(cursor, lineEnd === -1 ? text.length : lineEnd));
+    return {
+        requestId,
+        document: { id: `quality:///${encodeURIComponent(c.id)}`, path: pathFor(c.language), languageId: c.language, text },
+        cursor,
+        mode,
+        layout: "psm",
+        budget: budgetFor(mode, budget),
+        cold: true,
+        indentation: c.tabSize !== undefined || c.insertSpaces !== undefined ? { tabSize: c.tabSize ?? 4, insertSpaces: c.insertSpaces ?? true } : undefined,
+        features,
+    };
+}
+
+/**
+ * A case's recorded text streamed through post-processing as if the model were writing it:
+ * `steps` are the text after each of the model's tokens; without them, one character at a time.
+ */
+export function replayCase(
+    c: QualityCase & { readonly raw: string },
+    options: { readonly steps?: readonly string[]; readonly specialTexts?: readonly string[]; readonly features?: Partial<CompletionFeatures> } = {},
+): QualityResult {
+    const params = caseParams(c, 0, extensionBudget(), options.features);
+    const characters = [...c.raw];
+    const steps = options.steps ?? characters.map((_, i) => characters.slice(0, i + 1).join(""));
+    const site = siteOf(params, choosePieces(params.document.text, params.cursor, params.layout, undefined), options.specialTexts ?? qwenSpecialTexts);
+    // Recorded text has no clock; one character is no token, so without the model's pieces only the line budget applies.
+    const budget = { ...params.budget, maxMs: Number.POSITIVE_INFINITY, ...(options.steps === undefined ? { maxTokens: Number.POSITIVE_INFINITY } : {}) };
+    const stream = new SuggestionStream(site, budget);
+    for (const raw of steps) if (stream.next(raw, 0)) break;
+    const result = stream.result;
+    return { id: c.id, ...finalizeSuggestion(result.raw, site), stopReason: result.stopReason };
+}
+
+/** A case run by the model through the sidecar's engine, greedily, on a fresh sequence. */
+export async function generateCase(engine: CompletionEngine, c: QualityCase, requestId: number, options: { readonly budget?: BudgetSettings; readonly features?: Partial<CompletionFeatures> } = {}): Promise<QualityResult> {
+    const params = caseParams(c, requestId, options.budget, options.features);
+    const result = await engine.complete(params, new AbortController().signal);
+    return {
+        id: c.id,
+        insertText: result.text,
+        replaceEnd: result.replaceEnd,
+        evaluatedTokens: result.counts.evaluatedTokens,
+        ttftMs: result.timings.ttftMs,
+        totalMs: result.timings.totalMs,
+        stopReason: result.stopReason,
+    };
+}
+
+/** The document after accepting a result. */
+export function documentAfter(c: Pick<QualityCase, "prefix" | "suffix">, result: Suggestion): string {
+    return c.prefix + result.insertText + c.suffix.slice(result.replaceEnd);
+}
+
+const extensions: Readonly<Record<string, string>> = {
+    typescript: "ts", typescriptreact: "tsx", javascript: "js", javascriptreact: "jsx", python: "py", go: "go", rust: "rs", java: "java",
+    c: "c", cpp: "cpp", csharp: "cs", ruby: "rb", php: "php", shellscript: "sh", yaml: "yaml", json: "json",
+    html: "html", css: "css", lua: "lua", kotlin: "kt", swift: "swift", sql: "sql", markdown: "md",
+};
+
+/** A file name for the language, as the repo-level prompt's path. */
+function pathFor(language: string): string {
+    return language === "makefile" ? "Makefile" : `src/main.${extensions[language] ?? "txt"}`;
+}
