@@ -31,6 +31,8 @@ export interface HearthApi {
     readonly openNotices: readonly string[];
     readonly completionStats: Readonly<CompletionStats>;
     readonly lastSuggestion: string | undefined;
+    /** Characters after the cursor the last suggestion replaces (closers it supplies itself). */
+    readonly lastReplaceEnd: number;
     /** The running completion request and what it has streamed so far (text, and how many updates); undefined when none runs. */
     readonly completionStreaming: { readonly requestId: number; readonly text: string; readonly updates: number } | undefined;
     /** Warm-up requests that finished. */
@@ -179,6 +181,9 @@ export class Hearth implements vscode.Disposable {
             },
             get lastSuggestion() {
                 return completions.lastSuggestion;
+            },
+            get lastReplaceEnd() {
+                return completions.lastReplaceEnd;
             },
             get completionStreaming() {
                 return completions.streaming;

@@ -87,6 +87,12 @@ export interface CompleteParams {
     readonly indentation?: { readonly tabSize: number; readonly insertSpaces: boolean };
     /** Benchmarks only: parts to turn off (see CompletionFeatures). */
     readonly features?: Partial<CompletionFeatures>;
+    /**
+     * Benchmarks only: apply no stop rule, generate to the token budget (or twice the line budget)
+     * and return the raw text whole, so that post-processing can be replayed on it under other
+     * settings with the same result as generating under them (greedy decoding only ever stops earlier).
+     */
+    readonly rawOnly?: boolean;
 }
 
 export type StopReason = "stopToken" | "lineEnd" | "blockEnd" | "suffixRepeat" | "maxLines" | "maxTokens" | "timeout" | "cancelled";

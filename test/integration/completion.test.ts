@@ -61,13 +61,14 @@ describe("Hearth in VS Code: inline completions", () => {
         const { document } = editor;
         const offset = document.offsetAt(editor.selection.active);
         const suggestion = await showSuggestion();
+        const replaceEnd = api.lastReplaceEnd;
         assert.ok(suggestion.trim().length > 0, "never empty or whitespace");
         assert.doesNotMatch(suggestion, /<\|fim_|<\|endoftext\|>|<\|file_sep\|>/, "no FIM tokens");
         const before = document.getText();
         const { accepted, requests } = api.completionStats;
         await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
         await until(() => document.getText() !== before, "the accept");
-        assert.equal(document.getText(), before.slice(0, offset) + suggestion + before.slice(offset));
+        assert.equal(document.getText(), before.slice(0, offset) + suggestion + before.slice(offset + replaceEnd));
         await until(() => api.completionStats.accepted > accepted, "the accept to be seen");
         // Nobody asked: the next suggestion is prepared because of the accept.
         await until(() => api.completionStats.requests > requests, "the next suggestion to be prepared after the accept");

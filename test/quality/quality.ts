@@ -112,7 +112,9 @@ async function main(): Promise<void> {
         await model.dispose();
         await llama.dispose();
     }
-    writeFileSync(options.out, results.map((result) => JSON.stringify(result)).join("\n") + (results.length > 0 ? "\n" : ""));
+    // The contract's fields only (raw is for benchmarks).
+    const lines = results.map(({ raw: _raw, ...result }) => JSON.stringify(result));
+    writeFileSync(options.out, lines.join("\n") + (lines.length > 0 ? "\n" : ""));
     const shown = results.filter((result) => result.insertText !== "").length;
     console.log(`quality: ${results.length} case(s), ${shown} with a suggestion, written to ${options.out}`);
 }

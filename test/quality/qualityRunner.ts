@@ -40,6 +40,19 @@ export interface QualityResult {
     readonly ttftMs?: number;
     readonly totalMs?: number;
     readonly stopReason?: string;
+    /** What the model generated (generateCase only; the CLI does not write it). */
+    readonly raw?: string;
+}
+
+export interface GenerateOptions {
+    readonly budget?: BudgetSettings;
+    readonly features?: Partial<CompletionFeatures>;
+    /** Generate without stop rules and return the raw text whole (see CompleteParams.rawOnly). */
+    readonly rawOnly?: boolean;
+    /** Reuse the document's KV cache (default: a fresh sequence, as for a first request). */
+    readonly warm?: boolean;
+    /** The case's document id (default: from its id); a second request for the same document reuses its cache. */
+    readonly documentId?: string;
 }
 
 const repoRoot = join(__dirname, "..", "..", "..");
@@ -108,9 +121,15 @@ export function replayCase(
     return { id: c.id, ...finalizeSuggestion(result.raw, site), stopReason: result.stopReason };
 }
 
-/** A case run by the model through the sidecar's engine, greedily, on a fresh sequence. */
-export async function generateCase(engine: CompletionEngine, c: QualityCase, requestId: number, options: { readonly budget?: BudgetSettings; readonly features?: Partial<CompletionFeatures> } = {}): Promise<QualityResult> {
-    const params = caseParams(c, requestId, options.budget, options.features);
+/** A case run by the model through the sidecar's engine, greedily (by default on a fresh sequence). */
+export async function generateCase(engine: CompletionEngine, c: QualityCase, requestId: number, options: GenerateOptions = {}): Promise<QualityResult> {
+    const base = caseParams(c, requestId, options.budget, options.features);
+    const params: CompleteParams = {
+        ...base,
+        document: { ...base.document, id: options.documentId ?? base.document.id },
+        cold: options.warm !== true,
+        rawOnly: options.rawOnly,
+    };
     const result = await engine.complete(params, new AbortController().signal);
     return {
         id: c.id,
@@ -120,6 +139,7 @@ export async function generateCase(engine: CompletionEngine, c: QualityCase, req
         ttftMs: result.timings.ttftMs,
         totalMs: result.timings.totalMs,
         stopReason: result.stopReason,
+        raw: result.raw,
     };
 }
 

@@ -109,6 +109,11 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         return this.shown?.text;
     }
 
+    /** How many characters after the cursor the last suggestion replaces. */
+    get lastReplaceEnd(): number {
+        return this.shown?.replaceEnd ?? 0;
+    }
+
     /** The running request and what it has streamed so far; undefined when none runs. */
     get streaming(): { readonly requestId: number; readonly text: string; readonly updates: number } | undefined {
         const request = this.inFlight;

@@ -144,7 +144,8 @@ export class CompletionEngine {
         const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
 
         const generated: Token[] = [];
-        const stream = new SuggestionStream(site, { ...params.budget, maxTokens: Math.min(params.budget.maxTokens, generationReserveTokens) });
+        const budget = { ...params.budget, maxTokens: Math.min(params.budget.maxTokens, generationReserveTokens) };
+        const stream = new SuggestionStream(site, budget, params.rawOnly === true);
         let ttftMs = 0;
         for await (const token of sequence.evaluate(pending, { temperature: 0, yieldEogToken: true })) {
             if (generated.length === 0) ttftMs = performance.now() - arrived;

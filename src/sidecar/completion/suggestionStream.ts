@@ -17,6 +17,8 @@ export class SuggestionStream {
     constructor(
         private readonly site: CompletionSite,
         private readonly budget: CompletionBudget,
+        /** No stop rules: generate to the budget (see CompleteParams.rawOnly). */
+        private readonly rawOnly = false,
     ) {}
 
     /**
@@ -25,6 +27,11 @@ export class SuggestionStream {
      */
     next(raw: string, elapsedMs: number): boolean {
         this.tokens++;
+        if (this.rawOnly) {
+            this.raw = raw;
+            this.reason = "maxTokens";
+            return this.tokens >= this.budget.maxTokens || countLines(raw) > 2 * this.budget.maxLines + 2;
+        }
         const stop = findStop(raw, this.site);
         if (stop !== undefined) {
             this.raw = raw.slice(0, stop);
@@ -54,8 +61,14 @@ export class SuggestionStream {
         return this.raw === "" ? noSuggestion : finalizeSuggestion(this.raw, this.site);
     }
 
-    /** The raw text kept (cut at the stop) and why generation stopped. */
+    /** The raw text kept (cut at the stop; whole when rawOnly) and why generation stopped. */
     get result(): { readonly raw: string; readonly stopReason: StopReason; readonly generatedTokens: number } {
         return { raw: this.raw, stopReason: this.reason ?? "maxTokens", generatedTokens: this.tokens };
     }
+}
+
+function countLines(text: string): number {
+    let lines = 1;
+    for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) lines++;
+    return lines;
 }
