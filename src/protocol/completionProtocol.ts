@@ -17,6 +17,8 @@ export interface CompletionDocument {
     readonly id: string;
     /** Workspace-relative path, used in repo-level prompts. */
     readonly path: string;
+    /** The name of the workspace folder holding it (Qwen2.5-Coder's repo-level prompts start with it). */
+    readonly repo?: string;
     readonly languageId: string;
     readonly text: string;
 }
@@ -55,6 +57,8 @@ export interface CompletionFeatures {
     readonly balancedCut: boolean;
     /** Spaces at the suggestion's edges as the line needs them. */
     readonly edgeWhitespace: boolean;
+    /** A closer for a block the code after the cursor leaves open is kept, even where it dedents. */
+    readonly neededCloser: boolean;
     /** Between auto-closed brackets or after a finished line, a suggestion that starts a new line is shown. */
     readonly modeUpgrade: boolean;
     /** Qwen2.5-Coder's repo-level prompt starts with a `<|repo_name|>` line. */
@@ -69,7 +73,7 @@ export interface CompletionFeatures {
 
 export const allCompletionFeatures: CompletionFeatures = {
     replaceRange: true, enclosingIndent: true, repetition: true, fences: true, prefixEcho: true, indentStyle: true, balancedCut: true,
-    edgeWhitespace: true, modeUpgrade: true, repoName: true, eofNewline: true, controlTokens: true, tokenHealing: true,
+    edgeWhitespace: true, neededCloser: true, modeUpgrade: true, repoName: true, eofNewline: true, controlTokens: true, tokenHealing: true,
 };
 
 export interface CompleteParams {

@@ -14,7 +14,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
-import { budgetFor, chooseMode } from "../../src/extension/completion/completionSite";
+import { chooseMode } from "../../src/extension/completion/completionSite";
 import type { ChatTurn } from "../../src/protocol/chatProtocol";
 import type { CompleteResult } from "../../src/protocol/completionProtocol";
 import { createTestEngine, settingsFor, type TestEngine } from "../engine/engineHarness";
@@ -82,7 +82,7 @@ async function typing(engine: TestEngine, keystrokes: number, seed: number): Pro
             const lineEnd = stroke.text.indexOf("\n", stroke.cursor);
             const mode = chooseMode(stroke.text.slice(lineStart, stroke.cursor), stroke.text.slice(stroke.cursor, lineEnd === -1 ? undefined : lineEnd));
             await new Promise((r) => setTimeout(r, Number(option("gap-ms") ?? 150)));
-            results.push(await engine.client.complete({ requestId: requestId++, document: document(stroke.text), cursor: stroke.cursor, mode, layout: "psm", budget: budgetFor(mode, budget) }, new CancellationTokenSource().token));
+            results.push(await engine.client.complete({ requestId: requestId++, document: document(stroke.text), cursor: stroke.cursor, mode, layout: "psm", budget }, new CancellationTokenSource().token));
         }
     }
     return results;

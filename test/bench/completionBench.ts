@@ -6,7 +6,7 @@
  * each site it deletes the end of a line and retypes it one character at a time. The state
  * right after the deletion is the jump: it is warmed with a WarmRequest (as the extension
  * warms a document on focus and when idle) and not counted. Every keystroke after it sends a
- * CompleteRequest with the extension's mode and budget (chooseMode, budgetFor with the
+ * CompleteRequest with the extension's mode and budget (chooseMode, and the
  * default settings: maxLines 8, maxTokens 128, timeBudgetMs 2000), awaited one at a time.
  * Then a sample of those keystroke requests, spread across the sites, runs again with
  * `cold: true` (a fresh sequence) under a document id of its own, so the warm cache stays.
@@ -48,7 +48,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, resolve } from "node:path";
 import { CancellationToken } from "vscode-jsonrpc/node";
-import { budgetFor, chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
+import { chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
 import type { EngineClient } from "../../src/extension/engine/engineClient";
 import type { CompleteParams, CompleteResult, CompletionDocument, CompletionMode, PromptLayout, StopReason } from "../../src/protocol/completionProtocol";
 import type { ModelInfo } from "../../src/protocol/engineProtocol";
@@ -197,7 +197,7 @@ function paramsFor(stroke: Keystroke, request: Request): CompleteParams {
         cursor,
         mode,
         layout: request.layout,
-        budget: budgetFor(mode, request.cold ? coldBudget : extensionBudget),
+        budget: request.cold ? coldBudget : extensionBudget,
         ...(request.cold ? { cold: true } : {}),
     };
 }

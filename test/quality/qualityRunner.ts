@@ -8,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CompleteParams, CompletionFeatures } from "../../src/protocol/completionProtocol";
-import { budgetFor, chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
+import { chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
 import type { CompletionEngine } from "../../src/sidecar/completion/completionEngine";
 import { choosePieces, lineStartOf } from "../../src/sidecar/completion/documentWindow";
-import { finalizeSuggestion, type Suggestion } from "../../src/sidecar/completion/postProcess";
+import type { Suggestion } from "../../src/sidecar/completion/postProcess";
 import { siteOf } from "../../src/sidecar/completion/siteOf";
 import { SuggestionStream } from "../../src/sidecar/completion/suggestionStream";
 
@@ -94,7 +94,7 @@ export function caseParams(c: QualityCase, requestId: number, budget: BudgetSett
         cursor,
         mode,
         layout: "psm",
-        budget: budgetFor(mode, budget),
+        budget,
         cold: true,
         indentation: c.tabSize !== undefined || c.insertSpaces !== undefined ? { tabSize: c.tabSize ?? 4, insertSpaces: c.insertSpaces ?? true } : undefined,
         features,
@@ -117,8 +117,7 @@ export function replayCase(
     const budget = { ...params.budget, maxMs: Number.POSITIVE_INFINITY, ...(options.steps === undefined ? { maxTokens: Number.POSITIVE_INFINITY } : {}) };
     const stream = new SuggestionStream(site, budget);
     for (const raw of steps) if (stream.next(raw, 0)) break;
-    const result = stream.result;
-    return { id: c.id, ...finalizeSuggestion(result.raw, site), stopReason: result.stopReason };
+    return { id: c.id, ...stream.final, stopReason: stream.result.stopReason };
 }
 
 /** A case run by the model through the sidecar's engine, greedily (by default on a fresh sequence). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { budgetFor, chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "../../src/extension/completion/completionSite";
+import { chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "../../src/extension/completion/completionSite";
 import { choosePieces, suffixEndOf, windowStartLine } from "../../src/sidecar/completion/documentWindow";
 
 describe("completion site: reuse without asking the model", () => {
@@ -46,11 +46,6 @@ describe("completion site: reuse without asking the model", () => {
     for (const [prefix, suffix, expected] of modes) {
         it(`${JSON.stringify(prefix)}|${JSON.stringify(suffix)} is a ${expected} completion`, () => assert.equal(chooseMode(prefix, suffix), expected));
     }
-
-    it("a line completion has one line and a small token budget", () => {
-        assert.deepEqual(budgetFor("line", { maxLines: 8, maxTokens: 128, maxMs: 2000 }), { maxLines: 1, maxTokens: 48, maxMs: 2000 });
-        assert.deepEqual(budgetFor("block", { maxLines: 8, maxTokens: 128, maxMs: 2000 }), { maxLines: 8, maxTokens: 128, maxMs: 2000 });
-    });
 });
 
 describe("document window: edges that stay put while the user types", () => {

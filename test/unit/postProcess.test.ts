@@ -81,11 +81,12 @@ const stopCases: StopCase[] = [
     },
     {
         name: "TypeScript: the closing brace of the enclosing block ends the suggestion",
-        site: site({ textBefore: "function f(a) {\n    if (a) {\n", linePrefix: "        " }),
+        // The code below closes both blocks: the suggestion closes neither.
+        site: site({ textBefore: "function f(a) {\n    if (a) {\n", linePrefix: "        ", nextLines: ["    }", "}"] }),
         raw: jsDedent,
         stop: at(jsDedent, "    }"),
     },
-    { name: "Go: tabs count as tabSize", site: site({ textBefore: "func main() {\n\tfor {\n", linePrefix: "\t\t", tabSize: 4 }), raw: goDedent, stop: at(goDedent, "\t}") },
+    { name: "Go: tabs count as tabSize", site: site({ textBefore: "func main() {\n\tfor {\n", linePrefix: "\t\t", tabSize: 4, nextLines: ["\t}", "}"] }), raw: goDedent, stop: at(goDedent, "\t}") },
     {
         name: "a complete line repeating the first non-empty line below stops at its start",
         site: site({ linePrefix: "    ", nextLines: ["", "    return total;", "}"] }),

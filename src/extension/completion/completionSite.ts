@@ -1,4 +1,4 @@
-import type { CompletionBudget, CompletionMode } from "../../protocol/completionProtocol";
+import type { CompletionMode } from "../../protocol/completionProtocol";
 
 /**
  * Where the cursor is, as text: what is before and after it in its document. Two sites
@@ -47,14 +47,12 @@ export function chooseMode(linePrefix: string, lineSuffix: string): CompletionMo
     return /(?:[{([:]|=>|\bthen|\bdo)\s*$/.test(linePrefix) ? "block" : "line";
 }
 
+/**
+ * A request's budget, as the settings give it: a block's. A single line stops at its line break and
+ * at 48 tokens (the sidecar's rule) unless it turns out to start a block, which then has this budget.
+ */
 export interface BudgetSettings {
     readonly maxLines: number;
     readonly maxTokens: number;
     readonly maxMs: number;
-}
-
-export function budgetFor(mode: CompletionMode, settings: BudgetSettings): CompletionBudget {
-    return mode === "line"
-        ? { maxLines: 1, maxTokens: Math.min(settings.maxTokens, 48), maxMs: settings.maxMs }
-        : { maxLines: settings.maxLines, maxTokens: settings.maxTokens, maxMs: settings.maxMs };
 }

@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { engineDocument } from "./engineDocument";
 import type { ContextSnippet } from "../../protocol/completionProtocol";
 import type { Config } from "../config";
 import type { EngineClient } from "../engine/engineClient";
@@ -72,8 +73,7 @@ export class CompletionWarmer implements vscode.Disposable {
         try {
             const result = await this.engine.warm(
                 {
-                    document: { id: document.uri.toString(), path: vscode.workspace.asRelativePath(document.uri), languageId: document.languageId, text: document.getText() },
-                    cursor: document.offsetAt(editor.selection.active),
+                    ...engineDocument(document, editor.selection.active),
                     layout: this.config.promptLayout,
                     context: withContext ? this.snippets(document) : undefined,
                 },
@@ -101,7 +101,7 @@ export class CompletionWarmer implements vscode.Disposable {
         return [...places.values()].slice(0, maxSnippets).map(({ document, line }) => {
             const start = Math.max(0, line - snippetLines / 2);
             const end = Math.min(document.lineCount, start + snippetLines);
-            return { path: vscode.workspace.asRelativePath(document.uri), text: document.getText(new vscode.Range(start, 0, end, 0)) };
+            return { path: vscode.workspace.asRelativePath(document.uri), text: document.getText(new vscode.Range(start, 0, end, 0)).replace(/\r\n/g, "\n") };
         });
     }
 }

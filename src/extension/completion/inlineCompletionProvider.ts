@@ -1,11 +1,12 @@
 import * as vscode from "vscode";
+import { editorIndentation, engineDocument } from "./engineDocument";
 import { ResponseError } from "vscode-jsonrpc";
 import type { CompleteResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData } from "../../protocol/engineProtocol";
 import type { Config } from "../config";
 import type { EngineClient } from "../engine/engineClient";
 import type { Log } from "../log";
-import { budgetFor, chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "./completionSite";
+import { chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "./completionSite";
 
 export const acceptedCommand = "hearth.completion.accepted";
 
@@ -167,11 +168,11 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             .complete(
                 {
                     requestId,
-                    document: { id: document.uri.toString(), path: vscode.workspace.asRelativePath(document.uri), languageId: document.languageId, text: document.getText() },
-                    cursor: document.offsetAt(position),
+                    ...engineDocument(document, position),
                     mode,
                     layout: this.config.promptLayout,
-                    budget: budgetFor(mode, this.config.completionBudget),
+                    budget: this.config.completionBudget,
+                    indentation: editorIndentation(document),
                 },
                 cancellation.token,
             )

@@ -131,7 +131,12 @@ export interface BracketContext {
     readonly cursor: LexState;
 }
 
-export function bracketContext(site: CompletionSite): BracketContext {
+/**
+ * `lineSuffixOwes`: whether the closers on the cursor's line after it count as the code's own. When
+ * they are only what the editor auto-closed, a suggestion may write them itself (and replace them):
+ * then only the lines below reserve closers.
+ */
+export function bracketContext(site: CompletionSite, lineSuffixOwes = true): BracketContext {
     const before = site.textBefore === "" || site.textBefore.endsWith("\n") ? site.textBefore : site.textBefore + "\n";
     const cursorAt = before.length + site.linePrefix.length;
     const scanned = lex(before + site.linePrefix + site.lineSuffix, CODE, cursorAt);
@@ -146,6 +151,7 @@ export function bracketContext(site: CompletionSite): BracketContext {
     const local: string[] = [];
     const owed: string[] = [];
     for (const event of lex(after, scanned.state).events) {
+        if (!lineSuffixOwes && event.index < site.lineSuffix.length) continue;
         if (event.kind === "open") local.push(event.ch);
         else if (event.kind === "close" && !popMatching(local, event.ch)) owed.push(event.ch);
     }

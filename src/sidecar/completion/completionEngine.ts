@@ -1,6 +1,8 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import { allCompletionFeatures } from "../../protocol/completionProtocol";
 import type {
     CompleteParams,
+    CompletionFeatures,
     CompleteResult,
     CompletionDocument,
     ContextSnippet,
@@ -10,10 +12,10 @@ import type {
 import { EngineError } from "../engineError";
 import { LatestWins } from "../latestWins";
 import { anchorStateOf, choosePieces, defaultWindowOptions, type AnchorState, type PromptPieces, type WindowOptions } from "./documentWindow";
-import { finalizeSuggestion, type Suggestion } from "./postProcess";
+import type { Suggestion } from "./postProcess";
 import { siteOf } from "./siteOf";
 import { SuggestionStream } from "./suggestionStream";
-import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type Token } from "./promptTokens";
+import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type PromptOptions, type Token } from "./promptTokens";
 import { SequencePool } from "./sequencePool";
 
 /** Prompt tokens are evaluated in slices this long, checking for cancellation between them. */
@@ -55,6 +57,7 @@ export class CompletionEngine {
     private readonly stopTokens: ReadonlySet<Token>;
     private readonly specialTokenTexts: readonly string[];
     private readonly requests = new LatestWins();
+    private readonly controlTokens = new Map<Token, boolean>();
 
     private constructor(
         private readonly model: LlamaModel,
@@ -68,7 +71,7 @@ export class CompletionEngine {
             (token): token is Token => token !== undefined,
         );
         this.stopTokens = new Set(special);
-        this.specialTokenTexts = [...new Set([...special.map((token) => model.detokenize([token], true)), "<|endoftext|>", "<|im_end|>", "<|file_sep|>", "<|fim_pad|>"])].filter(
+        this.specialTokenTexts = [...new Set([...special.map((token) => model.detokenize([token], true)), "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|file_sep|>", "<|fim_pad|>", "<|repo_name|>"])].filter(
             (text) => text.length > 1,
         );
     }
@@ -87,13 +90,23 @@ export class CompletionEngine {
         return this.exclusive(signal, async (abortSignal) => {
             const { sequence, state } = await this.pool.acquire(params.document.id);
             if (params.context !== undefined) state.snippets = params.context;
-            const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence);
+            const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence, allCompletionFeatures);
             const before = sequence.tokenMeter.usedInputTokens;
             // All but the last token: a completion then evaluates one token to get its logits.
             await this.evaluatePrompt(sequence, prompt.tokens, abortSignal, 1);
             state.anchor = anchorStateOf(prompt.pieces);
             return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before };
         });
+    }
+
+    /** Whether the vocabulary marks a token as a control token (`<|im_start|>`, `<|repo_name|>`…): never code. */
+    private isControl(token: Token): boolean {
+        let control = this.controlTokens.get(token);
+        if (control === undefined) {
+            control = this.model.getTokenAttributes(token).control;
+            this.controlTokens.set(token, control);
+        }
+        return control;
     }
 
     /** The texts of the special tokens that end a suggestion (post-processing never shows them). */
@@ -133,7 +146,8 @@ export class CompletionEngine {
     private async run(params: CompleteParams, signal: AbortSignal, arrived: number, waitMs: number, onProgress?: (suggestion: Suggestion) => void): Promise<CompleteResult> {
         const { sequence, state } = await this.pool.acquire(params.document.id);
         if (params.cold === true) await sequence.clearHistory();
-        const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence);
+        const features = { ...allCompletionFeatures, ...params.features };
+        const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence, features);
         state.anchor = anchorStateOf(prompt.pieces);
 
         const meterBefore = sequence.tokenMeter.usedInputTokens;
@@ -149,7 +163,7 @@ export class CompletionEngine {
         let ttftMs = 0;
         for await (const token of sequence.evaluate(pending, { temperature: 0, yieldEogToken: true })) {
             if (generated.length === 0) ttftMs = performance.now() - arrived;
-            if (this.stopTokens.has(token) || this.model.isEogToken(token)) {
+            if (this.stopTokens.has(token) || this.model.isEogToken(token) || (features.controlTokens && this.isControl(token))) {
                 stream.endedByModel();
                 break;
             }
@@ -159,7 +173,7 @@ export class CompletionEngine {
             if (signal.aborted) throw new Cancelled();
         }
         const { raw, stopReason } = stream.result;
-        const suggestion = finalizeSuggestion(raw, site);
+        const suggestion = stream.final;
         return {
             text: suggestion.insertText,
             replaceEnd: suggestion.replaceEnd,
@@ -173,25 +187,31 @@ export class CompletionEngine {
     }
 
     /** The prompt for a document at a cursor, fitted into the sequence with room to generate. */
-    private prepare(document: CompletionDocument, cursor: number, layout: CompleteParams["layout"], state: DocumentState, sequence: LlamaContextSequence): PreparedPrompt {
+    private prepare(document: CompletionDocument, cursor: number, layout: CompleteParams["layout"], state: DocumentState, sequence: LlamaContextSequence, features: CompletionFeatures): PreparedPrompt {
         if (cursor < 0 || cursor > document.text.length) throw new EngineError("loadFailed", `The cursor offset ${cursor} is outside the document (${document.text.length} characters).`);
         const tokenize = (text: string): Token[] => this.model.tokenize(text, false);
-        const headerKey = `${document.path}\u0000${state.snippets.map((s) => `${s.path}\u0000${s.text}`).join("\u0000")}`;
-        if (state.header?.key !== headerKey) state.header = { key: headerKey, tokens: buildHeaderTokens(document.path, state.snippets, this.vocabulary, tokenize) };
+        const options: PromptOptions = { repoName: features.repoName, eofNewline: features.eofNewline };
+        const header = (snippets: readonly ContextSnippet[]): DocumentState["header"] => ({
+            key: `${document.repo ?? ""}\u0000${options.repoName}\u0000${document.path}\u0000${snippets.map((s) => `${s.path}\u0000${s.text}`).join("\u0000")}`,
+            tokens: buildHeaderTokens(document.path, snippets, this.vocabulary, tokenize, document.repo, options),
+        });
+        const wanted = header(state.snippets);
+        if (state.header?.key !== wanted?.key) state.header = wanted;
+        const headerTokens = (): readonly Token[] => state.header?.tokens ?? [];
         const limit = sequence.contextSize - generationReserveTokens;
 
         let pieces = choosePieces(document.text, cursor, layout, layout === state.anchor?.layout ? state.anchor : undefined, this.window);
-        let tokens = buildPromptTokens(pieces, state.header.tokens, this.vocabulary, tokenize);
-        if (tokens.length > limit && state.header.tokens.length > 0 && state.snippets.length > 0) {
+        let tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
+        if (tokens.length > limit && headerTokens().length > 0 && state.snippets.length > 0) {
             // Other files' context goes first when there is no room.
             state.snippets = [];
-            state.header = { key: `${document.path}`, tokens: buildHeaderTokens(document.path, [], this.vocabulary, tokenize) };
-            tokens = buildPromptTokens(pieces, state.header.tokens, this.vocabulary, tokenize);
+            state.header = header([]);
+            tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
         }
         // Then the prefix shrinks from its start, a window step at a time (a stable boundary).
         for (let lines = this.window.prefixLines - this.window.step; tokens.length > limit && lines >= 0; lines -= this.window.step) {
             pieces = choosePieces(document.text, cursor, layout, undefined, { ...this.window, prefixLines: lines });
-            tokens = buildPromptTokens(pieces, state.header.tokens, this.vocabulary, tokenize);
+            tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
         }
         if (tokens.length > limit) throw new EngineError("loadFailed", `The text around the cursor does not fit in the context (${tokens.length} tokens); raise hearth.contextSize.`);
         return { pieces, tokens };
@@ -222,8 +242,11 @@ export class CompletionEngine {
 export function fimVocabularyOf(model: LlamaModel): FimVocabulary | undefined {
     const { prefix, suffix, middle } = model.tokens.infill;
     if (prefix === null || suffix === null || middle === null) return undefined;
-    const fileSeparator = model.tokenize("<|file_sep|>", true);
-    return { prefix, suffix, middle, fileSeparator: fileSeparator.length === 1 && model.isSpecialToken(fileSeparator[0]) ? fileSeparator[0] : undefined };
+    const special = (text: string): Token | undefined => {
+        const tokens = model.tokenize(text, true);
+        return tokens.length === 1 && model.isSpecialToken(tokens[0]) ? tokens[0] : undefined;
+    };
+    return { prefix, suffix, middle, fileSeparator: special("<|file_sep|>"), repoName: special("<|repo_name|>") };
 }
 
 /** Other special tokens a FIM model may emit that end a suggestion (`<|fim_pad|>`, `<|repo_name|>`, eos, eot). */

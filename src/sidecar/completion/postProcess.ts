@@ -2,32 +2,29 @@
  * Post-processing of fill-in-the-middle completions: where to stop generating, and what to show.
  *
  * Pure: no model, no editor, no Node built-ins. The sidecar calls `findStop` while tokens stream in
- * and `finalizeSuggestion` on the text generated once it stopped.
+ * and `finalizeSuggestion` on the text generated once it stopped; `npm run quality` streams
+ * recorded text through the same two.
  *
- * The rules answer the peers' users' complaints (see shared/notes/peers.md): special tokens leaking
- * into the text, the code after the cursor repeated inside the suggestion, and closing brackets the
- * code already has.
+ * The rules answer what users of completion tools complain about, and what a small code model
+ * really writes: special tokens leaking into the text, the code after the cursor repeated, closing
+ * brackets and quotes the code already has, runs past the end of the block, repeated and
+ * degenerate lines, Markdown fences, the line before the cursor written again, indentation that
+ * breaks the file. Each rule after the original ones can be turned off (CompletionFeatures) so a
+ * benchmark can measure it.
  *
  * Stops never depend on text not yet generated: a stop `findStop` reports for a prefix of the text is
  * the stop `finalizeSuggestion` finds for the whole text, so streaming and the final pass agree.
  */
-
 import type { CompletionFeatures } from "../../protocol/completionProtocol";
-import { bracketContext, CLOSERS, cutAtUnmatchedCloser, defects, type BracketContext } from "./codeScan";
+import { cutAtUnmatchedCloser, lex, OPENER_OF, popMatching } from "./codeScan";
+import { makefileRecipeLine, reindentLine } from "./indentStyle";
+import { copiesLineBelow, hasWords, normalizedLine, repeatsWithinLine } from "./repetition";
+import { factsOf, indentationOf, OPENS_BLOCK, type SiteFacts } from "./siteFacts";
+import { suffixReplacement } from "./suffixRules";
+
+export { indentationOf } from "./siteFacts";
 
 export type CompletionMode = "line" | "block";
-
-/** What to show: text inserted at the cursor, replacing the next `replaceEnd` characters of its line. */
-export interface Suggestion {
-    readonly insertText: string;
-    /**
-     * Characters after the cursor, on its line, that the suggestion replaces: the closers and quotes
-     * the editor auto-inserted when the suggestion supplies them itself (`", obj);` over `")`).
-     */
-    readonly replaceEnd: number;
-}
-
-export const noSuggestion: Suggestion = { insertText: "", replaceEnd: 0 };
 
 /** What the model is completing, seen from the cursor. */
 export interface CompletionSite {
@@ -40,7 +37,7 @@ export interface CompletionSite {
     /** The text before the cursor's line, or the last part of it (used for bracket balance; may be truncated at the start). */
     readonly textBefore: string;
     readonly mode: CompletionMode;
-    /** Stop after this many lines in block mode (line mode is always 1). */
+    /** Most lines in a block (a single line is 1, unless the suggestion turns out to start a block). */
     readonly maxLines: number;
     /** The indentation unit width for tabs (default 4). */
     readonly tabSize?: number;
@@ -54,102 +51,91 @@ export interface CompletionSite {
     readonly specialTokenTexts: readonly string[];
 }
 
-const DEFAULT_TAB_SIZE = 4;
+/** What to show: text inserted at the cursor, replacing the next `replaceEnd` characters of its line. */
+export interface Suggestion {
+    readonly insertText: string;
+    /**
+     * Characters after the cursor, on its line, that the suggestion replaces: the closers and quotes
+     * the editor auto-inserted when the suggestion supplies them itself (`", obj);` over `")`).
+     */
+    readonly replaceEnd: number;
+}
 
-/** The indentation width of a line (tabs count as tabSize). */
-export function indentationOf(line: string, tabSize = DEFAULT_TAB_SIZE): number {
-    const tab = tabSize > 0 ? tabSize : DEFAULT_TAB_SIZE;
-    let width = 0;
-    for (const ch of line) {
-        if (ch === " ") width += 1;
-        else if (ch === "\t") width += tab;
-        else break;
-    }
-    return width;
+export const noSuggestion: Suggestion = { insertText: "", replaceEnd: 0 };
+
+/** Where generation stops, and whether a budget (not the code) ended it there. */
+export interface Stop {
+    readonly at: number;
+    readonly budget: boolean;
 }
 
 /**
- * Called while tokens stream in, with everything generated so far (raw). Returns the index in `generated`
- * at which generation should stop (the text from there on is dropped), or undefined to go on.
- * Stops: a special token text appears; line mode: a newline appears (stop at it); block mode: a line
- * (after the first generated line) that is non-empty and indented LESS than the cursor line's indentation
- * (the block ended: stop at the start of that line, i.e. keep text up to and including the preceding newline
- * — the trailing newline will be trimmed by finalize); a generated line identical (trimmed, non-empty) to the
- * first non-empty line of `nextLines` (the model started repeating the code below: stop at the start of that line);
- * more than maxLines lines.
+ * Called while tokens stream in, with everything generated so far (raw). Returns the index in
+ * `generated` at which generation should stop (the text from there on is dropped), or undefined to go on.
  *
- * Details:
- * - the cursor line's indentation is that of `linePrefix` followed by the first generated line, so a
- *   suggestion typed at column 0 that starts with "    " has indentation 4;
- * - a line is compared with the code below only once it is complete (its newline arrived), since
- *   "return" may still become "return x;";
- * - a line of punctuation only ("}", "});", "]") repeats the line below only at the same indentation:
- *   a "}" indented deeper closes a block of the suggestion's own, not the block below;
- * - when the code before the cursor ends with "{", "(", "[" or ":" (it opens a block), the suggestion starts
- *   on a new line, and the lines after that are indented deeper (the block's body), the block ends at the
- *   next line back at the cursor line's indentation:
- *   a closing line ("}", ")", "});") there is kept and generation stops after it, unless it opens
- *   the block again ("} else {", ") {"); "else", "elif", "except", "finally", "catch" continue it;
- *   any other line there is not kept (the model started on the code after the block);
- * - the line budget counts every line, blank ones too: generation stops at the maxLines-th line break;
- * - "\r\n" counts as one line break (a stop at a line break is at its "\r").
+ * - A special token's text ends the suggestion.
+ * - A single line ends at its line break, unless the suggestion turns out to start a block (see below).
+ * - A block ends at a line indented less than the block: the cursor line's indentation, or (cursor at
+ *   the start of an empty line) that of the block the cursor is in, from the line above. A line of
+ *   closers there that closes a bracket the code after the cursor leaves open is kept, and ends it.
+ * - When the code before the cursor opens a block ("{", "(", "[", ":"), the lines after the first are its
+ *   body; the block ends back at the cursor line's indentation: a closing line ("}", "});") is kept and
+ *   ends it unless it opens it again ("} else {"); "else", "elif", "except", "finally", "catch" go on;
+ *   any other line is not kept.
+ * - Repetition: a line that repeats the line below (exactly, or with other spacing or trailing
+ *   punctuation: among the next three non-empty lines), the line just generated again, a line that
+ *   repeats a piece of itself four times or more, and (first line at the start of a line) the line above
+ *   the cursor again end the suggestion before them. A Markdown fence ends it; a fence first is skipped.
+ * - The line budget counts every line, blank ones too. "\r\n" counts as one line break.
+ * - A single line becomes a block when it cannot be one: it starts with a line break between an opener
+ *   and the closers the editor added (`{‸}`), after a finished line, or its first line supplies those
+ *   closers and opens a block (`getDetails(‸)` → `) {`).
  */
 export function findStop(generated: string, site: CompletionSite): number | undefined {
-    return findStopIn(generated, site, false);
+    return stopOf(generated, site, false)?.at;
+}
+
+/** findStop, and whether the line budget is what stops it there. */
+export function findStopAndCause(generated: string, site: CompletionSite): Stop | undefined {
+    return stopOf(generated, site, false);
 }
 
 /**
- * Turns raw generated text into the suggestion to show, or "" when there is nothing worth showing.
- * - cut at findStop (so it is safe to call with the full raw text);
- * - never contains special token texts;
- * - drops trailing whitespace/newlines; never empty or whitespace-only (return "");
- * - line mode: single line; if the suggestion ends with text that the rest of the line (`lineSuffix`)
- *   already has (e.g. lineSuffix ")" and suggestion "a, b)"), drop that overlap ("a, b"), and if the whole
- *   suggestion is just a prefix/copy of lineSuffix, return "";
- * - block mode: drop trailing lines that duplicate the following lines of the document (nextLines, compare trimmed);
- *   if the first line duplicates the cursor line's suffix or the next line, return "";
- * - brackets: the suggestion must not close brackets the code before it did not open (count (), [], {} in
- *   textBefore + linePrefix, ignoring those inside string literals '...', "...", `...` and // or # line comments
- *   as best a small scanner can); cut the suggestion before the first unmatched closer — EXCEPT in line mode, where a
- *   closer that the lineSuffix would otherwise supply is handled by the overlap rule above. Also in block mode,
- *   when the suggestion leaves brackets open that the nextLines close, that is fine (do not add closers).
- * - keeps leading whitespace of the first line as is (the model may continue an indentation).
- *
- * Details:
- * - the whole text is final here, so its last line counts as complete and is compared with the line below.
- *   That is how trailing lines repeating nextLines go: such a run starts with a line equal to the first
- *   non-empty line below, where findStop's rule cuts (a run of "}" lines only at the same indentation);
- * - a trailing fragment (2 characters or more) of a special token ("<|endo" when generation ran out of
- *   tokens) is dropped too;
- * - "\r\n" in the model's text becomes "\n";
- * - brackets the code after the cursor (lineSuffix, then nextLines) closes are not the suggestion's to close:
- *   when that code closes the innermost M of the N brackets open at the cursor (its closers match them, in
- *   order), the suggestion may close at most N - M of them. When the code after closes more than is open, or
- *   other kinds, the text before was probably cut short, and the suggestion may close all N;
- * - the scanner also skips block comments and triple-quoted strings, takes "#" as a comment only when
- *   followed by a space, "#", "!" or the end of the line (not "#include", "#id", "#[derive]"), and takes a
- *   quote as a string only when the same line closes it (not an apostrophe in prose) and, for "'", when it
- *   is not a Rust lifetime ("&'a", "<'a");
- * - a one-line suggestion gets the lineSuffix rules in block mode too, as it lands on the cursor line;
- * - an overlap with lineSuffix is dropped only when that makes the line better balanced (it fixes a doubled
- *   closer or quote), or when it holds no brackets or quotes and does not split a word: "f(a)" before ")"
- *   is the suggestion's own call, and stays.
+ * Turns raw generated text into the suggestion to show (`noSuggestion` when nothing is worth
+ * showing): cut where findStop stops, special tokens and fences out, indentation in the file's style,
+ * spacing at the edges as the line needs it, cut where brackets balance when a budget ended it, and the
+ * closers after the cursor that it supplies itself replaced rather than written twice.
+ * `cutByBudget`: generation ended on the token budget or the clock, not on a stop.
  */
-export function finalizeSuggestion(generated: string, site: CompletionSite): Suggestion {
-    const stop = findStopIn(generated, site, true);
-    let text = stop === undefined ? generated : generated.slice(0, stop);
-    text = dropPartialSpecialToken(text, site.specialTokenTexts).replace(/\r\n/g, "\n").trimEnd();
+export function finalizeSuggestion(generated: string, site: CompletionSite, cutByBudget = false): Suggestion {
+    const facts = factsOf(site);
+    const { features } = facts;
+    const stop = stopOf(generated, site, true);
+    let text = stop === undefined ? generated : generated.slice(0, stop.at);
+    text = dropPartialSpecialToken(text, site.specialTokenTexts).replace(/\r\n/g, "\n");
+    const start = leadingFenceEnd(text, facts);
+    if (start > 0) text = text.slice(start);
+    const shape = shapeOf(text, site, facts, true);
+
+    text = trimEnd(text, site, features);
+    if (features.prefixEcho) text = dropTypedEcho(text, site);
+    if (features.edgeWhitespace && /[ \t]$/.test(site.linePrefix) && !facts.blankPrefix) text = text.replace(/^[ \t]+/, "");
+    if (shape.firstTrim > 0) text = text.slice(shape.firstTrim);
     if (text.trim() === "") return noSuggestion;
 
-    const brackets = bracketContext(site);
-    text = cutAtUnmatchedCloser(text, site, brackets).trimEnd();
+    text = cutAtUnmatchedCloser(text, site, facts.bracketsForSuggestion);
+    text = trimEnd(text, site, features);
     if (text.trim() === "") return noSuggestion;
+    if (features.balancedCut && (cutByBudget || stop?.budget === true)) text = cutWhereBalanced(text, facts);
 
+    text = indentLines(text, site, facts);
     const newline = text.indexOf("\n");
-    if (newline < 0) return applyLineSuffixRules(text, site, brackets);
     const suffix = site.lineSuffix.trim();
-    if (suffix !== "" && text.slice(0, newline).trim() === suffix) return noSuggestion;
-    return { insertText: text, replaceEnd: 0 };
+    if (newline >= 0 && suffix !== "" && text.slice(0, newline).trim() === suffix) return noSuggestion;
+    if (newline < 0 && suffix !== "" && suffix.startsWith(text.trim())) return noSuggestion;
+    if (features.edgeWhitespace && text.includes("\n")) text = text.replace(/[ \t]+$/gm, "");
+    if (shape.closersAfterBlock) return closeBlockBeforeSuffix(text, site, facts);
+    return suffixReplacement(text, site, facts);
 }
 
 /** The document's text after accepting `suggestion` at the cursor of `before` + `after`. */
@@ -196,28 +182,81 @@ function firstSpecialToken(text: string, tokens: readonly string[]): number | un
 }
 
 /** `final`: the text is all there will be, so its last line is complete. */
-function findStopIn(generated: string, site: CompletionSite, final: boolean): number | undefined {
+function stopOf(generated: string, site: CompletionSite, final: boolean): Stop | undefined {
     const tokenAt = firstSpecialToken(generated, site.specialTokenTexts);
     if (tokenAt === undefined) return findLineStop(generated, site, final);
     // Nothing after the special token counts, so the text before it is final.
-    return findLineStop(generated.slice(0, tokenAt), site, true) ?? tokenAt;
+    return findLineStop(generated.slice(0, tokenAt), site, true) ?? { at: tokenAt, budget: false };
 }
 
-const OPENS_BLOCK = /[([{:]$/;
 const CONTINUES_BLOCK = /^(?:else|elif|except|finally|catch)\b/;
+const FENCE = /^\s*(?:```|~~~)/;
 
-function findLineStop(text: string, site: CompletionSite, final: boolean): number | undefined {
+/** How a suggestion relates to the cursor's line: in which mode it runs, where its block starts. */
+interface Shape {
+    readonly mode: CompletionMode;
+    /** The block is the body of an opener before the cursor (or on the suggestion's first line). */
+    readonly opensBlock: boolean;
+    /** Between an opener and the closers after the cursor (`{‸}`): the closers go after the body. */
+    readonly closersAfterBlock: boolean;
+    /** Leading whitespace of the first line that the editor's indentation already provides. */
+    readonly firstTrim: number;
+    /** The indentation below which the block has ended. */
+    readonly base: number;
+}
+
+function shapeOf(text: string, site: CompletionSite, facts: SiteFacts, final: boolean): Shape {
+    const { features } = facts;
     const lines = splitLines(text);
-    const tabSize = site.tabSize ?? DEFAULT_TAB_SIZE;
-    const budget = site.mode === "line" ? 1 : site.maxLines >= 1 ? Math.floor(site.maxLines) : 1;
-    const below = site.nextLines.find((line) => line.trim() !== "");
-    const cursorLine = site.linePrefix + lines[0].text;
-    const base = indentationOf(cursorLine, tabSize);
-    // Only a block the code before the cursor opened: a block the suggestion opens on its first line
-    // may well be followed by more of the suggestion.
-    const opensBlock = lines[0].text.trim() === "" && OPENS_BLOCK.test(site.linePrefix.trimEnd());
+    const first = lines[0];
+    const startsOnNewLine = first.text.trim() === "" && (lines.length > 1 || final);
+    let mode = site.mode;
+    let opensBlock = startsOnNewLine && OPENS_BLOCK.test(site.linePrefix.trimEnd());
+    let closersAfterBlock = false;
+    if (mode === "line" && features.modeUpgrade && lines.length > 1) {
+        if (startsOnNewLine && facts.closersAfter && /[([{]\s*$/.test(site.linePrefix)) {
+            mode = "block";
+            opensBlock = true;
+            closersAfterBlock = true;
+        } else if (startsOnNewLine && site.lineSuffix.trim() === "" && facts.finishedLine) {
+            mode = "block";
+        } else if (first.breakAt >= 0 && facts.closersAfter && /[)\]}]/.test(first.text) && (OPENS_BLOCK.test(first.text.trimEnd()) || lines[1]?.text.trim() === "{")) {
+            // The first line supplies the closers and opens a block (`) {`, or `): string` with `{` below it).
+            mode = "block";
+            opensBlock = true;
+        }
+    }
+    // The editor already indented the cursor's line: the model's own indentation on top is too much.
+    const firstTrim = features.indentStyle && facts.blankPrefix && site.linePrefix !== "" && indentationOf(site.linePrefix, facts.tabSize) >= facts.enclosingIndent
+        ? (/^[ \t]*/.exec(first.text)?.[0].length ?? 0)
+        : 0;
+    let base = indentationOf(site.linePrefix + first.text.slice(firstTrim), facts.tabSize);
+    // At column 0 the cursor line says nothing of the block it is in: the line above does.
+    if (features.enclosingIndent && site.linePrefix === "" && mode === "block" && !opensBlock) base = Math.max(base, facts.enclosingIndent);
+    return { mode, opensBlock, closersAfterBlock, firstTrim, base };
+}
+
+/** Where a leading Markdown fence line ends (0 when there is none). */
+function leadingFenceEnd(text: string, facts: SiteFacts): number {
+    if (!facts.features.fences || !facts.blankPrefix || !FENCE.test(text)) return 0;
+    const newline = text.indexOf("\n");
+    return newline < 0 ? text.length : newline + 1;
+}
+
+function findLineStop(generated: string, site: CompletionSite, final: boolean): Stop | undefined {
+    const facts = factsOf(site);
+    const { features, tabSize } = facts;
+    const skipped = leadingFenceEnd(generated, facts);
+    if (skipped > 0 && skipped === generated.length && !final) return undefined; // the fence line is still coming
+    const text = generated.slice(skipped);
+    const lines = splitLines(text);
+    const shape = shapeOf(text, site, facts, final);
+    const budget = shape.mode === "line" ? 1 : site.maxLines >= 1 ? Math.floor(site.maxLines) : 1;
+    const cursorLine = site.linePrefix + lines[0].text.slice(shape.firstTrim);
     // Whether the lines after the cursor line are its block's body: decided by the first of them.
     let scope: "unknown" | "body" | "flat" = "unknown";
+    let previous: string | undefined;
+    const at = (offset: number, budgetStop = false): Stop => ({ at: skipped + offset, budget: budgetStop });
 
     for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
@@ -225,45 +264,116 @@ function findLineStop(text: string, site: CompletionSite, final: boolean): numbe
         const trimmed = line.text.trim();
         let stopAfter = false;
         if (trimmed !== "") {
-            if (complete && below !== undefined && repeats(i === 0 ? cursorLine : line.text, below, tabSize)) {
-                return line.start;
+            if (features.fences && i > 0 && FENCE.test(line.text)) return at(line.start);
+            if (complete && facts.below !== undefined && repeats(i === 0 ? cursorLine : line.text, facts.below, tabSize)) return at(line.start);
+            if (features.repetition) {
+                if (repeatsWithinLine(line.text)) return at(line.start);
+                if (complete && (i > 0 || facts.blankPrefix) && copiesLineBelow(line.text, site.nextLines)) return at(line.start);
+                if (complete && previous !== undefined && hasWords(trimmed) && normalizedLine(line.text) === normalizedLine(previous)) return at(line.start);
             }
-            if (i > 0 && site.mode === "block") {
+            if (features.prefixEcho && complete && i === 0 && facts.blankPrefix && shape.mode === "block" && echoesLineAbove(line.text, facts)) return at(line.start);
+            if (i > 0 && shape.mode === "block") {
                 const indent = indentationOf(line.text, tabSize);
-                if (indent < base) return line.start;
-                if (scope === "unknown") {
-                    scope = opensBlock && indent > base ? "body" : "flat";
-                } else if (scope === "body" && indent === base) {
+                if (indent < shape.base) {
+                    // A closer may be one the code below leaves open: wait for its line to tell.
+                    if (features.neededCloser && !complete && (/^[)\]}]/.test(trimmed) || "end".startsWith(trimmed))) return undefined;
+                    const needed = features.neededCloser && complete &&
+                        (closesOpenBlock(text.slice(0, line.start), trimmed, facts) || endsOpenKeywordBlock(line.text, site.textBefore + site.linePrefix + text.slice(0, line.start), facts));
+                    if (!needed) return at(line.start);
+                    stopAfter = true;
+                } else if (scope === "unknown" && shape.opensBlock && indent === shape.base && /^[{[(]$/.test(trimmed)) {
+                    // The block's opener on a line of its own (`{` under `function f()`): its body is next.
+                } else if (scope === "unknown") {
+                    scope = shape.opensBlock && indent > shape.base ? "body" : "flat";
+                } else if (scope === "body" && indent === shape.base) {
                     const verdict = endOfBody(trimmed, complete);
                     if (verdict === "wait") return undefined;
-                    if (verdict === "before") return line.start;
+                    if (verdict === "before") return at(line.start);
                     stopAfter = verdict === "after";
                 }
             }
+            previous = line.text;
         }
-        if (line.breakAt >= 0 && (stopAfter || i + 1 >= budget)) return line.breakAt;
+        if (line.breakAt >= 0 && stopAfter) return at(line.breakAt);
+        if (line.breakAt >= 0 && i + 1 >= budget) {
+            // A single line that may yet start a block waits for the next line to tell.
+            if (shape.mode === "line" && mayStartBlock(lines, i, site, facts)) return undefined;
+            return at(line.breakAt, shape.mode === "block");
+        }
     }
     return undefined;
+}
+
+/** A keyword that opens a block closed by `end` (Ruby, Lua, Elixir, Julia…). */
+const OPENS_END_BLOCK = /^(?:(?:local\s+)?function|def|defp|defmodule|class|module|if|unless|while|until|for|case|begin|repeat|struct)\b|\b(?:do|then)(?:\s*\|[^|]*\|)?$/;
+
+/**
+ * Whether a dedented `end` closes a block opened above at its indentation that the code below
+ * does not close: the block is otherwise left open, so the suggestion must close it.
+ */
+function endsOpenKeywordBlock(line: string, above: string, facts: SiteFacts): boolean {
+    if (line.trim() !== "end") return false;
+    const indent = indentationOf(line, facts.tabSize);
+    const opener = above.split("\n").reverse().find((candidate) => candidate.trim() !== "" && indentationOf(candidate, facts.tabSize) <= indent);
+    if (opener === undefined || indentationOf(opener, facts.tabSize) !== indent || !OPENS_END_BLOCK.test(opener.trim())) return false;
+    const below = facts.below;
+    return below === undefined || indentationOf(below, facts.tabSize) !== indent || !/^end\b/.test(below.trim());
+}
+
+/** A single line whose next line has not (fully) come yet, where that next line would make it a block. */
+function mayStartBlock(lines: readonly GeneratedLine[], index: number, site: CompletionSite, facts: SiteFacts): boolean {
+    if (!facts.features.modeUpgrade || site.mode !== "line" || index !== 0) return false;
+    const first = lines[0].text;
+    const second = lines[1];
+    // The first line supplied the closers; a `{` on the next line (`): string` then `{`) may follow.
+    const suppliesClosers = facts.closersAfter && /^\s*[)\]}]/.test(first);
+    if (second !== undefined) return lines.length === 2 && second.breakAt < 0 && second.text.trim() === "" && suppliesClosers;
+    if (first.trim() === "") return (facts.closersAfter && /[([{]\s*$/.test(site.linePrefix)) || (site.lineSuffix.trim() === "" && facts.finishedLine);
+    return suppliesClosers;
 }
 
 /** Whether a generated line repeats the document's line below the cursor. */
 function repeats(generated: string, below: string, tabSize: number): boolean {
     const text = generated.trim();
     if (text === "" || text !== below.trim()) return false;
-    // "}" indented differently closes a different block.
-    if (/[\p{L}\p{N}]/u.test(text)) return true;
+    // "}" (or Ruby's `end`, the shell's `fi`) indented differently closes a different block.
+    if (/[\p{L}\p{N}]/u.test(text) && !/^(?:end|fi|done|esac)\b\W*$/.test(text)) return true;
     return indentationOf(generated, tabSize) === indentationOf(below, tabSize);
+}
+
+/** The suggestion's first line is the line above the cursor written again (`def fib(n):` inside its own body). */
+function echoesLineAbove(line: string, facts: SiteFacts): boolean {
+    return facts.lineAbove !== undefined && hasWords(line) && normalizedLine(line) === normalizedLine(facts.lineAbove);
 }
 
 /** A line back at the indentation of a cursor line that opened a block, after the block's body. */
 function endOfBody(trimmed: string, complete: boolean): "continue" | "before" | "after" | "wait" {
-    if (CLOSERS.includes(trimmed[0])) {
+    if (")]}".includes(trimmed[0] ?? "")) {
         if (!complete) return "wait";
         return OPENS_BLOCK.test(trimmed) ? "continue" : "after";
     }
     if (CONTINUES_BLOCK.test(trimmed)) return "continue";
     if (!complete && /^\w+$/.test(trimmed)) return "wait"; // "els" may become "else"
     return "before";
+}
+
+/**
+ * Whether a dedented line of closers (`}`, `});`) closes a bracket open at the cursor that the code
+ * after the cursor does not close: the block is otherwise left open, so the suggestion must close it.
+ */
+function closesOpenBlock(before: string, trimmed: string, facts: SiteFacts): boolean {
+    const closers = /^[)\]}]+/.exec(trimmed)?.[0];
+    if (closers === undefined) return false;
+    const stack = [...facts.brackets.open];
+    for (const event of lex(before, facts.brackets.cursor).events) {
+        if (event.kind === "open") stack.push(event.ch);
+        else if (event.kind === "close") popMatching(stack, event.ch);
+    }
+    for (const closer of closers) {
+        if (stack.length <= facts.brackets.reserved || stack[stack.length - 1] !== OPENER_OF[closer]) return false;
+        stack.pop();
+    }
+    return true;
 }
 
 function dropPartialSpecialToken(text: string, tokens: readonly string[]): string {
@@ -280,37 +390,85 @@ function dropPartialSpecialToken(text: string, tokens: readonly string[]): strin
 }
 
 // ---------------------------------------------------------------------------------------------
-// The rest of the cursor line
+// What is shown
 // ---------------------------------------------------------------------------------------------
 
-const WORD = /[\p{L}\p{N}_$]/u;
-
-function applyLineSuffixRules(text: string, site: CompletionSite, context: BracketContext): Suggestion {
-    const suffix = site.lineSuffix;
-    if (suffix.trim() === "") return { insertText: text, replaceEnd: 0 };
-    // Just (the start of) what the line already has.
-    if (suffix.trim().startsWith(text.trim())) return noSuggestion;
-    const replaceEnd = suffixOverlap(text, site, context);
-    return text.trim() === "" ? noSuggestion : { insertText: text, replaceEnd };
+/**
+ * Trailing whitespace goes, except spaces that separate a one-line suggestion from the word after
+ * the cursor (`foo(‸bar)` + `baz, ` → `foo(baz, bar)`).
+ */
+function trimEnd(text: string, site: CompletionSite, features: CompletionFeatures): string {
+    const trimmed = text.trimEnd();
+    if (!features.edgeWhitespace || trimmed === "" || trimmed.includes("\n") || !/^[\p{L}\p{N}_$"'`]/u.test(site.lineSuffix)) return trimmed;
+    return (text.split("\n")[0] ?? "").replace(/\r$/, "");
 }
 
 /**
- * How much of the start of lineSuffix the suggestion already supplies: the longest end of `text`
- * that repeats it, where replacing it improves the line. The suggestion then replaces it rather
- * than writing it twice.
+ * What is typed on the cursor's line written again at the start of the suggestion
+ * (`const sum = ` + `const sum = a + b;`): dropped.
  */
-function suffixOverlap(text: string, site: CompletionSite, context: BracketContext): number {
-    const suffix = site.lineSuffix;
-    const asIs = defects(text, site, context);
-    for (let k = Math.min(text.length, suffix.length); k >= 1; k--) {
-        const overlap = suffix.slice(0, k);
-        if (overlap.trim() === "" || !text.endsWith(overlap)) continue;
-        const rest = text.slice(0, text.length - k);
-        // "valu" + "e = 1": the overlap would split a word.
-        if (WORD.test(overlap[0]) && rest !== "" && WORD.test(rest[rest.length - 1])) continue;
-        if (WORD.test(overlap[k - 1]) && k < suffix.length && WORD.test(suffix[k])) continue;
-        const without = defects(rest, site, context);
-        if (without < asIs || (without === asIs && !/[()[\]{}"'`]/.test(overlap))) return k;
+function dropTypedEcho(text: string, site: CompletionSite): string {
+    const typed = site.linePrefix.trim();
+    if (typed.length < 2) return text;
+    const body = text.replace(/^[ \t]+/, "");
+    if (!body.startsWith(typed)) return text;
+    const next = body[typed.length];
+    // "cons" + "const": the model finishing the typed word, not an echo.
+    if (next !== undefined && /[\p{L}\p{N}_$]/u.test(next) && /[\p{L}\p{N}_$]$/u.test(typed)) return text;
+    return body.slice(typed.length).replace(/^[ \t]+/, /[ \t]$/.test(site.linePrefix) ? "" : " ");
+}
+
+/** A suggestion a budget cut off inside a block: cut back to the last line end where its brackets balance. */
+function cutWhereBalanced(text: string, facts: SiteFacts): string {
+    if (!text.includes("\n")) return text;
+    let depth = 0;
+    let lastBalanced = -1;
+    const events = lex(`${text}\n`, facts.brackets.cursor).events;
+    let next = 0;
+    for (let i = 0; i <= text.length; i++) {
+        while (next < events.length && (events[next]?.index ?? Infinity) < i) {
+            const event = events[next++];
+            if (event?.kind === "open") depth++;
+            else if (event?.kind === "close") depth--;
+        }
+        if ((i === text.length || text[i] === "\n") && depth <= 0) lastBalanced = i;
     }
-    return 0;
+    if (lastBalanced === text.length) return text;
+    if (lastBalanced > 0) return text.slice(0, lastBalanced).trimEnd();
+    // Nowhere balanced: the first line is what can be shown.
+    return text.slice(0, text.indexOf("\n")).trimEnd();
+}
+
+/** Indentation in the file's style: tabs or spaces as the editor has them, tabs in a Makefile's recipes. */
+function indentLines(text: string, site: CompletionSite, facts: SiteFacts): string {
+    if (!facts.features.indentStyle) return text;
+    const lines = text.split("\n");
+    const makefile = site.languageId === "makefile";
+    return lines
+        .map((line, i) => {
+            // The first line continues the cursor's line, whose indentation is already there.
+            if (i === 0 && site.linePrefix !== "") return line;
+            return makefile ? makefileRecipeLine(line) : reindentLine(line, facts.style);
+        })
+        .join("\n");
+}
+
+/**
+ * A body between an opener and the closers the editor put after the cursor (`function f() {‸}`):
+ * the suggestion's own closing line, when it wrote one, replaces those closers; else the closers
+ * go on a line of their own after the body.
+ */
+function closeBlockBeforeSuffix(text: string, site: CompletionSite, facts: SiteFacts): Suggestion {
+    const suffix = site.lineSuffix;
+    const lines = text.split("\n");
+    const lastLine = lines[lines.length - 1] ?? "";
+    const last = lastLine.trim();
+    const suffixStart = suffix.length - suffix.trimStart().length;
+    // Its closing line is back at the cursor line's indentation (not a closer of its own inner block).
+    const atCursorLine = indentationOf(lastLine, facts.tabSize) === indentationOf(site.linePrefix, facts.tabSize);
+    if (lines.length > 1 && last !== "" && atCursorLine && /^[)\]}]/.test(last) && suffix.trimStart().startsWith(last)) {
+        return { insertText: text, replaceEnd: suffixStart + last.length };
+    }
+    const indent = /^[ \t]*/.exec(site.linePrefix)?.[0] ?? "";
+    return { insertText: `${text}\n${reindentLine(indent, facts.style)}`, replaceEnd: 0 };
 }

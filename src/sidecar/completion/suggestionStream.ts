@@ -1,5 +1,5 @@
 import type { CompletionBudget, StopReason } from "../../protocol/completionProtocol";
-import { finalizeSuggestion, findStop, noSuggestion, type CompletionSite, type Suggestion } from "./postProcess";
+import { finalizeSuggestion, findStopAndCause, noSuggestion, type CompletionSite, type Suggestion } from "./postProcess";
 
 /** A single-line suggestion stops at this many tokens (a block at the budget's maxTokens). */
 export const lineMaxTokens = 48;
@@ -32,14 +32,15 @@ export class SuggestionStream {
             this.reason = "maxTokens";
             return this.tokens >= this.budget.maxTokens || countLines(raw) > 2 * this.budget.maxLines + 2;
         }
-        const stop = findStop(raw, this.site);
+        const stop = findStopAndCause(raw, this.site);
         if (stop !== undefined) {
-            this.raw = raw.slice(0, stop);
-            this.reason = this.site.mode === "line" ? "lineEnd" : "blockEnd";
+            this.raw = raw.slice(0, stop.at);
+            this.reason = stop.budget ? "maxLines" : this.site.mode === "line" ? "lineEnd" : "blockEnd";
             return true;
         }
         this.raw = raw;
-        const maxTokens = Math.min(this.budget.maxTokens, this.site.mode === "line" ? lineMaxTokens : this.budget.maxTokens);
+        // A single line is short; once it turns out to start a block (a line break passed), the block's budget applies.
+        const maxTokens = this.site.mode === "line" && !raw.includes("\n") ? Math.min(this.budget.maxTokens, lineMaxTokens) : this.budget.maxTokens;
         if (this.tokens >= maxTokens) {
             this.reason = "maxTokens";
             return true;
@@ -59,6 +60,12 @@ export class SuggestionStream {
     /** What to show for the text so far (streamed to the editor while generating). */
     get current(): Suggestion {
         return this.raw === "" ? noSuggestion : finalizeSuggestion(this.raw, this.site);
+    }
+
+    /** What to show once generation ended: cut where brackets balance when a budget ended it. */
+    get final(): Suggestion {
+        const byBudget = this.reason === "maxTokens" || this.reason === "timeout" || this.reason === "maxLines";
+        return this.raw === "" ? noSuggestion : finalizeSuggestion(this.raw, this.site, byBudget);
     }
 
     /** The raw text kept (cut at the stop; whole when rawOnly) and why generation stopped. */
