@@ -109,6 +109,8 @@ export interface CompletionCounts {
     /** Prompt tokens the model evaluated for this request (from the sequence's token meter). */
     readonly evaluatedTokens: number;
     readonly generatedTokens: number;
+    /** Tokens of the typed word taken back from the prompt and generated again (token healing). */
+    readonly healedTokens: number;
 }
 
 export interface CompletionTimings {

@@ -201,7 +201,7 @@ export class Engine {
             modelLoadMs: Math.round(performance.now() - modelStarted - contextCreateMs),
             contextCreateMs: Math.round(contextCreateMs),
         };
-        const completion = CompletionEngine.create(completionModel, completionContext, { sequences: completionSequences });
+        const completion = CompletionEngine.create(completionModel, completionContext, { sequences: completionSequences, tokenBias: lib.TokenBias });
         const chat = ChatEngine.create(lib, chatModel, chatContext, completion ?? { whenIdle: () => Promise.resolve() });
         this.loaded = { models, contexts, result, completion, chat };
         const names = result.chatModel === null ? result.model.name : `${result.model.name} (completions) and ${result.chatModel.name} (chat)`;

@@ -29,7 +29,7 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
         llama = await lib.getLlama({ build: "never", gpu: false, logLevel: lib.LlamaLogLevel.error });
         model = await llama.loadModel({ modelPath: fixtures.tiny });
         context = await createModelContext(model, { contextSize: 2048, threads: 1, sequences: completionSequences + chatSequences });
-        const created = CompletionEngine.create(model, context, { sequences: completionSequences });
+        const created = CompletionEngine.create(model, context, { sequences: completionSequences, tokenBias: lib.TokenBias });
         assert.ok(created);
         completion = created;
         chat = ChatEngine.create(lib, model, context, completion);

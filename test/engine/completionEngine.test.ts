@@ -38,7 +38,8 @@ describe("completion engine: prompts that stay in the KV cache (real node-llama-
         llama = await lib.getLlama({ build: "never", gpu: false, logLevel: lib.LlamaLogLevel.error });
         model = await llama.loadModel({ modelPath: fixtures.tiny });
         context = await createModelContext(model, { contextSize: 4096, threads: 1, sequences: completionSequences + chatSequences });
-        const created = CompletionEngine.create(model, context, { sequences: completionSequences });
+        // As the sidecar creates it: with TokenBias, so prompts ending inside a word are healed.
+        const created = CompletionEngine.create(model, context, { sequences: completionSequences, tokenBias: lib.TokenBias });
         assert.ok(created, "the fixture model has FIM tokens");
         engine = created;
     });
@@ -92,6 +93,21 @@ describe("completion engine: prompts that stay in the KV cache (real node-llama-
             assert.ok(Math.max(...evaluated) <= 8, `a keystroke evaluated ${Math.max(...evaluated)} tokens`);
         });
     }
+
+    it("token healing: inside a word the typed word's last token is generated again, and the suggestion continues it", async () => {
+        const text = "export function total(values: number[]): number {\n    return values.redu\n}\n";
+        const cursor = text.indexOf("redu") + "redu".length;
+        const healed = await engine.complete({ ...params(text, cursor, "psm"), cold: true }, never);
+        assert.ok(healed.counts.healedTokens >= 1, "the prompt's last token(s) were taken back");
+        // The same request without healing: one token more in the prompt, none taken back.
+        const plain = await engine.complete({ ...params(text, cursor, "psm"), cold: true, features: { tokenHealing: false } }, never);
+        assert.equal(plain.counts.healedTokens, 0);
+        assert.equal(plain.counts.promptTokens, healed.counts.promptTokens + healed.counts.healedTokens);
+        // After a space the last token is a space; after a line break nothing is healed.
+        const atLineStart = text.indexOf("    return");
+        const none = await engine.complete({ ...params(text, atLineStart, "psm"), cold: true }, never);
+        assert.equal(none.counts.healedTokens, 0, "nothing typed on the line: nothing to heal");
+    });
 
     it("a request cancelled during prompt evaluation settles within one slice and leaves the sequence reusable", async () => {
         const cursor = source.indexOf("\n", Math.floor(source.length * 0.8));

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         const model = await llama.loadModel({ modelPath: options.model });
         const contextSize = Math.min(options.context, model.trainContextSize);
         const context = await createModelContext(model, { contextSize, threads: options.threads, sequences: completionSequences });
-        const engine = CompletionEngine.create(model, context, { sequences: completionSequences });
+        const engine = CompletionEngine.create(model, context, { sequences: completionSequences, tokenBias: lib.TokenBias });
         if (engine === undefined) throw new Error(`${options.model} has no fill-in-the-middle tokens: it cannot complete code.`);
         let requestId = 0;
         for (const c of cases) {

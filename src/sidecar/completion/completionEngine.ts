@@ -1,4 +1,4 @@
-import type { LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { LlamaContext, LlamaContextSequence, LlamaModel, TokenBias } from "node-llama-cpp" with { "resolution-mode": "import" };
 import { allCompletionFeatures } from "../../protocol/completionProtocol";
 import type {
     CompleteParams,
@@ -15,8 +15,12 @@ import { anchorStateOf, choosePieces, defaultWindowOptions, type AnchorState, ty
 import type { Suggestion } from "./postProcess";
 import { siteOf } from "./siteOf";
 import { SuggestionStream } from "./suggestionStream";
+import { healedText, healingOf, VocabularyIndex, type Healing } from "./tokenHealing";
 import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type PromptOptions, type Token } from "./promptTokens";
 import { SequencePool } from "./sequencePool";
+
+/** Added to the logits of the tokens that agree with the text being healed: far more than logits differ. */
+const healingLogitBias = 1000;
 
 /** Prompt tokens are evaluated in slices this long, checking for cancellation between them. */
 export const evaluationSliceTokens = 128;
@@ -41,6 +45,8 @@ export interface CompletionEngineOptions {
     /** Documents whose KV cache is kept (one sequence each). */
     readonly sequences: number;
     readonly window?: WindowOptions;
+    /** node-llama-cpp's TokenBias (the library is loaded by the caller): with it, prompts ending inside a word are healed. */
+    readonly tokenBias?: typeof TokenBias;
 }
 
 class Cancelled extends Error {}
@@ -58,6 +64,9 @@ export class CompletionEngine {
     private readonly specialTokenTexts: readonly string[];
     private readonly requests = new LatestWins();
     private readonly controlTokens = new Map<Token, boolean>();
+    private readonly tokenBias: typeof TokenBias | undefined;
+    /** The vocabulary by text, for token healing (undefined without TokenBias). */
+    private readonly vocabularyIndex: VocabularyIndex | undefined;
 
     private constructor(
         private readonly model: LlamaModel,
@@ -74,6 +83,8 @@ export class CompletionEngine {
         this.specialTokenTexts = [...new Set([...special.map((token) => model.detokenize([token], true)), "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|file_sep|>", "<|fim_pad|>", "<|repo_name|>"])].filter(
             (text) => text.length > 1,
         );
+        this.tokenBias = options.tokenBias;
+        this.vocabularyIndex = options.tokenBias === undefined ? undefined : VocabularyIndex.build(vocabularyOf(model));
     }
 
     /** The engine for a model, or undefined when its vocabulary has no FIM tokens. */
@@ -97,6 +108,18 @@ export class CompletionEngine {
             state.anchor = anchorStateOf(prompt.pieces);
             return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before };
         });
+    }
+
+    /** What to heal at the end of a prompt: the typed word's last token(s) (PSM: the middle's end). */
+    private healingFor(pieces: PromptPieces, features: CompletionFeatures): Healing | undefined {
+        if (!features.tokenHealing || this.vocabularyIndex === undefined || pieces.layout !== "psm" || pieces.middle === "") return undefined;
+        return healingOf(this.model.tokenize(pieces.middle, false), (token) => this.model.detokenize([token], false));
+    }
+
+    /** `bias` set to keep the next token to those agreeing with what remains to be healed (left empty once healed). */
+    private healingBias(bias: TokenBias, remaining: string): TokenBias {
+        const candidates = remaining === "" ? [] : (this.vocabularyIndex?.candidates(remaining) ?? []);
+        return candidates.length === 0 ? bias : bias.set(candidates, { logit: healingLogitBias });
     }
 
     /** Whether the vocabulary marks a token as a control token (`<|im_start|>`, `<|repo_name|>`…): never code. */
@@ -150,26 +173,45 @@ export class CompletionEngine {
         const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence, features);
         state.anchor = anchorStateOf(prompt.pieces);
 
+        // Token healing: the typed word's last token(s) are left out of the prompt and generated again.
+        const healing = this.healingFor(prompt.pieces, features);
+        const promptTokens = healing === undefined ? prompt.tokens : prompt.tokens.slice(0, prompt.tokens.length - healing.count);
+
         const meterBefore = sequence.tokenMeter.usedInputTokens;
         // Slices first while more than one slice is new; the last (at most one slice, at least one
         // token) goes in one batch with the first generation step: a keystroke costs one decode.
-        const { reused: reusedTokens, pending } = await this.evaluatePrompt(sequence, prompt.tokens, signal, evaluationSliceTokens);
+        const { reused: reusedTokens, pending } = await this.evaluatePrompt(sequence, promptTokens, signal, evaluationSliceTokens);
         const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore + pending.length;
         const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
 
         const generated: Token[] = [];
         const budget = { ...params.budget, maxTokens: Math.min(params.budget.maxTokens, generationReserveTokens) };
         const stream = new SuggestionStream(site, budget, params.rawOnly === true);
+        let remaining = healing?.text ?? "";
         let ttftMs = 0;
-        for await (const token of sequence.evaluate(pending, { temperature: 0, yieldEogToken: true })) {
+        const bias = this.tokenBias;
+        const tokenBias = healing === undefined || bias === undefined ? undefined : () => this.healingBias(bias.for(this.model), remaining);
+        for await (const token of sequence.evaluate(pending, { temperature: 0, yieldEogToken: true, tokenBias })) {
             if (generated.length === 0) ttftMs = performance.now() - arrived;
             if (this.stopTokens.has(token) || this.model.isEogToken(token) || (features.controlTokens && this.isControl(token))) {
                 stream.endedByModel();
                 break;
             }
             generated.push(token);
-            if (stream.next(this.model.detokenize(generated), performance.now() - arrived)) break;
-            onProgress?.(stream.current);
+            let text = this.model.detokenize(generated);
+            if (healing !== undefined) {
+                const healed = healedText(text, healing);
+                if (healed.failed) {
+                    stream.endedByModel(); // it would not spell what was typed: nothing to suggest
+                    break;
+                }
+                remaining = healed.remaining;
+                text = healed.after ?? "";
+            }
+            if (text !== "") {
+                if (stream.next(text, performance.now() - arrived)) break;
+                onProgress?.(stream.current);
+            }
             if (signal.aborted) throw new Cancelled();
         }
         const { raw, stopReason } = stream.result;
@@ -181,7 +223,7 @@ export class CompletionEngine {
             stopReason,
             layout: params.layout,
             anchorMoved: prompt.pieces.anchorMoved,
-            counts: { promptTokens: prompt.tokens.length, reusedTokens, evaluatedTokens, generatedTokens: generated.length },
+            counts: { promptTokens: promptTokens.length, reusedTokens, evaluatedTokens, generatedTokens: generated.length, healedTokens: healing?.count ?? 0 },
             timings: { ttftMs: round(ttftMs), totalMs: round(performance.now() - arrived), waitMs: round(waitMs) },
         };
     }
@@ -236,6 +278,11 @@ export class CompletionEngine {
         if (signal.aborted) throw new Cancelled();
         return { reused, pending: tokens.slice(next) };
     }
+}
+
+/** Every token of the model's vocabulary with its text and whether it is a control token. */
+function* vocabularyOf(model: LlamaModel): Iterable<{ token: Token; text: string; control: boolean }> {
+    for (const token of model.iterateAllTokens()) yield { token, text: model.detokenize([token], false), control: model.getTokenAttributes(token).control };
 }
 
 /** FIM token ids from the GGUF (never from the model's name). */
