@@ -37,6 +37,8 @@ export interface HearthApi {
     readonly completionStreaming: { readonly requestId: number; readonly text: string; readonly updates: number } | undefined;
     /** Warm-up requests that finished. */
     readonly warmed: number;
+    /** Warm-ups asked for because the cursor came to rest on another line. */
+    readonly jumpWarmups: number;
     readonly models: {
         /** The models folder in global storage. */
         readonly folder: string;
@@ -190,6 +192,9 @@ export class Hearth implements vscode.Disposable {
             },
             get warmed() {
                 return warmer.warmed;
+            },
+            get jumpWarmups() {
+                return warmer.jumpWarmups;
             },
             models: {
                 folder: models.store.root,

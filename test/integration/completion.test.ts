@@ -133,6 +133,29 @@ describe("Hearth in VS Code: inline completions", () => {
         await until(() => api.completionStats.cancelled > cancelled, "the superseded request to be cancelled by the sidecar");
     });
 
+    it("after a jump to another place, the prompt there is read while the cursor rests: the first keystroke costs a few tokens", async () => {
+        const source = readFileSync(resolve(__dirname, "../../../test/fixtures/source/lexer.ts.txt"), "utf8");
+        const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
+        const editor = await vscode.window.showTextDocument(document);
+        // Wait for the focus warm-up of the top of the file.
+        const warmed = api.warmed;
+        await until(() => api.warmed > warmed, "the warm-up after opening the file");
+        // Jump far down (a new window of the file: thousands of prompt tokens there), as a click would.
+        const { jumpWarmups } = api;
+        const target = new vscode.Position(Math.floor(document.lineCount * 0.7), 0);
+        const line = document.lineAt(target.line);
+        const end = line.range.end;
+        editor.selection = new vscode.Selection(end, end);
+        const warmedBefore = api.warmed;
+        await until(() => api.jumpWarmups > jumpWarmups, "the jump to be noticed");
+        await until(() => api.warmed > warmedBefore, "the warm-up at the new place");
+        const requests = api.completionStats.requests;
+        await vscode.commands.executeCommand("type", { text: " " });
+        await until(() => api.completionStats.requests > requests && api.completionStats.lastEvaluatedTokens !== undefined, "the first keystroke's request to finish");
+        const evaluated = api.completionStats.lastEvaluatedTokens ?? Infinity;
+        assert.ok(evaluated <= 8, `the first keystroke after the jump evaluated ${evaluated} prompt tokens`);
+    });
+
     it("turning completions off for a language stops them", async () => {
         await setting("completions.disabledLanguages", ["typescript"]);
         await newLineAfter("src/inventory.ts", "return line.quantity;");

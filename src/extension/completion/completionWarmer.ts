@@ -9,6 +9,12 @@ import type { Log } from "../log";
 const idleMs = 1500;
 /** Pause after focusing a document before its prompt is evaluated. */
 const focusMs = 250;
+/**
+ * Pause after the cursor moved to another line without an edit (a click, a search, Go to
+ * Definition) before the prompt there is evaluated: the first keystroke after a jump then costs a
+ * token or two instead of the new place's 900–3,400.
+ */
+const restMs = 150;
 const snippetLines = 40;
 const maxSnippets = 3;
 
@@ -19,11 +25,17 @@ const maxSnippets = 3;
  */
 export class CompletionWarmer implements vscode.Disposable {
     private timer: NodeJS.Timeout | undefined;
+    /** The line the last warm-up (or a typed edit) was for. */
+    private warmedLine: number | undefined;
     private cancellation: vscode.CancellationTokenSource | undefined;
     /** Recently edited documents, most recent last, with the line of their last edit. */
     private readonly recentEdits = new Map<string, { readonly uri: vscode.Uri; readonly line: number }>();
     private readonly disposables: vscode.Disposable[] = [];
+    /** When the active document last changed: a selection change right after it is typing, not a jump. */
+    private lastEditAt = 0;
     warmed = 0;
+    /** Warm-ups asked for because the cursor came to rest on another line. */
+    jumpWarmups = 0;
 
     constructor(
         private readonly engine: EngineClient,
@@ -40,7 +52,19 @@ export class CompletionWarmer implements vscode.Disposable {
                 this.recentEdits.delete(key);
                 this.recentEdits.set(key, { uri: event.document.uri, line: change.range.start.line });
                 while (this.recentEdits.size > 8) this.recentEdits.delete(this.recentEdits.keys().next().value as string);
-                if (event.document === vscode.window.activeTextEditor?.document) this.schedule(idleMs, true);
+                if (event.document === vscode.window.activeTextEditor?.document) {
+                    this.lastEditAt = Date.now();
+                    this.warmedLine = vscode.window.activeTextEditor.selection.active.line;
+                    this.schedule(idleMs, true);
+                }
+            }),
+            vscode.window.onDidChangeTextEditorSelection((event) => {
+                if (event.textEditor !== vscode.window.activeTextEditor || !isCodeDocument(event.textEditor.document)) return;
+                if (Date.now() - this.lastEditAt < 100) return; // the cursor moved because the user typed
+                const line = event.selections[0]?.active.line;
+                if (line === undefined || line === this.warmedLine) return;
+                this.jumpWarmups++;
+                this.schedule(restMs, false);
             }),
             engine.onDidChangeState((state) => {
                 if (state.kind === "ready") this.schedule(focusMs, true);
@@ -70,6 +94,7 @@ export class CompletionWarmer implements vscode.Disposable {
         const cancellation = new vscode.CancellationTokenSource();
         this.cancellation = cancellation;
         const { document } = editor;
+        this.warmedLine = editor.selection.active.line;
         try {
             const result = await this.engine.warm(
                 {

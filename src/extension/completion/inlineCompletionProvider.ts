@@ -26,6 +26,8 @@ export interface CompletionStats {
     prefetched: number;
     /** Suggestions shown. */
     shown: number;
+    /** Prompt tokens the last finished request evaluated (its KV-cache miss). */
+    lastEvaluatedTokens: number | undefined;
 }
 
 interface InFlight {
@@ -47,7 +49,7 @@ interface InFlight {
  * (over the wire, into the sidecar's evaluation loop) and asks anew.
  */
 export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
-    readonly stats: CompletionStats = { requests: 0, typedAsSuggested: 0, adoptedStreams: 0, cancelled: 0, accepted: 0, prefetched: 0, shown: 0 };
+    readonly stats: CompletionStats = { requests: 0, typedAsSuggested: 0, adoptedStreams: 0, cancelled: 0, accepted: 0, prefetched: 0, shown: 0, lastEvaluatedTokens: undefined };
     private shown: { readonly site: CursorText; readonly text: string; readonly replaceEnd: number } | undefined;
     private inFlight: InFlight | undefined;
     private nextRequestId = 1;
@@ -164,6 +166,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         const cancellation = new vscode.CancellationTokenSource();
         const started = Date.now();
         this.stats.requests++;
+        this.stats.lastEvaluatedTokens = undefined;
         const result = this.engine
             .complete(
                 {
@@ -179,6 +182,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             .then(
                 (completion) => {
                     const latency = Date.now() - started;
+                    this.stats.lastEvaluatedTokens = completion.counts.evaluatedTokens;
                     this.latencyEmitter.fire(latency);
                     this.log.write(
                         "debug",
