@@ -4,8 +4,10 @@
  *
  * Replays typing on a real 426-line TypeScript file (test/fixtures/source/lexer.ts.txt): at
  * each site it deletes the end of a line and retypes it one character at a time. The state
- * right after the deletion is the jump: it is warmed with a WarmRequest (as the extension
- * warms a document on focus and when idle) and not counted. Every keystroke after it sends a
+ * right after the deletion is the jump: at every other site it is warmed with a WarmRequest (as
+ * the extension does when the cursor rests, on focus and when idle) and not counted; at the others
+ * typing starts at once, and the first keystroke, which pays for the jump, is reported on its own
+ * ("unwarmed site, first keystroke"). Every keystroke after it sends a
  * CompleteRequest with the extension's mode and budget (chooseMode, and the
  * default settings: maxLines 8, maxTokens 128, timeBudgetMs 2000), awaited one at a time.
  * Then a sample of those keystroke requests, spread across the sites, runs again with
@@ -239,6 +241,8 @@ interface LayoutRun {
     readonly layout: PromptLayout;
     readonly warm: readonly Sample[];
     readonly jumps: readonly JumpSample[];
+    /** The first keystroke at the sites typed without a warm-up (the user typed before the cursor rested). */
+    readonly unwarmed: readonly Sample[];
     readonly cold: readonly { readonly warm: Sample; readonly cold: Sample }[];
     readonly seconds: number;
 }
@@ -248,12 +252,16 @@ async function runLayout(client: EngineClient, layout: PromptLayout, text: strin
     const warmRequest: Request = { client, layout, documentId: `file:///bench/${layout}/${documentPath}`, cold: false };
     const warm: Sample[] = [];
     const jumps: JumpSample[] = [];
+    const unwarmed: Sample[] = [];
     for (const [siteIndex, site] of sites.entries()) {
         const [jump, ...typing] = keystrokesAt(text, site, siteIndex);
         if (jump === undefined) continue;
-        jumps.push(await warmJump(client, layout, warmRequest.documentId, jump));
+        // Every other site is typed at once, with no warm-up: its first keystroke pays for the jump.
+        const rested = siteIndex % 2 === 0;
+        if (rested) jumps.push(await warmJump(client, layout, warmRequest.documentId, jump));
         const samples: Sample[] = [];
         for (const stroke of typing) samples.push(await complete(stroke, site.line, warmRequest));
+        if (!rested && samples.length > 0) unwarmed.push(...samples.splice(0, 1));
         warm.push(...samples);
         say(`  ${layout} site ${siteIndex + 1}/${sites.length} (line ${site.line + 1}, ${samples.length} keystrokes): ` +
             `ttft p50 ${percentile(samples.map((s) => s.ttftMs), 50)} ms, evaluated p50 ${percentile(samples.map((s) => s.evaluatedTokens), 50)}, ` +
@@ -266,7 +274,7 @@ async function runLayout(client: EngineClient, layout: PromptLayout, text: strin
         cold.push({ warm: pick, cold: sample });
         say(`  ${layout} cold ${cold.length}/${coldCount} (line ${pick.line + 1}, keystroke ${pick.index}): ttft ${sample.ttftMs} ms, ${sample.evaluatedTokens} tokens evaluated\n`);
     }
-    return { layout, warm, jumps, cold, seconds: (performance.now() - started) / 1000 };
+    return { layout, warm, jumps, unwarmed, cold, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The jump to a site: the extension warms the document's prompt (focus, idle) before typing starts. */
@@ -306,6 +314,8 @@ interface LayoutFigures {
     readonly keystrokes: number;
     readonly warm: { readonly ttft_ms: Spread; readonly suggestion_ms: Spread; readonly evaluated_tokens: Spread };
     readonly cold: { readonly samples: number; readonly ttft_ms: { readonly p50: number }; readonly evaluated_tokens: { readonly p50: number } };
+    /** The first keystroke at a site nothing warmed (typed before the cursor rested). */
+    readonly unwarmed_first_keystroke: { readonly samples: number; readonly ttft_ms: Spread; readonly evaluated_tokens: Spread };
     readonly decode_ms_per_token: number;
     readonly speedup_p50: number;
 }
@@ -329,6 +339,7 @@ function figuresOf(run: LayoutRun, model: string, threads: number): LayoutFigure
         keystrokes: run.warm.length,
         warm: { ttft_ms: warmTtft, suggestion_ms: spread(run.warm.map((s) => s.suggestionMs)), evaluated_tokens: spread(run.warm.map((s) => s.evaluatedTokens)) },
         cold: { samples: run.cold.length, ttft_ms: { p50: coldTtft }, evaluated_tokens: { p50: percentile(run.cold.map((c) => c.cold.evaluatedTokens), 50) } },
+        unwarmed_first_keystroke: { samples: run.unwarmed.length, ttft_ms: spread(run.unwarmed.map((s) => s.ttftMs)), evaluated_tokens: spread(run.unwarmed.map((s) => s.evaluatedTokens)) },
         decode_ms_per_token: decodeMsPerToken(run.warm),
         speedup_p50: warmTtft.p50 > 0 ? round(coldTtft / warmTtft.p50) : 0,
     };
@@ -348,6 +359,8 @@ function printLayout(run: LayoutRun, figures: LayoutFigures, fileTokens: number)
         ["tokens generated", `${percentile(run.warm.map((s) => s.generatedTokens), 50)}`, `${percentile(run.warm.map((s) => s.generatedTokens), 95)}`],
         ["jump warm-up: tokens evaluated", `${percentile(run.jumps.map((j) => j.evaluatedTokens), 50)}`, `${percentile(run.jumps.map((j) => j.evaluatedTokens), 95)}`],
         ["jump warm-up: time", `${percentile(run.jumps.map((j) => j.ms), 50)} ms`, `${percentile(run.jumps.map((j) => j.ms), 95)} ms`],
+        [`unwarmed site, first keystroke (${figures.unwarmed_first_keystroke.samples}): time to first token`, `${figures.unwarmed_first_keystroke.ttft_ms.p50} ms`, `${figures.unwarmed_first_keystroke.ttft_ms.p95} ms`],
+        ["unwarmed site, first keystroke: tokens evaluated", `${figures.unwarmed_first_keystroke.evaluated_tokens.p50}`, `${figures.unwarmed_first_keystroke.evaluated_tokens.p95}`],
         [`cold, ${cold.samples} samples: time to first token`, `${cold.ttft_ms.p50} ms`, ""],
         [`cold, ${cold.samples} samples: tokens evaluated`, `${cold.evaluated_tokens.p50}`, ""],
     ]));
