@@ -53,6 +53,8 @@ export interface GenerateOptions {
     readonly warm?: boolean;
     /** The case's document id (default: from its id); a second request for the same document reuses its cache. */
     readonly documentId?: string;
+    /** The workspace folder's name, as the extension sends it (the repo-level prompt's first line). */
+    readonly repo?: string;
 }
 
 const repoRoot = join(__dirname, "..", "..", "..");
@@ -125,7 +127,7 @@ export async function generateCase(engine: CompletionEngine, c: QualityCase, req
     const base = caseParams(c, requestId, options.budget, options.features);
     const params: CompleteParams = {
         ...base,
-        document: { ...base.document, id: options.documentId ?? base.document.id },
+        document: { ...base.document, id: options.documentId ?? base.document.id, repo: options.repo },
         cold: options.warm !== true,
         rawOnly: options.rawOnly,
     };
