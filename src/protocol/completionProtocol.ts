@@ -47,7 +47,7 @@ export interface CompletionFeatures {
     readonly enclosingIndent: boolean;
     /** Degenerate repetition and near-copies of the code below are dropped. */
     readonly repetition: boolean;
-    /** Markdown fences are never shown. */
+    /** Markdown fences, and comment lines with nothing in them (`//`), are never shown. */
     readonly fences: boolean;
     /** The line before the cursor, or what is typed on it, is not written again. */
     readonly prefixEcho: boolean;

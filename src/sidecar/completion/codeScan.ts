@@ -129,6 +129,8 @@ export interface BracketContext {
     readonly reserved: number;
     /** The lexer's state at the cursor (inside a string, a comment, or code). */
     readonly cursor: LexState;
+    /** How many brackets are open at the start of the cursor's line. */
+    readonly atLineStart: number;
 }
 
 /**
@@ -141,7 +143,9 @@ export function bracketContext(site: CompletionSite, lineSuffixOwes = true): Bra
     const cursorAt = before.length + site.linePrefix.length;
     const scanned = lex(before + site.linePrefix + site.lineSuffix, CODE, cursorAt);
     const open: string[] = [];
+    let atLineStart: number | undefined;
     for (const event of scanned.events) {
+        if (atLineStart === undefined && event.index >= before.length) atLineStart = open.length;
         if (event.kind === "open") open.push(event.ch);
         else if (event.kind === "close") popMatching(open, event.ch); // a stray closer (text cut short) is ignored
     }
@@ -156,29 +160,46 @@ export function bracketContext(site: CompletionSite, lineSuffixOwes = true): Bra
         else if (event.kind === "close" && !popMatching(local, event.ch)) owed.push(event.ch);
     }
     const lines = owed.length <= open.length && owed.every((closer, k) => open[open.length - 1 - k] === OPENER_OF[closer]);
-    return { open, reserved: lines ? owed.length : 0, cursor: scanned.state };
+    return { open, reserved: lines ? owed.length : 0, cursor: scanned.state, atLineStart: atLineStart ?? open.length };
 }
 
 /** Cuts before the first closer with nothing (of its kind, not reserved) to close. */
 export function cutAtUnmatchedCloser(text: string, site: CompletionSite, context: BracketContext): string {
     const stack = [...context.open];
-    for (const event of lex(text + site.lineSuffix, context.cursor, text.length).events) {
+    const full = text + site.lineSuffix;
+    // After `} else`, the `{` that reopens the block the `}` closed: the balance stays as it was.
+    let reopening = false;
+    for (const event of lex(full, context.cursor, text.length).events) {
         if (event.kind === "open") {
-            stack.push(event.ch);
+            if (reopening && event.ch === "{") reopening = false;
+            else stack.push(event.ch);
         } else if (event.kind === "close") {
             const top = stack.length - 1;
-            if (top < context.reserved || stack[top] !== OPENER_OF[event.ch]) return text.slice(0, event.index);
-            stack.pop();
+            if (stack[top] !== OPENER_OF[event.ch]) return text.slice(0, event.index);
+            if (top < context.reserved) {
+                if (event.ch !== "}" || !reopens(full, event.index)) return text.slice(0, event.index);
+                reopening = true;
+            } else {
+                stack.pop();
+            }
         }
     }
     return text;
 }
 
+/** `} else {`, `} catch (e) {`: a closer whose line opens the block's next part, leaving the balance as it was. */
+function reopens(text: string, closerAt: number): boolean {
+    const end = text.indexOf("\n", closerAt);
+    return /^\s*(?:else|catch|finally)\b.*\{\s*$/.test(text.slice(closerAt + 1, end < 0 ? text.length : end));
+}
+
 /** How broken the cursor line is with `text` inserted: closers with nothing to close, and quotes that do not close. */
 export function defects(text: string, site: CompletionSite, context: BracketContext): number {
     const stack = [...context.open];
-    let count = 0;
-    for (const event of lex(text + site.lineSuffix, context.cursor).events) {
+    const scanned = lex(text + site.lineSuffix, context.cursor);
+    // A line that ends inside a string (a backtick opened by the one the editor auto-closed) is broken too.
+    let count = scanned.state.mode === "string" ? 1 : 0;
+    for (const event of scanned.events) {
         if (event.kind === "open") {
             stack.push(event.ch);
         } else if (event.kind === "stray-quote") {

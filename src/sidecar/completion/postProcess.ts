@@ -17,8 +17,8 @@
  */
 import type { CompletionFeatures } from "../../protocol/completionProtocol";
 import { cutAtUnmatchedCloser, lex, OPENER_OF, popMatching } from "./codeScan";
-import { makefileRecipeLine, reindentLine } from "./indentStyle";
-import { copiesLineBelow, hasWords, normalizedLine, repeatsWithinLine } from "./repetition";
+import { alignStrayIndent, makefileRecipeLine, reindentLine, rescaleIndent } from "./indentStyle";
+import { copiesLineBelow, differInOneWord, hasWords, normalizedLine, repeatsWithinLine } from "./repetition";
 import { factsOf, indentationOf, OPENS_BLOCK, type SiteFacts } from "./siteFacts";
 import { suffixReplacement } from "./suffixRules";
 
@@ -121,6 +121,7 @@ export function finalizeSuggestion(generated: string, site: CompletionSite, cutB
     if (features.prefixEcho) text = dropTypedEcho(text, site);
     if (features.edgeWhitespace && /[ \t]$/.test(site.linePrefix) && !facts.blankPrefix) text = text.replace(/^[ \t]+/, "");
     if (shape.firstTrim > 0) text = text.slice(shape.firstTrim);
+    if (features.fences) text = dropEmptyComments(text, site);
     if (text.trim() === "") return noSuggestion;
 
     text = cutAtUnmatchedCloser(text, site, facts.bracketsForSuggestion);
@@ -133,6 +134,8 @@ export function finalizeSuggestion(generated: string, site: CompletionSite, cutB
     const suffix = site.lineSuffix.trim();
     if (newline >= 0 && suffix !== "" && text.slice(0, newline).trim() === suffix) return noSuggestion;
     if (newline < 0 && suffix !== "" && suffix.startsWith(text.trim())) return noSuggestion;
+    // The rest of the line again, give or take spacing and a `;` (`‸return a + b` + `return a + b;`).
+    if (features.repetition && suffix !== "" && hasWords(suffix) && normalizedLine(newline < 0 ? text : text.slice(0, newline)) === normalizedLine(suffix)) return noSuggestion;
     if (features.edgeWhitespace && text.includes("\n")) text = text.replace(/[ \t]+$/gm, "");
     if (shape.closersAfterBlock) return closeBlockBeforeSuffix(text, site, facts);
     return suffixReplacement(text, site, facts);
@@ -203,6 +206,8 @@ interface Shape {
     readonly firstTrim: number;
     /** The indentation below which the block has ended. */
     readonly base: number;
+    /** The cursor is inside a string that spans lines (triple quotes, a backtick): the suggestion ends where it closes. */
+    readonly stringQuote: string | undefined;
 }
 
 function shapeOf(text: string, site: CompletionSite, facts: SiteFacts, final: boolean): Shape {
@@ -211,9 +216,13 @@ function shapeOf(text: string, site: CompletionSite, facts: SiteFacts, final: bo
     const first = lines[0];
     const startsOnNewLine = first.text.trim() === "" && (lines.length > 1 || final);
     let mode = site.mode;
-    let opensBlock = startsOnNewLine && OPENS_BLOCK.test(site.linePrefix.trimEnd());
+    let opensBlock = startsOnNewLine && opensBlockLine(site.linePrefix);
     let closersAfterBlock = false;
-    if (mode === "line" && features.modeUpgrade && lines.length > 1) {
+    const cursor = facts.brackets.cursor;
+    const stringQuote = features.modeUpgrade && cursor.mode === "string" && (cursor.quote.length === 3 || cursor.quote === "`") ? cursor.quote : undefined;
+    if (stringQuote !== undefined) {
+        mode = "block";
+    } else if (mode === "line" && features.modeUpgrade && lines.length > 1) {
         if (startsOnNewLine && facts.closersAfter && /[([{]\s*$/.test(site.linePrefix)) {
             mode = "block";
             opensBlock = true;
@@ -222,6 +231,10 @@ function shapeOf(text: string, site: CompletionSite, facts: SiteFacts, final: bo
             mode = "block";
         } else if (first.breakAt >= 0 && facts.closersAfter && /[)\]}]/.test(first.text) && (OPENS_BLOCK.test(first.text.trimEnd()) || lines[1]?.text.trim() === "{")) {
             // The first line supplies the closers and opens a block (`) {`, or `): string` with `{` below it).
+            mode = "block";
+            opensBlock = true;
+        } else if (first.breakAt >= 0 && site.lineSuffix.trim() === "" && (opensBlockLine(site.linePrefix + first.text) || (/\)\s*$/.test(first.text) && lines[1]?.text.trim() === "{"))) {
+            // A partly typed header that the first line finishes (`for‸` → ` (…) {`, `get‸` → ` count(): number {`): its body follows.
             mode = "block";
             opensBlock = true;
         }
@@ -233,7 +246,13 @@ function shapeOf(text: string, site: CompletionSite, facts: SiteFacts, final: bo
     let base = indentationOf(site.linePrefix + first.text.slice(firstTrim), facts.tabSize);
     // At column 0 the cursor line says nothing of the block it is in: the line above does.
     if (features.enclosingIndent && site.linePrefix === "" && mode === "block" && !opensBlock) base = Math.max(base, facts.enclosingIndent);
-    return { mode, opensBlock, closersAfterBlock, firstTrim, base };
+    return { mode, opensBlock, closersAfterBlock, firstTrim, base, stringQuote };
+}
+
+/** A line after which a block's body follows: it ends with an opener or `:`, or opens a block closed by `end`. */
+function opensBlockLine(line: string): boolean {
+    const code = line.replace(/\s(?:\/\/|#).*$/, "").trimEnd();
+    return OPENS_BLOCK.test(code) || OPENS_END_BLOCK.test(code.trim());
 }
 
 /** Where a leading Markdown fence line ends (0 when there is none). */
@@ -256,7 +275,12 @@ function findLineStop(generated: string, site: CompletionSite, final: boolean): 
     // Whether the lines after the cursor line are its block's body: decided by the first of them.
     let scope: "unknown" | "body" | "flat" = "unknown";
     let previous: string | undefined;
+    /** The suggestion's complete non-empty lines so far, and the first line of each unit it started at the block's level. */
+    const seen: GeneratedLine[] = [];
+    const unitStarts: string[] = [];
+    let afterBlank = false;
     const at = (offset: number, budgetStop = false): Stop => ({ at: skipped + offset, budget: budgetStop });
+    if (shape.stringQuote !== undefined) return stringStop(lines, shape.stringQuote, budget, at);
 
     for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
@@ -268,19 +292,35 @@ function findLineStop(generated: string, site: CompletionSite, final: boolean): 
             if (complete && facts.below !== undefined && repeats(i === 0 ? cursorLine : line.text, facts.below, tabSize)) return at(line.start);
             if (features.repetition) {
                 if (repeatsWithinLine(line.text)) return at(line.start);
-                if (complete && (i > 0 || facts.blankPrefix) && copiesLineBelow(line.text, site.nextLines)) return at(line.start);
+                // A body glued onto its opener (`subtract(n) {    this.value -= n;`) is a line of its own.
+                const wholeLine = i > 0 || facts.blankPrefix || (/[([{]\s*$/.test(site.linePrefix) && /^\s{2,}\S/.test(line.text));
+                if (complete && wholeLine && copiesLineBelow(line.text, site.nextLines)) return at(line.start);
                 if (complete && previous !== undefined && hasWords(trimmed) && normalizedLine(line.text) === normalizedLine(previous)) return at(line.start);
+                // Three lines in a row that differ in one word (`const b = 1;`, `const c = 1;`, …): only the first.
+                const [before2, before1] = seen.slice(-2);
+                if (complete && before2 !== undefined && before1 !== undefined && differInOneWord(before2.text, before1.text) && differInOneWord(before1.text, line.text)) {
+                    return at(before1.start);
+                }
+                // A new unit that starts as the one just written (`function stepC() {` after `function stepB() {…}`).
+                if (complete && shape.mode === "block" && i > 0 && afterBlank && indentationOf(line.text, tabSize) <= shape.base) {
+                    const last = unitStarts[unitStarts.length - 1];
+                    if (last !== undefined && (differInOneWord(last, line.text) || normalizedLine(last) === normalizedLine(line.text))) return at(line.start);
+                }
             }
-            if (features.prefixEcho && complete && i === 0 && facts.blankPrefix && shape.mode === "block" && echoesLineAbove(line.text, facts)) return at(line.start);
+            if (features.prefixEcho && complete && i === 0 && facts.blankPrefix && shape.mode === "block" && echoesLineAbove(line.text, site, facts)) return at(line.start);
             if (i > 0 && shape.mode === "block") {
                 const indent = indentationOf(line.text, tabSize);
                 if (indent < shape.base) {
                     // A closer may be one the code below leaves open: wait for its line to tell.
                     if (features.neededCloser && !complete && (/^[)\]}]/.test(trimmed) || "end".startsWith(trimmed))) return undefined;
-                    const needed = features.neededCloser && complete &&
-                        (closesOpenBlock(text.slice(0, line.start), trimmed, facts) || endsOpenKeywordBlock(line.text, site.textBefore + site.linePrefix + text.slice(0, line.start), facts));
-                    if (!needed) return at(line.start);
-                    stopAfter = true;
+                    if (features.neededCloser && complete && continuesEnclosingBlock(line.text, facts)) {
+                        // `} catch (e) {` where the closer below then closes the catch: the block goes on.
+                    } else {
+                        const needed = features.neededCloser && complete &&
+                            (closesOpenBlock(text.slice(0, line.start), trimmed, facts) || endsOpenKeywordBlock(line.text, site.textBefore + site.linePrefix + text.slice(0, line.start), facts));
+                        if (!needed) return at(line.start);
+                        stopAfter = true;
+                    }
                 } else if (scope === "unknown" && shape.opensBlock && indent === shape.base && /^[{[(]$/.test(trimmed)) {
                     // The block's opener on a line of its own (`{` under `function f()`): its body is next.
                 } else if (scope === "unknown") {
@@ -293,6 +333,14 @@ function findLineStop(generated: string, site: CompletionSite, final: boolean): 
                 }
             }
             previous = line.text;
+            if (complete) {
+                const whole = i === 0 ? cursorLine : line.text;
+                if ((i === 0 || afterBlank) && indentationOf(whole, tabSize) <= shape.base) unitStarts.push(whole);
+                seen.push(line);
+            }
+            afterBlank = false;
+        } else if (i > 0 && complete) {
+            afterBlank = true;
         }
         if (line.breakAt >= 0 && stopAfter) return at(line.breakAt);
         if (line.breakAt >= 0 && i + 1 >= budget) {
@@ -327,7 +375,9 @@ function mayStartBlock(lines: readonly GeneratedLine[], index: number, site: Com
     const second = lines[1];
     // The first line supplied the closers; a `{` on the next line (`): string` then `{`) may follow.
     const suppliesClosers = facts.closersAfter && /^\s*[)\]}]/.test(first);
-    if (second !== undefined) return lines.length === 2 && second.breakAt < 0 && second.text.trim() === "" && suppliesClosers;
+    // A header finished with `)` (`int age)`), whose `{` may come on the next line.
+    const endsHeader = site.lineSuffix.trim() === "" && /\)\s*$/.test(first);
+    if (second !== undefined) return lines.length === 2 && second.breakAt < 0 && second.text.trim() === "" && (suppliesClosers || endsHeader);
     if (first.trim() === "") return (facts.closersAfter && /[([{]\s*$/.test(site.linePrefix)) || (site.lineSuffix.trim() === "" && facts.finishedLine);
     return suppliesClosers;
 }
@@ -342,8 +392,40 @@ function repeats(generated: string, below: string, tabSize: number): boolean {
 }
 
 /** The suggestion's first line is the line above the cursor written again (`def fib(n):` inside its own body). */
-function echoesLineAbove(line: string, facts: SiteFacts): boolean {
-    return facts.lineAbove !== undefined && hasWords(line) && normalizedLine(line) === normalizedLine(facts.lineAbove);
+function echoesLineAbove(line: string, site: CompletionSite, facts: SiteFacts): boolean {
+    if (facts.lineAbove === undefined || !hasWords(line) || normalizedLine(line) !== normalizedLine(facts.lineAbove)) return false;
+    // A file that already repeats the line (`ping();` twice) may well want it once more.
+    const twoAbove = site.textBefore.split("\n").reverse().filter((candidate) => candidate.trim() !== "")[1];
+    return twoAbove === undefined || normalizedLine(twoAbove) !== normalizedLine(facts.lineAbove);
+}
+
+/**
+ * A line of closers that goes on with the enclosing block's next part (`} catch (e) {`, `} else {`)
+ * at the indentation of the closer below the cursor, which then closes that part.
+ */
+function continuesEnclosingBlock(line: string, facts: SiteFacts): boolean {
+    const below = facts.below;
+    return below !== undefined && /^[)\]}]+\s*(?:else|catch|finally|except)\b.*[{:]$/.test(line.trim()) &&
+        /^[)\]}]/.test(below.trim()) && indentationOf(below, facts.tabSize) === indentationOf(line, facts.tabSize);
+}
+
+/** Inside a string that spans lines: the suggestion ends after the line where the string closes, or at the budget. */
+function stringStop(lines: readonly GeneratedLine[], quote: string, budget: number, at: (offset: number, budgetStop?: boolean) => Stop): Stop | undefined {
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.breakAt < 0) return undefined;
+        if (closesString(line.text, quote)) return at(line.breakAt);
+        if (i + 1 >= budget) return at(line.breakAt, true);
+    }
+    return undefined;
+}
+
+function closesString(line: string, quote: string): boolean {
+    for (let j = 0; j < line.length; j++) {
+        if (line[j] === "\\") j++;
+        else if (line.startsWith(quote, j)) return true;
+    }
+    return false;
 }
 
 /** A line back at the indentation of a cursor line that opened a block, after the block's body. */
@@ -353,6 +435,8 @@ function endOfBody(trimmed: string, complete: boolean): "continue" | "before" | 
         return OPENS_BLOCK.test(trimmed) ? "continue" : "after";
     }
     if (CONTINUES_BLOCK.test(trimmed)) return "continue";
+    // Ruby's, Lua's and the shell's keyword closers end the body and are kept.
+    if (complete && /^(?:end|fi|done|esac)\b\W*$/.test(trimmed)) return "after";
     if (!complete && /^\w+$/.test(trimmed)) return "wait"; // "els" may become "else"
     return "before";
 }
@@ -418,6 +502,19 @@ function dropTypedEcho(text: string, site: CompletionSite): string {
     return body.slice(typed.length).replace(/^[ \t]+/, /[ \t]$/.test(site.linePrefix) ? "" : " ");
 }
 
+const EMPTY_COMMENT = /^\s*(?:\/\/|#)\s*$/;
+const COMMENT = /^\s*(?:\/\/|#|\/\*|\*)/;
+
+/** A comment line with nothing in it (`//` between two statements) is dropped, unless it spaces out a comment. */
+function dropEmptyComments(text: string, site: CompletionSite): string {
+    const lines = text.split("\n");
+    const kept = lines.filter((line, i) => {
+        if (!EMPTY_COMMENT.test(line) || (i === 0 && site.linePrefix.trim() !== "")) return true;
+        return COMMENT.test(lines[i - 1] ?? "") || COMMENT.test(lines[i + 1] ?? "");
+    });
+    return kept.length === lines.length ? text : kept.join("\n");
+}
+
 /** A suggestion a budget cut off inside a block: cut back to the last line end where its brackets balance. */
 function cutWhereBalanced(text: string, facts: SiteFacts): string {
     if (!text.includes("\n")) return text;
@@ -439,18 +536,19 @@ function cutWhereBalanced(text: string, facts: SiteFacts): string {
     return text.slice(0, text.indexOf("\n")).trimEnd();
 }
 
-/** Indentation in the file's style: tabs or spaces as the editor has them, tabs in a Makefile's recipes. */
+/**
+ * Indentation in the file's style: tabs or spaces and the step as the file (else the editor) has
+ * them, a line astray by less than a step aligned, tabs in a Makefile's recipes.
+ */
 function indentLines(text: string, site: CompletionSite, facts: SiteFacts): string {
     if (!facts.features.indentStyle) return text;
-    const lines = text.split("\n");
-    const makefile = site.languageId === "makefile";
-    return lines
-        .map((line, i) => {
-            // The first line continues the cursor's line, whose indentation is already there.
-            if (i === 0 && site.linePrefix !== "") return line;
-            return makefile ? makefileRecipeLine(line) : reindentLine(line, facts.style);
-        })
-        .join("\n");
+    if (site.languageId === "makefile") return text.split("\n").map((line, i) => (i === 0 && site.linePrefix !== "" ? line : makefileRecipeLine(line))).join("\n");
+    // The first line continues the cursor's line, whose indentation is already there.
+    const continued = site.linePrefix !== "";
+    const anchor = continued ? indentationOf(site.linePrefix, facts.tabSize) : facts.lineAbove === undefined ? 0 : indentationOf(facts.lineAbove, facts.tabSize);
+    const lines = rescaleIndent(text.split("\n"), anchor, facts.style, continued).map((line, i) => (i === 0 && continued ? line : reindentLine(line, facts.style)));
+    const firstWidth = indentationOf(site.linePrefix + (lines[0] ?? ""), facts.tabSize);
+    return alignStrayIndent(lines, firstWidth, facts.style).join("\n");
 }
 
 /**
@@ -466,8 +564,11 @@ function closeBlockBeforeSuffix(text: string, site: CompletionSite, facts: SiteF
     const suffixStart = suffix.length - suffix.trimStart().length;
     // Its closing line is back at the cursor line's indentation (not a closer of its own inner block).
     const atCursorLine = indentationOf(lastLine, facts.tabSize) === indentationOf(site.linePrefix, facts.tabSize);
-    if (lines.length > 1 && last !== "" && atCursorLine && /^[)\]}]/.test(last) && suffix.trimStart().startsWith(last)) {
-        return { insertText: text, replaceEnd: suffixStart + last.length };
+    const closers = suffix.trim();
+    if (lines.length > 1 && last !== "" && atCursorLine && /^[)\]}]/.test(last)) {
+        if (closers.startsWith(last)) return { insertText: text, replaceEnd: suffixStart + last.length };
+        // `});` written over the `})` the editor added.
+        if (last.startsWith(closers) && /^[;,]?$/.test(last.slice(closers.length))) return { insertText: text, replaceEnd: suffix.length };
     }
     const indent = /^[ \t]*/.exec(site.linePrefix)?.[0] ?? "";
     return { insertText: `${text}\n${reindentLine(indent, facts.style)}`, replaceEnd: 0 };

@@ -58,7 +58,7 @@ function computeFacts(site: CompletionSite): SiteFacts {
     return {
         features: { ...allCompletionFeatures, ...site.features },
         tabSize,
-        style: indentStyleOf(site.textBefore, site.tabSize, site.insertSpaces),
+        style: indentStyleOf(site.textBefore, site.tabSize, site.insertSpaces, site.nextLines),
         blankPrefix: site.linePrefix.trim() === "",
         lineAbove,
         enclosingIndent: lineAbove === undefined ? 0 : aboveIndent + (opens ? 1 : 0),

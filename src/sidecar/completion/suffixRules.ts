@@ -45,14 +45,16 @@ function textualOverlap(text: string, site: CompletionSite, facts: SiteFacts): n
 /**
  * The closers and quotes at the start of lineSuffix (what the editor auto-closed) that the
  * suggestion supplies itself, though not as its very end (`", obj);` over `")`): the number of
- * them to replace so that the line is as sound as it was before the suggestion, with the fewest
- * replaced. 0 when none needs replacing.
+ * them to replace so that the line is as sound as it can be (no stray closers or quotes, no
+ * bracket it opens left open unless it was before), with the fewest replaced. 0 when none needs
+ * replacing: `Math.max(Math.min(‸);` + `n, hi), lo` keeps the `)` that closes `max(`.
  */
 function suppliedClosers(text: string, site: CompletionSite, facts: SiteFacts): number {
     const leading = site.lineSuffix.length - site.lineSuffix.trimStart().length;
     const closers = AUTO_CLOSED.exec(site.lineSuffix.slice(leading))?.[0] ?? "";
     if (closers === "") return 0;
-    const original = openAfter("", site.lineSuffix, facts);
+    // What the line leaves open as it is; a line that was sound (or better) should end no worse.
+    const original = Math.min(openAfter("", site.lineSuffix, facts), facts.brackets.atLineStart);
     let best = 0;
     let bestScore = score(text, 0);
     for (let k = 1; k <= closers.length; k++) {

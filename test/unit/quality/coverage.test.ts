@@ -10,6 +10,7 @@ import { cases as fences } from "./fences.test";
 import { cases as indentStyle } from "./indentStyle.test";
 import { cases as modeUpgrade } from "./modeUpgrade.test";
 import { cases as neededCloser } from "./neededCloser.test";
+import { cases as peers } from "./peers.test";
 import { cases as prefixEcho } from "./prefixEcho.test";
 import { cases as regressions } from "./regressions.test";
 import { cases as repetition } from "./repetition.test";
@@ -27,6 +28,7 @@ const tables: Table[] = [
     { title: "I neededCloser", cases: neededCloser },
     { title: "J modeUpgrade", cases: modeUpgrade },
     { title: "K regressions", cases: regressions },
+    { title: "P peers", cases: peers },
 ];
 
 /** VS Code language ids the tables may use (a typo would otherwise pass unnoticed). */
