@@ -95,8 +95,8 @@ export function rescaleIndent(lines: readonly string[], anchor: number, style: I
 }
 
 /**
- * A line one to `unit - 1` columns deeper than the finished statement before it (`start();` then
- * ` finish();` one space in) is aligned with it. `firstWidth`: where `lines[0]` starts in the file
+ * A line one to `unit - 1` columns deeper than the finished statement or entry before it
+ * (`start();` then ` finish();` one space in) is aligned with it. `firstWidth`: where `lines[0]` starts in the file
  * (it is never changed).
  */
 export function alignStrayIndent(lines: readonly string[], firstWidth: number, style: IndentStyle): string[] {
@@ -107,7 +107,7 @@ export function alignStrayIndent(lines: readonly string[], firstWidth: number, s
         const leading = /^[ \t]*/.exec(line)?.[0] ?? "";
         let width = widthOf(leading, style.tabSize);
         let result = line;
-        if (/[;}]\s*$/.test(previous) && width > previousWidth && width - previousWidth < style.unit) {
+        if (endsEntry(previous) && width > previousWidth && width - previousWidth < style.unit) {
             width = previousWidth;
             result = indentOfWidth(width, style) + line.slice(leading.length);
         }
@@ -115,6 +115,17 @@ export function alignStrayIndent(lines: readonly string[], firstWidth: number, s
         previous = line;
         return result;
     });
+}
+
+/** A finished statement or entry (`start();`, `}`, `"title": "Run Test",`), not a line an open bracket continues. */
+function endsEntry(line: string): boolean {
+    if (!/[;},\]]\s*$/.test(line)) return false;
+    let depth = 0;
+    for (const ch of line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, "")) {
+        if ("([{".includes(ch)) depth++;
+        else if (")]}".includes(ch)) depth--;
+    }
+    return depth <= 0;
 }
 
 function gcd(a: number, b: number): number {

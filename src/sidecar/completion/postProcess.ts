@@ -257,9 +257,13 @@ function opensBlockLine(line: string): boolean {
 
 /** Where a leading Markdown fence line ends (0 when there is none). */
 function leadingFenceEnd(text: string, facts: SiteFacts): number {
-    if (!facts.features.fences || !facts.blankPrefix || !FENCE.test(text)) return 0;
+    if (!facts.features.fences || !facts.blankPrefix) return 0;
     const newline = text.indexOf("\n");
-    return newline < 0 ? text.length : newline + 1;
+    if (FENCE.test(text)) return newline < 0 ? text.length : newline + 1;
+    // A chat model's preamble (`Here is the completed function:`) and the blank lines after it.
+    if (newline < 0 || !PROSE.test(text.slice(0, newline))) return 0;
+    const code = /\S/.exec(text.slice(newline));
+    return code === null ? text.length : text.lastIndexOf("\n", newline + code.index) + 1;
 }
 
 function findLineStop(generated: string, site: CompletionSite, final: boolean): Stop | undefined {
@@ -346,10 +350,28 @@ function findLineStop(generated: string, site: CompletionSite, final: boolean): 
         if (line.breakAt >= 0 && i + 1 >= budget) {
             // A single line that may yet start a block waits for the next line to tell.
             if (shape.mode === "line" && mayStartBlock(lines, i, site, facts)) return undefined;
+            // A block's closing lines (`}`, `end`) may run up to two lines past the budget.
+            if (shape.mode === "block" && features.balancedCut && i + 1 < budget + graceLines) {
+                const verdict = closingLineNext(lines[i + 1], final);
+                if (verdict === "wait") return undefined;
+                if (verdict === "closes") continue;
+            }
             return at(line.breakAt, shape.mode === "block");
         }
     }
     return undefined;
+}
+
+/** Lines of closers a block may run past its line budget, so that it ends closed. */
+const graceLines = 2;
+const CLOSING_LINE = /^\s*(?:[)\]}]+[;,)]*|end|fi|done|esac)\s*$/;
+
+/** Whether the line after the budget's last one closes a block: "wait" while it is still coming and might. */
+function closingLineNext(next: GeneratedLine | undefined, final: boolean): "closes" | "no" | "wait" {
+    if (next === undefined) return final ? "no" : "wait";
+    if (next.breakAt >= 0 || final) return CLOSING_LINE.test(next.text) ? "closes" : "no";
+    const partial = next.text.trim();
+    return partial === "" || /^[)\]}]+[;,)]*$/.test(partial) || "end".startsWith(partial) ? "wait" : "no";
 }
 
 /** A keyword that opens a block closed by `end` (Ruby, Lua, Elixir, Julia…). */
@@ -502,6 +524,9 @@ function dropTypedEcho(text: string, site: CompletionSite): string {
     return body.slice(typed.length).replace(/^[ \t]+/, /[ \t]$/.test(site.linePrefix) ? "" : " ");
 }
 
+/** A chat model's preamble (`Here is the completed function:`), not code. */
+const PROSE = /^\s*(?:here(?:'s| is| are)|sure\b|certainly\b|of course\b|the (?:completed|following|updated|rest)\b)[^;=(){}[\]]*$/i;
+
 const EMPTY_COMMENT = /^\s*(?:\/\/|#)\s*$/;
 const COMMENT = /^\s*(?:\/\/|#|\/\*|\*)/;
 
@@ -526,9 +551,10 @@ function cutWhereBalanced(text: string, facts: SiteFacts): string {
         while (next < events.length && (events[next]?.index ?? Infinity) < i) {
             const event = events[next++];
             if (event?.kind === "open") depth++;
-            else if (event?.kind === "close") depth--;
+            // A closer of a bracket opened before the cursor (`(‸)` + `n: u32) -> u32 {`) leaves nothing to balance.
+            else if (event?.kind === "close") depth = Math.max(0, depth - 1);
         }
-        if ((i === text.length || text[i] === "\n") && depth <= 0) lastBalanced = i;
+        if ((i === text.length || text[i] === "\n") && depth === 0) lastBalanced = i;
     }
     if (lastBalanced === text.length) return text;
     if (lastBalanced > 0) return text.slice(0, lastBalanced).trimEnd();

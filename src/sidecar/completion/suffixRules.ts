@@ -13,6 +13,10 @@ const AUTO_CLOSED = /^[)\]}"'`]+/;
 /** The suggestion with the part of lineSuffix it already supplies marked for replacing. */
 export function suffixReplacement(text: string, site: CompletionSite, facts: SiteFacts): Suggestion {
     if (site.lineSuffix.trim() === "") return { insertText: text, replaceEnd: 0 };
+    if (facts.features.replaceRange) {
+        const meets = meetsSuffix(text, site.lineSuffix);
+        if (meets !== undefined) return { insertText: text.slice(0, meets), replaceEnd: 0 };
+    }
     const overlap = textualOverlap(text, site, facts);
     if (overlap > 0) return { insertText: text, replaceEnd: overlap };
     if (!facts.features.replaceRange) return { insertText: text, replaceEnd: 0 };
@@ -20,6 +24,27 @@ export function suffixReplacement(text: string, site: CompletionSite, facts: Sit
     // A statement's end the suggestion writes too (`…);` over `");`): one is enough.
     if (replaceEnd > 0 && /[;,]$/.test(text) && site.lineSuffix[replaceEnd] === text[text.length - 1]) replaceEnd++;
     return { insertText: text, replaceEnd };
+}
+
+/**
+ * Where a one-line suggestion runs into the code after the cursor (`await fetch(url);` before
+ * `fetch(url);`, `"Hello", "param1", param1);` before `, "param1", )`): the suggestion is what comes
+ * before it. The code met must be a real piece of the line: a word in it, and 4 characters or the
+ * whole rest of the line. Undefined when it does not meet it.
+ */
+function meetsSuffix(text: string, lineSuffix: string): number | undefined {
+    const suffix = lineSuffix.trimStart();
+    if (text.includes("\n") || !WORD.test(suffix)) return undefined;
+    for (let at = 1; at < text.length; at++) {
+        if (WORD.test(text[at] ?? "") && WORD.test(text[at - 1] ?? "")) continue; // not inside a word
+        let k = 0;
+        while (at + k < text.length && k < suffix.length && text[at + k] === suffix[k]) k++;
+        const piece = suffix.slice(0, k);
+        if (WORD.test(piece) && (k === suffix.length || k >= 4) && (k === suffix.length || !WORD.test(suffix[k] ?? "") || !WORD.test(suffix[k - 1] ?? ""))) {
+            return text.slice(0, at).trim() === "" ? undefined : at;
+        }
+    }
+    return undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * G. A suggestion cut by the line budget (8 lines) in the middle of a block is cut back to the last
- * line end where its brackets balance, so no loop or branch is left open.
+ * line end where its brackets balance, so no loop or branch is left open; lines of closers may run
+ * up to two lines past the budget to close it.
  */
 import { lines, runTable, type TableCase } from "./caseTable";
 
@@ -85,11 +86,46 @@ export const cases: TableCase[] = [
             "        grid[i][j] = n++;",
             "        if (grid[i][j] % 2 == 0) {",
             "            grid[i][j] *= -1;",
+            "            printf(\"%d\\n\", grid[i][j]);",
             "        }",
             "    }",
             "}",
         ),
         after: lines("void fill(int grid[3][3]) {", "    int n = 0;", "    memset(grid, 0, sizeof(int) * 9);", "}", ""),
+    },
+    {
+        name: "c: a nested loop whose closers run two lines past the budget is shown closed",
+        language: "c",
+        doc: lines("void fill(int grid[3][3]) {", "    ‸", "}", ""),
+        raw: body(
+            "    ",
+            "int n = 0;",
+            "memset(grid, 0, sizeof(int) * 9);",
+            "for (int i = 0; i < 3; i++) {",
+            "    for (int j = 0; j < 3; j++) {",
+            "        grid[i][j] = n++;",
+            "        if (grid[i][j] % 2 == 0) {",
+            "            grid[i][j] *= -1;",
+            "        }",
+            "    }",
+            "}",
+            "return;",
+        ),
+        after: lines(
+            "void fill(int grid[3][3]) {",
+            "    int n = 0;",
+            "    memset(grid, 0, sizeof(int) * 9);",
+            "    for (int i = 0; i < 3; i++) {",
+            "        for (int j = 0; j < 3; j++) {",
+            "            grid[i][j] = n++;",
+            "            if (grid[i][j] % 2 == 0) {",
+            "                grid[i][j] *= -1;",
+            "            }",
+            "        }",
+            "    }",
+            "}",
+            "",
+        ),
     },
     {
         name: "cpp: an unclosed range-for is dropped, the closed if kept",

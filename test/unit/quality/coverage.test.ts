@@ -10,6 +10,7 @@ import { cases as fences } from "./fences.test";
 import { cases as indentStyle } from "./indentStyle.test";
 import { cases as modeUpgrade } from "./modeUpgrade.test";
 import { cases as neededCloser } from "./neededCloser.test";
+import { cases as heldout } from "./heldout.test";
 import { cases as peers } from "./peers.test";
 import { cases as prefixEcho } from "./prefixEcho.test";
 import { cases as regressions } from "./regressions.test";
@@ -29,12 +30,13 @@ const tables: Table[] = [
     { title: "J modeUpgrade", cases: modeUpgrade },
     { title: "K regressions", cases: regressions },
     { title: "P peers", cases: peers },
+    { title: "P peers held out", cases: heldout },
 ];
 
 /** VS Code language ids the tables may use (a typo would otherwise pass unnoticed). */
 const knownLanguages = new Set([
     "typescript", "javascript", "python", "go", "rust", "java", "c", "cpp", "csharp", "ruby", "php", "yaml", "makefile",
-    "shellscript", "json", "html", "css", "lua", "kotlin", "swift",
+    "shellscript", "json", "html", "css", "lua", "kotlin", "swift", "sql", "markdown", "javascriptreact",
 ]);
 
 describe("quality tables: coverage", () => {
