@@ -69,11 +69,14 @@ export interface CompletionFeatures {
     readonly controlTokens: boolean;
     /** The partly typed last token is taken back and regenerated, constrained to what was typed. */
     readonly tokenHealing: boolean;
+    /** After a jump, runs of the prompt still in the KV cache further along are moved into place, not evaluated again. */
+    readonly chunkReuse: boolean;
 }
 
 export const allCompletionFeatures: CompletionFeatures = {
     replaceRange: true, enclosingIndent: true, repetition: true, fences: true, prefixEcho: true, indentStyle: true, balancedCut: true,
     edgeWhitespace: true, neededCloser: true, modeUpgrade: true, repoName: true, eofNewline: true, controlTokens: true, tokenHealing: true,
+    chunkReuse: true,
 };
 
 export interface CompleteParams {
@@ -104,8 +107,13 @@ export type StopReason = "stopToken" | "lineEnd" | "blockEnd" | "suffixRepeat" |
 export interface CompletionCounts {
     /** Tokens in the prompt. */
     readonly promptTokens: number;
-    /** Prompt tokens that were already in the KV cache. */
+    /** Prompt tokens that were already in the KV cache (as its common prefix, or moved there: movedTokens). */
     readonly reusedTokens: number;
+    /**
+     * Of reusedTokens, those found further along in the KV cache and moved into place (the text
+     * above a cursor that jumped down), not evaluated again.
+     */
+    readonly movedTokens: number;
     /** Prompt tokens the model evaluated for this request (from the sequence's token meter). */
     readonly evaluatedTokens: number;
     readonly generatedTokens: number;
@@ -151,6 +159,8 @@ export interface WarmParams {
 export interface WarmResult {
     readonly promptTokens: number;
     readonly evaluatedTokens: number;
+    /** As CompletionCounts.movedTokens. */
+    readonly movedTokens: number;
 }
 
 export interface CompletionProgressParams {

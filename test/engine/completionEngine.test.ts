@@ -62,7 +62,8 @@ describe("completion engine: prompts that stay in the KV cache (real node-llama-
                 const edit = random() < 0.5 ? "x" : "";
                 text = text.slice(0, at) + edit + text.slice(at + (edit === "" ? 1 : 0));
                 const cursor = at + edit.length;
-                const warm = await engine.complete(params(text, cursor, layout), never);
+                // Moved chunks are close to, not exactly, what evaluating them again gives (see chunkReuse.ts).
+                const warm = await engine.complete(params(text, cursor, layout, { features: { chunkReuse: false } }), never);
                 const cold = await engine.complete(params(text, cursor, layout, { cold: true }), never);
                 assert.equal(cold.counts.reusedTokens, 0, "the cold request starts from an empty sequence");
                 assert.equal(cold.counts.promptTokens, warm.counts.promptTokens, "both requests see the same prompt");
@@ -107,6 +108,23 @@ describe("completion engine: prompts that stay in the KV cache (real node-llama-
         const atLineStart = text.indexOf("    return");
         const none = await engine.complete({ ...params(text, atLineStart, "psm"), cold: true }, never);
         assert.equal(none.counts.healedTokens, 0, "nothing typed on the line: nothing to heal");
+    });
+
+    it("a jump down: the text above the new place is moved into place in the KV cache, not read again", async () => {
+        const lineStart = (line: number): number => source.split("\n").slice(0, line).join("\n").length + 1;
+        const document = { id: "file:///work/jump.ts", path: "src/jump.ts", languageId: "typescript", text: source };
+        const jump = async (chunkReuse: boolean): Promise<Awaited<ReturnType<CompletionEngine["complete"]>>> => {
+            // The cache holds the prompt at line 120; the cursor then jumps 70 lines down.
+            await engine.complete({ ...params(source, lineStart(120), "psm"), document, cold: true }, never);
+            return engine.complete({ ...params(source, lineStart(190), "psm"), document, features: { chunkReuse } }, never);
+        };
+        const without = await jump(false);
+        const reused = await jump(true);
+        assert.equal(without.counts.movedTokens, 0);
+        assert.equal(reused.counts.promptTokens, without.counts.promptTokens, "the same prompt");
+        assert.ok(reused.counts.movedTokens >= 64, `${reused.counts.movedTokens} tokens moved`);
+        assert.equal(reused.counts.reusedTokens, without.counts.reusedTokens + reused.counts.movedTokens, "the common prefix, then the moved chunk");
+        assert.equal(without.counts.evaluatedTokens - reused.counts.evaluatedTokens, reused.counts.movedTokens, "what was moved was not evaluated");
     });
 
     it("a request cancelled during prompt evaluation settles within one slice and leaves the sequence reusable", async () => {

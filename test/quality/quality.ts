@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         await llama.dispose();
     }
     // The contract's fields only (raw is for benchmarks).
-    const lines = results.map(({ raw: _raw, ...result }) => JSON.stringify(result));
+    const lines = results.map(({ raw: _raw, movedTokens: _moved, ...result }) => JSON.stringify(result));
     writeFileSync(options.out, lines.join("\n") + (lines.length > 0 ? "\n" : ""));
     const shown = results.filter((result) => result.insertText !== "").length;
     console.log(`quality: ${results.length} case(s), ${shown} with a suggestion, written to ${options.out}`);

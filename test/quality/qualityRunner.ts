@@ -42,6 +42,8 @@ export interface QualityResult {
     readonly stopReason?: string;
     /** What the model generated (generateCase only; the CLI does not write it). */
     readonly raw?: string;
+    /** Prompt tokens moved into place in the KV cache rather than evaluated (generateCase only; the CLI does not write it). */
+    readonly movedTokens?: number;
 }
 
 export interface GenerateOptions {
@@ -141,6 +143,7 @@ export async function generateCase(engine: CompletionEngine, c: QualityCase, req
         totalMs: result.timings.totalMs,
         stopReason: result.stopReason,
         raw: result.raw,
+        movedTokens: result.counts.movedTokens,
     };
 }
 

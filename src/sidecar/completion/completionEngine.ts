@@ -18,6 +18,7 @@ import { SuggestionStream } from "./suggestionStream";
 import { healedText, healingOf, VocabularyIndex, type Healing } from "./tokenHealing";
 import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type PromptOptions, type Token } from "./promptTokens";
 import { SequencePool } from "./sequencePool";
+import { planChunkReuse } from "./chunkReuse";
 
 /** Added to the logits of the tokens that agree with the text being healed: far more than logits differ. */
 const healingLogitBias = 1000;
@@ -104,9 +105,9 @@ export class CompletionEngine {
             const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence, allCompletionFeatures);
             const before = sequence.tokenMeter.usedInputTokens;
             // All but the last token: a completion then evaluates one token to get its logits.
-            await this.evaluatePrompt(sequence, prompt.tokens, abortSignal, 1);
+            const { moved, shiftMetered } = await this.evaluatePrompt(sequence, prompt.tokens, abortSignal, 1, allCompletionFeatures.chunkReuse);
             state.anchor = anchorStateOf(prompt.pieces);
-            return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before };
+            return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before - shiftMetered, movedTokens: moved };
         });
     }
 
@@ -180,8 +181,8 @@ export class CompletionEngine {
         const meterBefore = sequence.tokenMeter.usedInputTokens;
         // Slices first while more than one slice is new; the last (at most one slice, at least one
         // token) goes in one batch with the first generation step: a keystroke costs one decode.
-        const { reused: reusedTokens, pending } = await this.evaluatePrompt(sequence, promptTokens, signal, evaluationSliceTokens);
-        const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore + pending.length;
+        const { reused: reusedTokens, moved, shiftMetered, pending } = await this.evaluatePrompt(sequence, promptTokens, signal, evaluationSliceTokens, features.chunkReuse);
+        const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore - shiftMetered + pending.length;
         const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
 
         const generated: Token[] = [];
@@ -223,7 +224,7 @@ export class CompletionEngine {
             stopReason,
             layout: params.layout,
             anchorMoved: prompt.pieces.anchorMoved,
-            counts: { promptTokens: promptTokens.length, reusedTokens, evaluatedTokens, generatedTokens: generated.length, healedTokens: healing?.count ?? 0 },
+            counts: { promptTokens: promptTokens.length, reusedTokens, movedTokens: moved, evaluatedTokens, generatedTokens: generated.length, healedTokens: healing?.count ?? 0 },
             timings: { ttftMs: round(ttftMs), totalMs: round(performance.now() - arrived), waitMs: round(waitMs) },
         };
     }
@@ -260,14 +261,28 @@ export class CompletionEngine {
     }
 
     /**
-     * Brings the sequence towards `tokens`: keeps the common prefix already in the KV cache
-     * and evaluates the rest in slices, checking for cancellation between them (a single
-     * llama.cpp evaluation cannot be interrupted), until at most `leave` tokens (and at least
-     * one) are left; those are returned for the generation step to evaluate with it.
+     * Brings the sequence towards `tokens`: keeps the common prefix already in the KV cache (and,
+     * with `chunkReuse`, long runs of the prompt found further along in it, moved into place) and
+     * evaluates the rest in slices, checking for cancellation between them (a single llama.cpp
+     * evaluation cannot be interrupted), until at most `leave` tokens (and at least one) are left;
+     * those are returned for the generation step to evaluate with it. `shiftMetered`: what the
+     * token meter counted for moving chunks (node-llama-cpp counts shifted tokens as input), which
+     * is no evaluation.
      */
-    private async evaluatePrompt(sequence: LlamaContextSequence, tokens: Token[], signal: AbortSignal, leave: number): Promise<{ reused: number; pending: Token[] }> {
+    private async evaluatePrompt(
+        sequence: LlamaContextSequence,
+        tokens: Token[],
+        signal: AbortSignal,
+        leave: number,
+        chunkReuse: boolean,
+    ): Promise<{ reused: number; moved: number; shiftMetered: number; pending: Token[] }> {
+        const meterBefore = sequence.tokenMeter.usedInputTokens;
+        const plan = chunkReuse ? planChunkReuse(sequence.contextTokens, tokens.slice(0, -1)) : undefined;
+        for (const range of plan?.erase ?? []) await sequence.eraseContextTokenRanges([range]);
+        const shiftMetered = sequence.tokenMeter.usedInputTokens - meterBefore;
         await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
         const reused = sequence.nextTokenIndex;
+        const moved = Math.min(plan?.moved ?? 0, reused);
         let next = reused;
         while (tokens.length - next > leave) {
             if (signal.aborted) throw new Cancelled();
@@ -276,7 +291,7 @@ export class CompletionEngine {
             next = end;
         }
         if (signal.aborted) throw new Cancelled();
-        return { reused, pending: tokens.slice(next) };
+        return { reused, moved, shiftMetered, pending: tokens.slice(next) };
     }
 }
 

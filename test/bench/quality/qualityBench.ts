@@ -13,7 +13,9 @@
  *
  * Per case (runner.ts): a cold request with every feature on (its suggestion and total time), then
  * the keystroke latency as a user meets it: a request one typed character earlier on the same
- * document, and the request at the cursor on its warm cache. Then `rawOnly` generations (all on, all
+ * document, and the request at the cursor on its warm cache; then a jump: the request at the cursor
+ * on a cache that holds the prompt of a place 60 lines above (what it evaluates, what moved chunks
+ * of the cache served, and whether it suggests what the cold request did). Then `rawOnly` generations (all on, all
  * off, and with --ablate each prompt-affecting feature off) whose raw text is replayed through the
  * real post-processing under each configuration (all on; each post-processing feature off; all off).
  *
@@ -28,7 +30,7 @@ import type { QualityResult } from "../../quality/qualityRunner";
 import { documentAfter } from "../../quality/qualityRunner";
 import { cutCases, languages, readSources, siteKinds, type BenchCase } from "./corpus";
 import { ParseChecks, qualityOf, round, scoreLine, split, spread, type QualityFigures, type Score, type Split, type Spread } from "./metrics";
-import { generationsFor, loadModel, replayConfigsFor, replayConfigs, runCase, type CaseRun, type ReplayConfig } from "./runner";
+import { generationsFor, jumpLines, loadModel, replayConfigsFor, replayConfigs, runCase, type CaseRun, type ReplayConfig } from "./runner";
 
 const repoRoot = join(__dirname, "..", "..", "..", "..");
 const defaultModel = resolve(repoRoot, "..", "shared", "models", "hearth-trained-code-102m-q4_k_m.gguf");
@@ -84,6 +86,16 @@ interface LatencyFigures {
     readonly keystroke_ms: Spread;
     readonly keystroke_ttft_ms: Spread;
     readonly keystroke_evaluated_tokens: Spread;
+    /** A jump down: the request at the case on a cache that holds the prompt of a place above. */
+    readonly jump_ms: Spread;
+    readonly jump_evaluated_tokens: Spread;
+    readonly jump_moved_tokens: Spread;
+    readonly cold_evaluated_tokens: Spread;
+    /** Share of jump requests whose suggestion is the cold request's, though moved chunks served their prompt. */
+    readonly jump_same_as_cold: number;
+    /** Exact match of the jump requests' suggestions, and of the cold requests' (the same cases). */
+    readonly jump_exact: number;
+    readonly cold_exact: number;
 }
 
 interface Ran {
@@ -104,6 +116,13 @@ function latencyOf(runs: readonly Ran[]): LatencyFigures {
         keystroke_ms: spread(runs.map((r) => r.run.keystroke.totalMs ?? 0)),
         keystroke_ttft_ms: spread(runs.map((r) => r.run.keystroke.ttftMs ?? 0)),
         keystroke_evaluated_tokens: spread(runs.map((r) => r.run.keystroke.evaluatedTokens ?? 0)),
+        jump_ms: spread(runs.map((r) => r.run.jump.totalMs ?? 0)),
+        jump_evaluated_tokens: spread(runs.map((r) => r.run.jump.evaluatedTokens ?? 0)),
+        jump_moved_tokens: spread(runs.map((r) => r.run.jump.movedTokens ?? 0)),
+        cold_evaluated_tokens: spread(runs.map((r) => r.run.cold.evaluatedTokens ?? 0)),
+        jump_exact: round(runs.filter((r) => scoreLine(r.c, r.run.jump.insertText).exact).length / Math.max(1, runs.length), 3),
+        cold_exact: round(runs.filter((r) => scoreLine(r.c, r.run.cold.insertText).exact).length / Math.max(1, runs.length), 3),
+        jump_same_as_cold: round(runs.filter((r) => r.run.jump.insertText === r.run.cold.insertText && r.run.jump.replaceEnd === r.run.cold.replaceEnd).length / Math.max(1, runs.length), 3),
     };
 }
 
@@ -229,6 +248,11 @@ async function main(): Promise<void> {
     say(table(["", "cold p50", "cold p95", "keystroke p50", "keystroke p95", "evaluated p50", "cases"], splitEntries(latency).map(([name, l]) => [
         name, `${l.cold_ms.p50} ms`, `${l.cold_ms.p95} ms`, `${l.keystroke_ms.p50} ms`, `${l.keystroke_ms.p95} ms`, `${l.keystroke_evaluated_tokens.p50}`, `${l.cases}`,
     ])));
+    say(`\nA jump down (the cache holds the prompt ${jumpLines} lines above; moved chunks serve what they can):\n`);
+    say(table(["", "evaluated p50", "moved p50", "cold evaluated p50", "jump p50", "jump p95", "same as cold", "exact jump / cold"], splitEntries(latency).map(([name, l]) => [
+        name, `${l.jump_evaluated_tokens.p50}`, `${l.jump_moved_tokens.p50}`, `${l.cold_evaluated_tokens.p50}`, `${l.jump_ms.p50} ms`, `${l.jump_ms.p95} ms`, fixed(l.jump_same_as_cold),
+        `${fixed(l.jump_exact)} / ${fixed(l.cold_exact)}`,
+    ])));
     say(`\ntotal ${seconds.toFixed(0)} s (${(seconds / 60).toFixed(1)} min)\n`);
 
     if (options.json !== undefined) {
@@ -265,6 +289,7 @@ async function main(): Promise<void> {
                 expected: r.c.expected,
                 cold: { totalMs: r.run.cold.totalMs, ttftMs: r.run.cold.ttftMs, evaluatedTokens: r.run.cold.evaluatedTokens, stopReason: r.run.cold.stopReason },
                 keystroke: { totalMs: r.run.keystroke.totalMs, ttftMs: r.run.keystroke.ttftMs, evaluatedTokens: r.run.keystroke.evaluatedTokens, insertText: r.run.keystroke.insertText },
+                jump: { totalMs: r.run.jump.totalMs, evaluatedTokens: r.run.jump.evaluatedTokens, movedTokens: r.run.jump.movedTokens, insertText: r.run.jump.insertText },
                 raw: Object.fromEntries(r.run.raw),
                 results: Object.fromEntries(names.map((name, i) => [name, { insertText: r.results[i]?.insertText, replaceEnd: r.results[i]?.replaceEnd, ...r.scores[i] }])),
             })),

@@ -8,7 +8,7 @@ import type { LlamaModel } from "node-llama-cpp" with { "resolution-mode": "impo
 import { allCompletionFeatures, type CompletionFeatures } from "../../../src/protocol/completionProtocol";
 import { CompletionEngine } from "../../../src/sidecar/completion/completionEngine";
 import { completionSequences, createModelContext } from "../../../src/sidecar/modelContext";
-import { generateCase, replayCase, type QualityResult } from "../../quality/qualityRunner";
+import { extensionBudget, generateCase, replayCase, type QualityResult } from "../../quality/qualityRunner";
 import type { BenchCase } from "./corpus";
 
 export type Feature = keyof CompletionFeatures;
@@ -101,6 +101,11 @@ export interface CaseRun {
     readonly warmup: QualityResult;
     /** The request at the cursor right after it: keystroke-to-suggestion latency. */
     readonly keystroke: QualityResult;
+    /**
+     * The request at the cursor on a document whose cache holds the prompt of a place `jumpLines`
+     * lines above (a cursor jump down, where moved chunks of the KV cache serve the prompt).
+     */
+    readonly jump: QualityResult;
     /** Raw text by generation name. */
     readonly raw: ReadonlyMap<string, string>;
 }
@@ -121,6 +126,9 @@ export async function runCase(engine: CompletionEngine, c: BenchCase, generation
     const cold = await generateCase(engine, c, nextRequestId++, { documentId, repo });
     const warmup = await generateCase(engine, beforeLastKeystroke(c), nextRequestId++, { documentId, warm: true, repo });
     const keystroke = await generateCase(engine, c, nextRequestId++, { documentId, warm: true, repo });
+    const jumpId = `${documentId}#jump`;
+    await generateCase(engine, jumpedFrom(c), nextRequestId++, { documentId: jumpId, repo, budget: { ...extensionBudget(), maxTokens: 1 } });
+    const jump = await generateCase(engine, c, nextRequestId++, { documentId: jumpId, warm: true, repo });
     const raw = new Map<string, string>();
     for (const generation of generations) {
         const result = await generateCase(engine, c, nextRequestId++, {
@@ -131,7 +139,19 @@ export async function runCase(engine: CompletionEngine, c: BenchCase, generation
         });
         raw.set(generation.name, result.raw ?? "");
     }
-    return { cold, warmup, keystroke, raw };
+    return { cold, warmup, keystroke, jump, raw };
+}
+
+/** How far above a case the cursor was before it jumped there. */
+export const jumpLines = 60;
+
+/** The same text with the cursor at the start of the line `jumpLines` above the case's (or the first line). */
+function jumpedFrom(c: BenchCase): BenchCase {
+    const text = c.prefix + c.suffix;
+    let at = c.prefix.length;
+    for (let i = 0; i <= jumpLines && at > 0; i++) at = text.lastIndexOf("\n", at - 1);
+    const start = at <= 0 ? 0 : at + 1;
+    return { ...c, prefix: text.slice(0, start), suffix: text.slice(start) };
 }
 
 /** Replays each configuration over a case's raw texts; results in the order of `configs`. */
