@@ -105,7 +105,7 @@ export class CompletionWarmer implements vscode.Disposable {
                 cancellation.token,
             );
             this.warmed++;
-            this.log.write("debug", `Warmed ${vscode.workspace.asRelativePath(document.uri)}: ${result.evaluatedTokens} of ${result.promptTokens} prompt tokens evaluated.`);
+            this.log.write("debug", `Warmed ${vscode.workspace.asRelativePath(document.uri)}: ${result.evaluatedTokens} of ${result.promptTokens} prompt tokens evaluated${result.movedTokens > 0 ? ` (${result.movedTokens} moved in the cache)` : ""}.`);
         } catch {
             // Superseded by a completion or the engine went away: the next completion pays instead.
         } finally {

@@ -187,7 +187,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
                     this.log.write(
                         "debug",
                         `Completion ${requestId} (${mode}, ${completion.layout}): ${latency} ms, first token ${completion.timings.ttftMs} ms, ` +
-                            `${completion.counts.evaluatedTokens} of ${completion.counts.promptTokens} prompt tokens evaluated, ${completion.counts.generatedTokens} generated, stop ${completion.stopReason}.`,
+                            `${completion.counts.evaluatedTokens} of ${completion.counts.promptTokens} prompt tokens evaluated` +
+                            `${completion.counts.movedTokens > 0 ? ` (${completion.counts.movedTokens} moved in the cache)` : ""}, ${completion.counts.generatedTokens} generated, stop ${completion.stopReason}.`,
                     );
                     return completion;
                 },
