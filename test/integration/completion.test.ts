@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension/hearth";
-import type { FixturePaths } from "../fixtures/gguf";
+import { scriptedBodyText, scriptedCallText, type FixturePaths } from "../fixtures/gguf";
 import { fixtureModels, readyHearth, readyWith, revertAll, setting, until } from "./support";
 
 
@@ -165,6 +165,51 @@ describe("Hearth in VS Code: inline completions", () => {
         assert.equal(api.completionStats.requests, requests);
         await setting("completions.disabledLanguages", undefined);
         await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+
+    it("a suggestion that writes the closers the editor already has replaces them (a model that always writes `\", obj);`)", async () => {
+        await setting("completions.model", models.scriptedCall);
+        await until(() => readyWith(models.scriptedCall)(api.engineState), "the scripted model");
+        try {
+            const source = 'function log(obj: unknown): void {\n    console.log("Obj: ");\n}\n';
+            const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
+            const editor = await vscode.window.showTextDocument(document);
+            const cursor = document.positionAt(source.indexOf('");'));
+            editor.selection = new vscode.Selection(cursor, cursor);
+            const suggestion = await showSuggestion();
+            assert.equal(suggestion, scriptedCallText);
+            assert.equal(api.lastReplaceEnd, 3, 'it replaces the `");` after the cursor');
+            const before = document.getText();
+            await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
+            await until(() => document.getText() !== before, "the accept");
+            assert.equal(document.lineAt(1).text, '    console.log("Obj: ", obj);', "no stray quote, no doubled closers");
+            await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+        } finally {
+            await setting("completions.model", models.tiny);
+            await until(() => readyWith(models.tiny)(api.engineState), "the tiny model again");
+        }
+    });
+
+    it("between braces the editor closed, a body that starts on a new line is shown, the `}` on a line of its own", async () => {
+        await setting("completions.model", models.scriptedBody);
+        await until(() => readyWith(models.scriptedBody)(api.engineState), "the scripted model");
+        try {
+            const source = "export function add(a: number, b: number): number {}\n";
+            const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
+            const editor = await vscode.window.showTextDocument(document);
+            const cursor = document.positionAt(source.indexOf("{}") + 1);
+            editor.selection = new vscode.Selection(cursor, cursor);
+            const suggestion = await showSuggestion();
+            assert.equal(suggestion, `${scriptedBodyText}\n`);
+            const before = document.getText();
+            await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
+            await until(() => document.getText() !== before, "the accept");
+            assert.equal(document.getText(), "export function add(a: number, b: number): number {\n    return a + b;\n}\n");
+            await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+        } finally {
+            await setting("completions.model", models.tiny);
+            await until(() => readyWith(models.tiny)(api.engineState), "the tiny model again");
+        }
     });
 
     it("a model without FIM tokens gets no completions and one clear message", async () => {

@@ -8,8 +8,6 @@
  * though it cannot insert. Those tokens' keys and values were computed after slightly different
  * text: as with the server's cache reuse, a chunk must be long to be worth it. Pure.
  */
-import type { Token } from "./promptTokens";
-
 /** Chunks shorter than this are evaluated again rather than moved. */
 export const minReuseChunkTokens = 64;
 
@@ -24,7 +22,7 @@ export interface ChunkReusePlan {
  * Which cached ranges to erase so that runs of `prompt` found further along in `cached` (each at
  * least `minChunk` tokens, in order) follow the common prefix.
  */
-export function planChunkReuse(cached: readonly Token[], prompt: readonly Token[], minChunk = minReuseChunkTokens): ChunkReusePlan {
+export function planChunkReuse<Token>(cached: readonly Token[], prompt: readonly Token[], minChunk = minReuseChunkTokens): ChunkReusePlan {
     const cache = [...cached];
     let at = commonPrefix(cache, prompt);
     const erase: { start: number; end: number }[] = [];
@@ -42,14 +40,14 @@ export function planChunkReuse(cached: readonly Token[], prompt: readonly Token[
     return { erase, moved };
 }
 
-function commonPrefix(a: readonly Token[], b: readonly Token[]): number {
+function commonPrefix<Token>(a: readonly Token[], b: readonly Token[]): number {
     let i = 0;
     while (i < a.length && i < b.length && a[i] === b[i]) i++;
     return i;
 }
 
 /** The first position after `at` in `cache` where `prompt[at, at + length)` is found whole. */
-function findChunk(cache: readonly Token[], prompt: readonly Token[], at: number, length: number): number | undefined {
+function findChunk<Token>(cache: readonly Token[], prompt: readonly Token[], at: number, length: number): number | undefined {
     const first = prompt[at];
     for (let q = at + 1; q + length <= cache.length; q++) {
         if (cache[q] !== first) continue;
