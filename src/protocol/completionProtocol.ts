@@ -69,7 +69,7 @@ export interface CompletionFeatures {
     readonly controlTokens: boolean;
     /** The partly typed last token is taken back and regenerated, constrained to what was typed. */
     readonly tokenHealing: boolean;
-    /** After a jump, runs of the prompt still in the KV cache further along are moved into place, not evaluated again. */
+    /** After a jump, runs of a PSM prompt still in the KV cache further along are moved into place, not evaluated again. */
     readonly chunkReuse: boolean;
 }
 

@@ -5,6 +5,7 @@ import type {
     CompletionFeatures,
     CompleteResult,
     CompletionDocument,
+    PromptLayout,
     ContextSnippet,
     WarmParams,
     WarmResult,
@@ -105,7 +106,7 @@ export class CompletionEngine {
             const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence, allCompletionFeatures);
             const before = sequence.tokenMeter.usedInputTokens;
             // All but the last token: a completion then evaluates one token to get its logits.
-            const { moved, shiftMetered } = await this.evaluatePrompt(sequence, prompt.tokens, abortSignal, 1, allCompletionFeatures.chunkReuse);
+            const { moved, shiftMetered } = await this.evaluatePrompt(sequence, prompt.tokens, abortSignal, 1, reusesChunks(params.layout, allCompletionFeatures));
             state.anchor = anchorStateOf(prompt.pieces);
             return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before - shiftMetered, movedTokens: moved };
         });
@@ -181,7 +182,7 @@ export class CompletionEngine {
         const meterBefore = sequence.tokenMeter.usedInputTokens;
         // Slices first while more than one slice is new; the last (at most one slice, at least one
         // token) goes in one batch with the first generation step: a keystroke costs one decode.
-        const { reused: reusedTokens, moved, shiftMetered, pending } = await this.evaluatePrompt(sequence, promptTokens, signal, evaluationSliceTokens, features.chunkReuse);
+        const { reused: reusedTokens, moved, shiftMetered, pending } = await this.evaluatePrompt(sequence, promptTokens, signal, evaluationSliceTokens, reusesChunks(params.layout, features));
         const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore - shiftMetered + pending.length;
         const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
 
@@ -293,6 +294,16 @@ export class CompletionEngine {
         if (signal.aborted) throw new Cancelled();
         return { reused, moved, shiftMetered, pending: tokens.slice(next) };
     }
+}
+
+/**
+ * Chunk reuse serves PSM prompts only. After a jump there it moves the text above the new place
+ * (the old suffix) and, when the window's start moved, the whole prefix: most of the prompt. In SPM
+ * the suffix comes first, so only the overlap of the old and new suffixes could move (measured: 1,542
+ * of 1,848 tokens still evaluated, p50), not worth suggestions that differ from a fresh prompt's.
+ */
+function reusesChunks(layout: PromptLayout, features: CompletionFeatures): boolean {
+    return features.chunkReuse && layout === "psm";
 }
 
 /** Every token of the model's vocabulary with its text and whether it is a control token. */
