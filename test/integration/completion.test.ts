@@ -167,49 +167,44 @@ describe("Hearth in VS Code: inline completions", () => {
         await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
     });
 
-    it("a suggestion that writes the closers the editor already has replaces them (a model that always writes `\", obj);`)", async () => {
-        await setting("completions.model", models.scriptedCall);
-        await until(() => readyWith(models.scriptedCall)(api.engineState), "the scripted model");
+    /**
+     * With a scripted model (it writes the same text whatever it is asked): the suggestion shown at
+     * `cursor` in a new TypeScript document holding `source`, and the document once it is accepted.
+     */
+    async function acceptScripted(model: string, source: string, cursor: number): Promise<{ suggestion: string; replaceEnd: number; after: string }> {
+        await setting("completions.model", model);
+        await until(() => readyWith(model)(api.engineState), "the scripted model");
         try {
-            const source = 'function log(obj: unknown): void {\n    console.log("Obj: ");\n}\n';
             const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
             const editor = await vscode.window.showTextDocument(document);
-            const cursor = document.positionAt(source.indexOf('");'));
-            editor.selection = new vscode.Selection(cursor, cursor);
+            const position = document.positionAt(cursor);
+            editor.selection = new vscode.Selection(position, position);
             const suggestion = await showSuggestion();
-            assert.equal(suggestion, scriptedCallText);
-            assert.equal(api.lastReplaceEnd, 3, 'it replaces the `");` after the cursor');
-            const before = document.getText();
+            const replaceEnd = api.lastReplaceEnd;
             await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
-            await until(() => document.getText() !== before, "the accept");
-            assert.equal(document.lineAt(1).text, '    console.log("Obj: ", obj);', "no stray quote, no doubled closers");
+            await until(() => document.getText() !== source, "the accept");
+            const after = document.getText();
             await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+            return { suggestion, replaceEnd, after };
         } finally {
             await setting("completions.model", models.tiny);
             await until(() => readyWith(models.tiny)(api.engineState), "the tiny model again");
         }
+    }
+
+    it("a suggestion that writes the closers the editor already has replaces them (a model that always writes `\", obj);`)", async () => {
+        const source = 'function log(obj: unknown): void {\n    console.log("Obj: ");\n}\n';
+        const { suggestion, replaceEnd, after } = await acceptScripted(models.scriptedCall, source, source.indexOf('");'));
+        assert.equal(suggestion, scriptedCallText);
+        assert.equal(replaceEnd, 3, 'it replaces the `");` after the cursor');
+        assert.equal(after.split("\n")[1], '    console.log("Obj: ", obj);', "no stray quote, no doubled closers");
     });
 
     it("between braces the editor closed, a body that starts on a new line is shown, the `}` on a line of its own", async () => {
-        await setting("completions.model", models.scriptedBody);
-        await until(() => readyWith(models.scriptedBody)(api.engineState), "the scripted model");
-        try {
-            const source = "export function add(a: number, b: number): number {}\n";
-            const document = await vscode.workspace.openTextDocument({ language: "typescript", content: source });
-            const editor = await vscode.window.showTextDocument(document);
-            const cursor = document.positionAt(source.indexOf("{}") + 1);
-            editor.selection = new vscode.Selection(cursor, cursor);
-            const suggestion = await showSuggestion();
-            assert.equal(suggestion, `${scriptedBodyText}\n`);
-            const before = document.getText();
-            await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
-            await until(() => document.getText() !== before, "the accept");
-            assert.equal(document.getText(), "export function add(a: number, b: number): number {\n    return a + b;\n}\n");
-            await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
-        } finally {
-            await setting("completions.model", models.tiny);
-            await until(() => readyWith(models.tiny)(api.engineState), "the tiny model again");
-        }
+        const source = "export function add(a: number, b: number): number {}\n";
+        const { suggestion, after } = await acceptScripted(models.scriptedBody, source, source.indexOf("{}") + 1);
+        assert.equal(suggestion, `${scriptedBodyText}\n`);
+        assert.equal(after, "export function add(a: number, b: number): number {\n    return a + b;\n}\n");
     });
 
     it("a model without FIM tokens gets no completions and one clear message", async () => {

@@ -1,8 +1,21 @@
 import assert from "node:assert/strict";
+import type { Locator, Page } from "playwright-core";
 import { useUiSuite } from "./workbench";
 
 /** The editor renders spaces as no-break spaces. */
 const plain = (text: string): string => text.replace(/\u00a0/g, " ");
+
+/** Opens src/inventory.ts from the explorer, as a person would, and starts a new line after `line.quantity += quantity;`. */
+async function newLineInInventory(page: Page): Promise<Locator> {
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "src" }).first().click();
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "inventory.ts" }).dblclick();
+    const editor = page.locator(".part.editor .monaco-editor").first();
+    await editor.locator(".view-lines").waitFor();
+    await editor.locator(".view-line", { hasText: "line.quantity += quantity;" }).click();
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    return editor;
+}
 
 describe("UI: ghost text as a user sees it", () => {
     const suite = useUiSuite();
@@ -12,14 +25,7 @@ describe("UI: ghost text as a user sees it", () => {
         const { page } = workbench;
         await workbench.engineReady();
 
-        // Open src/inventory.ts from the explorer, as a person would.
-        await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "src" }).first().click();
-        await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "inventory.ts" }).dblclick();
-        const editor = page.locator(".part.editor .monaco-editor").first();
-        await editor.locator(".view-lines").waitFor();
-        await editor.locator(".view-line", { hasText: "line.quantity += quantity;" }).click();
-        await page.keyboard.press("End");
-        await page.keyboard.press("Enter");
+        const editor = await newLineInInventory(page);
         await page.keyboard.type("const total = ", { delay: 60 });
 
         const ghost = editor.locator(".ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text").first();
@@ -44,13 +50,7 @@ describe("UI: ghost text as a user sees it", () => {
         const { page } = workbench;
         await workbench.engineReady("Hearth scripted model");
 
-        await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "src" }).first().click();
-        await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "inventory.ts" }).dblclick();
-        const editor = page.locator(".part.editor .monaco-editor").first();
-        await editor.locator(".view-lines").waitFor();
-        await editor.locator(".view-line", { hasText: "line.quantity += quantity;" }).click();
-        await page.keyboard.press("End");
-        await page.keyboard.press("Enter");
+        const editor = await newLineInInventory(page);
         // VS Code closes the paren and the quote as they are typed: the line reads `console.log("Obj: ")`.
         await page.keyboard.type('console.log("Obj: ', { delay: 60 });
         const line = editor.locator(".view-line", { hasText: "console.log(" }).first();

@@ -19,7 +19,7 @@ import type { CompletionFeatures } from "../../protocol/completionProtocol";
 import { cutAtUnmatchedCloser, lex, OPENER_OF, popMatching } from "./codeScan";
 import { alignStrayIndent, makefileRecipeLine, reindentLine, rescaleIndent } from "./indentStyle";
 import { copiesLineBelow, differInOneWord, hasWords, normalizedLine, repeatsWithinLine } from "./repetition";
-import { factsOf, indentationOf, OPENS_BLOCK, type SiteFacts } from "./siteFacts";
+import { factsOf, indentationOf, OPENS_BLOCK, withoutComment, type SiteFacts } from "./siteFacts";
 import { suffixReplacement } from "./suffixRules";
 
 export { indentationOf } from "./siteFacts";
@@ -251,7 +251,7 @@ function shapeOf(text: string, site: CompletionSite, facts: SiteFacts, final: bo
 
 /** A line after which a block's body follows: it ends with an opener or `:`, or opens a block closed by `end`. */
 function opensBlockLine(line: string): boolean {
-    const code = line.replace(/\s(?:\/\/|#).*$/, "").trimEnd();
+    const code = withoutComment(line).trimEnd();
     return OPENS_BLOCK.test(code) || OPENS_END_BLOCK.test(code.trim());
 }
 

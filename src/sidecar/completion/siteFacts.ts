@@ -83,6 +83,6 @@ export function indentationOf(line: string, tabSize = DEFAULT_TAB_SIZE): number 
 }
 
 /** A line without a trailing `//` or `#` comment (roughly: enough to see whether it ends with an opener). */
-function withoutComment(line: string): string {
+export function withoutComment(line: string): string {
     return line.replace(/\s(?:\/\/|#).*$/, "");
 }
