@@ -21,6 +21,12 @@ export type DownloadErrorKind =
     /** Any other file-system failure (an I/O error, a folder where the file should be…). */
     | "fileSystem";
 
+/**
+ * The deadlines a download runs under: "idle", too few bytes in the last stall window (retried
+ * first, as a dropped connection is); "overall", the whole download took longer than allowed.
+ */
+export type DownloadDeadline = "idle" | "overall";
+
 export interface DownloadErrorDetails {
     /** The file concerned: the final destination of a download. */
     readonly path?: string;
@@ -29,6 +35,8 @@ export interface DownloadErrorDetails {
     /** The HTTP status, for notFound and httpError. */
     readonly status?: number;
     readonly url?: string;
+    /** For a "network" error that ended because a deadline passed: which one. */
+    readonly deadline?: DownloadDeadline;
     readonly cause?: unknown;
 }
 
@@ -38,6 +46,11 @@ export class DownloadError extends Error {
     readonly partialBytes: number;
     readonly status: number | undefined;
     readonly url: string | undefined;
+    /**
+     * Which deadline ended the download, if one did. The kind stays "network": like a dropped
+     * connection, it is the connection's fault, and what was downloaded is kept for a resume.
+     */
+    readonly deadline: DownloadDeadline | undefined;
 
     constructor(readonly kind: DownloadErrorKind, message: string, details: DownloadErrorDetails = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -45,6 +58,7 @@ export class DownloadError extends Error {
         this.partialBytes = details.partialBytes ?? 0;
         this.status = details.status;
         this.url = details.url;
+        this.deadline = details.deadline;
     }
 }
 
@@ -63,6 +77,17 @@ export function formatBytes(bytes: number): string {
         unit++;
     }
     return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** "250 ms", "45 s", "90 min", "2.5 h", "36 h": the deadlines and waits of a download, in words. */
+export function formatDuration(ms: number): string {
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    const seconds = ms / 1000;
+    if (seconds < 120) return `${Math.round(seconds)} s`;
+    const minutes = seconds / 60;
+    if (minutes < 120) return `${Math.round(minutes)} min`;
+    const hours = minutes / 60;
+    return `${hours >= 10 ? Math.round(hours) : Math.round(hours * 10) / 10} h`;
 }
 
 /** The `code` of a Node system error (ENOSPC, EACCES…), if it is one. */

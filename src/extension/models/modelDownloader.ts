@@ -8,6 +8,11 @@
  *   made by whoever, knowing nothing of the first — resumes it with a range request, guarded
  *   by If-Range so bytes of two versions of a file are never mixed;
  * - a dropped or stalled connection is resumed automatically a few times before giving up;
+ * - two deadlines keep a slow server from holding a download forever: an idle one that a
+ *   trickle of bytes cannot defeat (too few bytes in a window counts as stalled), and an
+ *   overall one for the whole call, retries included; both keep what arrived for a resume;
+ * - redirects are followed here, not by fetch, so that one to another scheme (ftp:, file:…)
+ *   is refused in words that say so, and credentials never follow a redirect to another origin;
  * - progress is reported with speed and time left, and errors say what to do (free space,
  *   fix permissions, set a token…), with what was downloaded kept wherever it is still good.
  *
@@ -16,13 +21,13 @@
 import { createHash, type Hash } from "node:crypto";
 import * as path from "node:path";
 import {
-    describeNetworkFailure, DownloadError, diskFullError, fileSystemFailure, formatBytes, type DownloadErrorKind,
+    describeNetworkFailure, DownloadError, diskFullError, fileSystemFailure, formatBytes, formatDuration, type DownloadErrorKind,
 } from "./downloadError";
 import { nodeDownloadFileSystem, type DownloadFileSystem, type DownloadFileWriter } from "./downloadFileSystem";
 import { isByteCount, parsePartialInfo, partialInfoPathFor, partialPathFor, serialisePartialInfo } from "./downloadPartialInfo";
 import { ProgressMeter, type DownloadProgress } from "./downloadProgress";
 
-export { DownloadError, formatBytes, isDownloadError, type DownloadErrorKind } from "./downloadError";
+export { DownloadError, formatBytes, formatDuration, isDownloadError, type DownloadDeadline, type DownloadErrorKind } from "./downloadError";
 export { nodeDownloadFileSystem, type DownloadFileSystem, type DownloadFileWriter } from "./downloadFileSystem";
 export { partialInfoPathFor, partialPathFor } from "./downloadPartialInfo";
 export type { DownloadProgress } from "./downloadProgress";
@@ -43,14 +48,25 @@ export interface DownloadOptions {
     /**
      * How many times in a row a dropped, stalled or refused connection (or a 5xx answer) is
      * retried, resuming from the partial, before the download fails with "network". The count
-     * starts again whenever an attempt brings new bytes, so a long download over a flaky
-     * connection keeps going as long as it advances. Default 3.
+     * starts again whenever an attempt brings at least `stallMinBytes`, so a long download over
+     * a flaky connection keeps going as long as it advances — and a trickle does not. Default 3.
      */
     readonly retries?: number;
     /** The wait before the first retry, doubled for each further one in a row (up to 16 times). Default 500 ms. */
     readonly retryDelayMs?: number;
-    /** A connection that brings no byte for this long is dropped and resumed. Default 60 s. */
+    /**
+     * The idle deadline's window: a connection that brings less than `stallMinBytes` in any
+     * window this long is dropped and resumed (a retry). Default 60 s.
+     */
     readonly stallTimeoutMs?: number;
+    /** The idle deadline's minimum: see `stallTimeoutMs`. Default 256 KiB. */
+    readonly stallMinBytes?: number;
+    /**
+     * The overall deadline: the most this call may take, retries and their waits included,
+     * before it fails with "network" (keeping what arrived). Default `defaultOverallTimeoutMs`
+     * of the bytes still to download.
+     */
+    readonly overallTimeoutMs?: number;
     /** Default 100 ms. */
     readonly progressIntervalMs?: number;
     /** Where the file operations go; tests inject failures here. Default: the real file system. */
@@ -68,6 +84,27 @@ export interface DownloadResult {
     readonly resumedFromBytes: number;
     /** Whether the file matched a published checksum (false when none was known). */
     readonly checksumVerified: boolean;
+}
+
+/**
+ * The idle deadline: at least 256 KiB in any 60 s, 4.3 KiB/s on average. A slow but real
+ * connection of 64 KiB/s brings 3.75 MiB in a window, fifteen times that, and passes even when
+ * it pauses for 56 s of the 60; a server trickling bytes slower than that is cut off, whatever
+ * its pace. (A connection that sends nothing at all is cut off after one window, as before.)
+ */
+export const defaultStallTimeoutMs = 60_000;
+export const defaultStallMinBytes = 256 * 1024;
+/**
+ * The overall deadline: the time the bytes still to download take at 32 KiB/s, half the pace of
+ * a slow but real connection, and never less than 6 hours. A 4 GiB model gets 36 hours; a
+ * server that passes the idle check at, say, 5 KiB/s cannot hold a download for weeks.
+ */
+const overallFloorBytesPerSecond = 32 * 1024;
+const minimumOverallTimeoutMs = 6 * 60 * 60_000;
+
+/** The default overall deadline for a download with `bytesToGo` still to download (unknown: undefined). */
+export function defaultOverallTimeoutMs(bytesToGo: number | undefined): number {
+    return Math.max(minimumOverallTimeoutMs, ((bytesToGo ?? 0) / overallFloorBytesPerSecond) * 1000);
 }
 
 const downloadsInProgress = new Set<string>();
@@ -130,6 +167,13 @@ class RetryableFailure extends Error {
     }
 }
 
+/** A connection dropped by the idle deadline: retried like any other, but its message says why. */
+class IdleStall extends RetryableFailure {
+    constructor(readonly windowBytes: number, readonly windowMs: number, readonly minBytes: number) {
+        super(`only ${formatBytes(windowBytes)} arrived in ${formatDuration(windowMs)}`);
+    }
+}
+
 /** Bytes that fail a check of the file: the download is garbage and gets deleted. */
 class Rejection extends Error {
     constructor(readonly kind: Extract<DownloadErrorKind, "notGguf" | "sizeMismatch" | "checksumMismatch">, problem: string) {
@@ -140,6 +184,11 @@ class Rejection extends Error {
 type AttemptOutcome = "complete" | "startOver";
 
 const retryableStatuses: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+/** As many as fetch follows. */
+const maxRedirects = 20;
+/** Headers that must not follow a redirect to another origin (as fetch drops them). */
+const credentialHeaders: ReadonlySet<string> = new Set(["authorization", "cookie", "proxy-authorization"]);
 
 class ModelDownload {
     private readonly fs: DownloadFileSystem;
@@ -152,7 +201,12 @@ class ModelDownload {
     private readonly retries: number;
     private readonly retryDelayMs: number;
     private readonly stallTimeoutMs: number;
+    private readonly stallMinBytes: number;
     private readonly publishedSha256: string | undefined;
+    /** When this call started (performance.now()): the overall deadline counts from here. */
+    private readonly startedAt = performance.now();
+    /** Bytes that arrived in this call, whatever became of them: for the overall deadline's message. */
+    private arrivedBytes = 0;
 
     private hash: Hash = createHash("sha256");
     private head = Buffer.alloc(0);
@@ -178,7 +232,8 @@ class ModelDownload {
         this.meter = new ProgressMeter(options.onProgress, { intervalMs: options.progressIntervalMs ?? 100 });
         this.retries = Math.max(0, options.retries ?? 3);
         this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 500);
-        this.stallTimeoutMs = Math.max(1, options.stallTimeoutMs ?? 60_000);
+        this.stallTimeoutMs = Math.max(1, options.stallTimeoutMs ?? defaultStallTimeoutMs);
+        this.stallMinBytes = Math.max(1, options.stallMinBytes ?? defaultStallMinBytes);
         this.publishedSha256 = normaliseSha256(options.sha256);
         const sizeBytes: unknown = options.sizeBytes;
         if (sizeBytes !== undefined && !isByteCount(sizeBytes)) {
@@ -197,21 +252,25 @@ class ModelDownload {
         let retriesInARow = 0;
         for (;;) {
             this.throwIfCancelled();
-            const before = this.received;
+            if (this.overallMsLeft() <= 0) throw this.overallDeadlinePassed();
+            const before = this.arrivedBytes;
             try {
                 if ((await this.attempt()) === "complete") return await this.finish();
             } catch (error) {
                 // Deleted only now, with the partial file closed (Windows cannot delete an open file).
                 if (error instanceof Rejection) throw await this.rejected(error.kind, error.message);
                 if (!(error instanceof RetryableFailure)) throw error;
-                if (this.received > before) {
-                    retriesLeft = this.retries; // it advanced: the connection is flaky, not gone
+                // It advanced: the connection is flaky, not gone. Less than the idle deadline's
+                // minimum is no advance: a server trickling bytes must not get retries forever.
+                if (this.arrivedBytes - before >= this.stallMinBytes) {
+                    retriesLeft = this.retries;
                     retriesInARow = 0;
                 }
                 if (retriesLeft === 0) throw this.gaveUp(error, retriesInARow);
                 retriesLeft--;
                 retriesInARow++;
-                await this.wait(this.retryDelayMs * 2 ** Math.min(retriesInARow - 1, 4));
+                // The overall deadline cuts the wait short; the loop's first check then ends the download.
+                await this.wait(Math.min(this.retryDelayMs * 2 ** Math.min(retriesInARow - 1, 4), Math.max(0, this.overallMsLeft())));
             }
         }
     }
@@ -322,30 +381,24 @@ class ModelDownload {
         const controller = new AbortController();
         const onAbort = (): void => controller.abort();
         this.options.signal?.addEventListener("abort", onAbort, { once: true });
-        let stalled = false;
-        let watchdog: NodeJS.Timeout | undefined;
-        const arm = (): void => {
-            clearTimeout(watchdog);
-            watchdog = setTimeout(() => {
-                stalled = true;
-                controller.abort();
-            }, this.stallTimeoutMs);
-        };
+        const watchdog = new AttemptWatchdog(
+            { windowMs: this.stallTimeoutMs, minBytes: this.stallMinBytes }, () => this.overallMsLeft(), () => controller.abort(),
+        );
         const connectionFailure = (error: unknown): Error => {
             if (this.options.signal?.aborted === true) return this.cancelled();
-            if (stalled) return new RetryableFailure(`no data arrived for ${Math.round(this.stallTimeoutMs / 1000)} s`);
+            const expiry = watchdog.expiry;
+            if (expiry?.deadline === "overall") return this.overallDeadlinePassed();
+            if (expiry?.deadline === "idle") return new IdleStall(expiry.windowBytes, this.stallTimeoutMs, this.stallMinBytes);
             return new RetryableFailure(describeNetworkFailure(error));
         };
         let writer: DownloadFileWriter | undefined;
         try {
-            arm();
             let response: Response;
             try {
-                response = await fetch(this.options.url, { headers: this.requestHeaders(), signal: controller.signal, redirect: "follow" });
+                response = await this.request(controller.signal);
             } catch (error) {
-                throw connectionFailure(error);
+                throw error instanceof DownloadError ? error : connectionFailure(error);
             }
-            arm();
             const accepted = await this.accept(response);
             if (accepted !== "body") return accepted;
             await this.checkFreeSpace();
@@ -367,8 +420,10 @@ class ModelDownload {
                     throw connectionFailure(error);
                 }
                 if (chunk.done) break;
-                arm();
-                await this.append(opened, chunk.value as Uint8Array);
+                const bytes = chunk.value as Uint8Array;
+                watchdog.arrived(bytes.length);
+                this.arrivedBytes += bytes.length;
+                await this.append(opened, bytes);
             }
             if (this.totalBytes !== undefined && this.received < this.totalBytes) {
                 throw new RetryableFailure(`the connection closed after ${formatBytes(this.received)} of ${formatBytes(this.totalBytes)}`);
@@ -376,11 +431,49 @@ class ModelDownload {
             await this.disk(() => opened.sync(), this.partial, "to write");
             return "complete";
         } finally {
-            clearTimeout(watchdog);
+            watchdog.stop();
             this.options.signal?.removeEventListener("abort", onAbort);
             controller.abort(); // releases a body nobody will read (after an error); harmless after the end
             if (writer !== undefined) await writer.close().catch(() => undefined);
         }
+    }
+
+    /**
+     * Requests the file, following redirects here rather than in fetch: fetch refuses one to
+     * another scheme in the words of a network failure (which would then be retried), where
+     * the user needs to hear what the server did. As fetch does, it keeps Range and If-Range
+     * and drops credentials when a redirect leaves the origin (a Hub token is not the CDN's).
+     */
+    private async request(signal: AbortSignal): Promise<Response> {
+        let url = new URL(this.options.url);
+        let headers = this.requestHeaders();
+        for (let redirects = 0; ; redirects++) {
+            const response = await fetch(url, { headers, signal, redirect: "manual" });
+            const next = redirectTarget(response, url);
+            // Not a redirect, or one without a usable Location: accept() says what it is.
+            if (next === undefined) return response;
+            await response.body?.cancel().catch(() => undefined); // frees the connection
+            if (next.protocol !== "https:" && next.protocol !== "http:") throw this.refusedRedirect(url, next, response.status);
+            if (redirects >= maxRedirects) {
+                throw new DownloadError(
+                    "httpError",
+                    `${url.host} redirected the download of ${this.name} more than ${maxRedirects} times, in a loop: check the hearth.models.huggingFaceEndpoint setting, or try again later.`,
+                    { path: this.destination, url: this.options.url, status: response.status, partialBytes: this.received },
+                );
+            }
+            if (next.origin !== url.origin) headers = withoutCredentials(headers);
+            url = next;
+        }
+    }
+
+    private refusedRedirect(from: URL, to: URL, status: number): DownloadError {
+        return new DownloadError(
+            "httpError",
+            `${from.host} redirected the download of ${this.name} to ${withArticle(to.protocol)} URL (${describeRedirectTarget(to)}), which Hearth refuses to follow: ` +
+                "it downloads models over https and http only. If the hearth.models.huggingFaceEndpoint setting points to a mirror, check that mirror " +
+                "(or clear the setting to download from huggingface.co); otherwise download the file yourself and choose it with Hearth: Choose Model….",
+            { path: this.destination, url: this.options.url, status, partialBytes: this.received },
+        );
     }
 
     private requestHeaders(): Record<string, string> {
@@ -574,10 +667,42 @@ class ModelDownload {
         const kept = this.received > 0 ? ` The ${formatBytes(this.received)} downloaded so far are kept: resume the download when the connection is back.` : "";
         const details = { path: this.destination, partialBytes: this.received, url: this.options.url, status: failure.status, cause: failure };
         const also = retried === 0 ? "" : `, also after ${retried} ${retried === 1 ? "retry" : "retries"}`;
+        if (failure instanceof IdleStall) {
+            return new DownloadError(
+                "network",
+                `The download of ${this.name} from ${this.host} stalled: only ${formatBytes(failure.windowBytes)} arrived in the last ${formatDuration(failure.windowMs)}, ` +
+                    `less than the ${formatBytes(failure.minBytes)} the idle deadline asks for${also}. ${this.keptSoFar()} ` +
+                    "Check the connection, or the mirror if the hearth.models.huggingFaceEndpoint setting points to one, then resume the download.",
+                { ...details, deadline: "idle" },
+            );
+        }
         if (failure.status !== undefined) {
             return new DownloadError("httpError", `${failure.message}${also}, so ${this.name} could not be downloaded: try again later.${kept}`, details);
         }
         return new DownloadError("network", `The download of ${this.name} from ${this.host} failed (${failure.message})${also}. Check the connection.${kept}`, details);
+    }
+
+    /** How long until the overall deadline (negative once it has passed). */
+    private overallMsLeft(): number {
+        const limit = this.options.overallTimeoutMs ?? defaultOverallTimeoutMs(this.totalBytes === undefined ? undefined : this.totalBytes - this.resumedFromBytes);
+        return this.startedAt + limit - performance.now();
+    }
+
+    private overallDeadlinePassed(): DownloadError {
+        const ran = formatDuration(performance.now() - this.startedAt);
+        return new DownloadError(
+            "network",
+            `The download of ${this.name} from ${this.host} passed its overall deadline: in ${ran}, ${formatBytes(this.arrivedBytes)} arrived. ${this.keptSoFar()} ` +
+                "Resume the download to continue; if it stays this slow, check the connection, or the mirror if the hearth.models.huggingFaceEndpoint setting points to one.",
+            { path: this.destination, partialBytes: this.received, url: this.options.url, deadline: "overall" },
+        );
+    }
+
+    /** "The 1.2 GB of 4.1 GB downloaded so far are kept." */
+    private keptSoFar(): string {
+        if (this.received === 0) return "Nothing was kept.";
+        const of = this.totalBytes === undefined ? "" : ` of ${formatBytes(this.totalBytes)}`;
+        return `The ${formatBytes(this.received)}${of} downloaded so far are kept.`;
     }
 
     /** Waits before a retry; a cancel ends the wait at once. */
@@ -605,6 +730,105 @@ class ModelDownload {
             throw fileSystemFailure(error, { path: file, destination: this.destination, bytesStillNeeded: needed, partialBytes: this.received, doing });
         }
     }
+}
+
+/** The idle deadline: at least `minBytes` in any `windowMs`. */
+interface IdleDeadline {
+    readonly windowMs: number;
+    readonly minBytes: number;
+}
+
+type Expiry = { readonly deadline: "overall" } | { readonly deadline: "idle"; readonly windowBytes: number };
+
+/** Samples of the bytes that arrived, per idle window: the window slides by a quarter at a time. */
+const samplesPerWindow = 4;
+/** The longest a Node timer waits (a longer delay would fire at once). */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * Watches one attempt's deadlines and aborts its request when one passes, remembering which.
+ * The idle one counts bytes over a sliding window instead of timing the silence since the last
+ * byte: a server sending a byte now and then would re-arm such a timer forever.
+ */
+class AttemptWatchdog {
+    expiry: Expiry | undefined;
+    private arrivedBytes = 0;
+    /** arrivedBytes at each of the last samplesPerWindow + 1 ticks, oldest first. */
+    private readonly samples = [0];
+    private readonly sampler: NodeJS.Timeout;
+    private overall: NodeJS.Timeout | undefined;
+
+    constructor(private readonly idle: IdleDeadline, private readonly overallMsLeft: () => number, private readonly abort: () => void) {
+        this.sampler = setInterval(() => this.sample(), Math.max(1, idle.windowMs / samplesPerWindow));
+        this.armOverall();
+    }
+
+    arrived(bytes: number): void {
+        this.arrivedBytes += bytes;
+    }
+
+    stop(): void {
+        clearInterval(this.sampler);
+        clearTimeout(this.overall);
+    }
+
+    private sample(): void {
+        this.samples.push(this.arrivedBytes);
+        if (this.samples.length <= samplesPerWindow) return; // not a whole window yet
+        const windowBytes = this.arrivedBytes - this.samples[0];
+        this.samples.shift();
+        if (windowBytes < this.idle.minBytes) this.expire({ deadline: "idle", windowBytes });
+    }
+
+    /** The overall deadline may be weeks away, past what one timer can wait: it then waits again. */
+    private armOverall(): void {
+        const left = this.overallMsLeft();
+        if (left <= 0) {
+            this.expire({ deadline: "overall" });
+            return;
+        }
+        this.overall = setTimeout(() => this.armOverall(), Math.min(left, maxTimerMs));
+    }
+
+    private expire(expiry: Expiry): void {
+        if (this.expiry !== undefined) return;
+        this.expiry = expiry;
+        this.stop();
+        this.abort();
+    }
+}
+
+/** Where a redirect leads, resolved against the URL that answered it; undefined when it is not one. */
+function redirectTarget(response: Response, from: URL): URL | undefined {
+    const location = response.headers.get("location");
+    if (!redirectStatuses.has(response.status) || location === null) return undefined;
+    try {
+        return new URL(location, from);
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * A refused redirect's target, for a message: its origin, or, for an address without a host
+ * (file:, data:), its start — enough to recognise, never a whole data: URL.
+ */
+function describeRedirectTarget(url: URL): string {
+    if (url.host !== "") return `${url.protocol}//${url.host}`;
+    const comma = url.href.indexOf(",");
+    const start = comma < 0 ? url.href : `${url.href.slice(0, comma + 1)}…`;
+    return start.length > 80 ? `${start.slice(0, 79)}…` : start;
+}
+
+/** "an ftp:", "a file:": the article as the scheme is read, letter by letter when it has no vowel. */
+function withArticle(scheme: string): string {
+    const spelled = !/[aeiouy]/i.test(scheme.slice(1));
+    const vowelSound = spelled ? /^[aefhilmnorsx]/i.test(scheme) : /^[aeiou]/i.test(scheme);
+    return `${vowelSound ? "an" : "a"} ${scheme}`;
+}
+
+function withoutCredentials(headers: Readonly<Record<string, string>>): Record<string, string> {
+    return Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase())));
 }
 
 /** A caller's checksum, lower-case; a malformed one is a bug of the caller's. */

@@ -367,7 +367,7 @@ async function readText(file: string): Promise<string | undefined> {
 
 // ---------- downloading a reference ----------
 
-export interface EnsureDownloadedOptions extends HuggingFaceOptions, Pick<DownloadOptions, "onProgress" | "fileSystem" | "retries" | "retryDelayMs" | "stallTimeoutMs" | "progressIntervalMs"> {
+export interface EnsureDownloadedOptions extends HuggingFaceOptions, Pick<DownloadOptions, "onProgress" | "fileSystem" | "retries" | "retryDelayMs" | "stallTimeoutMs" | "stallMinBytes" | "overallTimeoutMs" | "progressIntervalMs"> {
     /** Told what the reference resolved to, before the download starts (to log `checksumNote`, say). */
     readonly onResolved?: (resolved: ResolvedDownload) => void;
 }
@@ -421,7 +421,7 @@ export async function ensureDownloaded(store: ModelStore, ref: HuggingFaceRefere
             ...(resolved.sha256 !== undefined ? { sha256: resolved.sha256 } : {}),
             uri: ref.uri,
             headers: authorizationHeaders(options.token),
-            ...pick(options, ["signal", "onProgress", "fileSystem", "retries", "retryDelayMs", "stallTimeoutMs", "progressIntervalMs"]),
+            ...pick(options, ["signal", "onProgress", "fileSystem", "retries", "retryDelayMs", "stallTimeoutMs", "stallMinBytes", "overallTimeoutMs", "progressIntervalMs"]),
         });
     } catch (error) {
         // A download that kept nothing leaves no empty folders behind (one with a partial keeps
