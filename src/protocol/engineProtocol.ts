@@ -107,16 +107,35 @@ export type EngineErrorKind =
     | "unreadable"
     | "notGguf"
     | "truncated"
+    /** The GGUF header holds values no real model has (hostile or corrupt): counts, sizes or types out of range. */
+    | "corruptModel"
+    /** The engine process died while loading this file: Hearth will not load it again by itself. */
+    | "crashedLoading"
+    /** The loaded model's file changed or vanished on disk: the model was unloaded before llama.cpp read it. */
+    | "modelFileChanged"
     | "unsupportedArchitecture"
     | "backendUnavailable"
     | "outOfMemory"
     | "insufficientMemory"
+    /** llama.cpp refused to load the file (after Hearth's own checks passed). */
     | "loadFailed"
     | "notInitialized"
     | "cancelled"
     | "noFimTokens"
     | "noModelLoaded"
-    | "contextOverflow";
+    | "contextOverflow"
+    /** A request whose parameters do not match the protocol (a bug in the caller, or a hostile one). */
+    | "badRequest"
+    /** Input larger than Hearth bounds its work to (a document, a conversation). */
+    | "tooLarge"
+    /** The request did not finish within its deadline. */
+    | "timedOut"
+    /** The engine process stopped while the request was pending; Hearth restarts it. */
+    | "engineCrashed"
+    /** The engine process stopped answering (hung or stopped); Hearth killed and restarts it. */
+    | "engineUnresponsive"
+    /** A bug in Hearth: the detail says what, for a report. */
+    | "internal";
 
 export interface EngineErrorData {
     readonly kind: EngineErrorKind;
@@ -185,4 +204,27 @@ export namespace LoadProgressNotification {
 export namespace LogNotification {
     export const method = "hearth/log";
     export const type = new NotificationType<LogParams>(method);
+}
+
+/** Answered at once by a live sidecar: the extension's heartbeat (a hung or stopped one is restarted). */
+export namespace PingRequest {
+    export const method = "hearth/ping";
+    export const type = new RequestType0<PingResult, void>(method);
+}
+
+export interface PingResult {
+    readonly pid: number;
+}
+
+export interface ModelFileChangedParams {
+    /** The loaded file that changed or vanished. */
+    readonly path: string;
+    /** What changed, in words. */
+    readonly detail: string;
+}
+
+/** A loaded model's file changed on disk: the sidecar unloaded the model (llama.cpp maps the file; reading a cut one kills the process). */
+export namespace ModelFileChangedNotification {
+    export const method = "hearth/modelFileChanged";
+    export const type = new NotificationType<ModelFileChangedParams>(method);
 }

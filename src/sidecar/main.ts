@@ -2,13 +2,15 @@
  * The sidecar process: forked by the extension, it owns node-llama-cpp and answers
  * requests over IPC. It never imports `vscode`.
  */
-import { CancellationToken, createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError } from "vscode-jsonrpc/node";
+import { CancellationToken, createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError, type ResponseMessage } from "vscode-jsonrpc/node";
 import {
     engineErrorCode,
     InitializeRequest,
     LoadModelRequest,
     LoadProgressNotification,
     LogNotification,
+    ModelFileChangedNotification,
+    PingRequest,
     ShutdownRequest,
     SidecarReadyNotification,
     UnloadModelRequest,
@@ -19,6 +21,8 @@ import { ChatProgressNotification, ChatRequest } from "../protocol/chatProtocol"
 import { CompleteRequest, CompletionProgressNotification, WarmRequest } from "../protocol/completionProtocol";
 import { Engine } from "./engine";
 import { EngineError, errorMessage } from "./engineError";
+import { GuardedMessageReader } from "./guardedReader";
+import { checkConversation, checkDocument, chatParamsSchema, completeParamsSchema, initializeParamsSchema, loadModelParamsSchema, validated, warmParamsSchema } from "./requestSchemas";
 import type { SidecarLog } from "./sidecarLog";
 
 if (process.send === undefined) {
@@ -26,7 +30,13 @@ if (process.send === undefined) {
     process.exit(2);
 }
 
-const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+const writer = new IPCMessageWriter(process);
+const reader = new GuardedMessageReader(
+    new IPCMessageReader(process),
+    (why) => log.log("warn", `Ignored a message from the extension: ${why}.`),
+    (id, why) => void writer.write({ jsonrpc: "2.0", id, error: { code: ErrorCodes.InvalidRequest, message: `Invalid request: ${why}.` } } as ResponseMessage).catch(() => undefined),
+);
+const connection = createMessageConnection(reader, writer);
 const log: SidecarLog = {
     log: (level: LogLevel, message: string) => void connection.sendNotification(LogNotification.type, { level, message }).catch(() => undefined),
 };
@@ -37,27 +47,41 @@ const engine = new Engine(log, (stage, progress) => {
     if (progressThrottle.get(stage) === percent) return;
     progressThrottle.set(stage, percent);
     void connection.sendNotification(LoadProgressNotification.type, { stage, progress }).catch(() => undefined);
-});
+}, (changed) => void connection.sendNotification(ModelFileChangedNotification.type, changed).catch(() => undefined));
 
-connection.onRequest(InitializeRequest.type, (params) => respond(() => engine.initialize(params)));
-connection.onRequest(LoadModelRequest.type, (params, token) => respond(() => engine.loadModel(params, abortSignalOf(token))));
-connection.onRequest(CompleteRequest.type, (params, token) =>
-    respond(() =>
-        engine.complete(params, abortSignalOf(token), (suggestion) => {
+// Every handler validates its parameters before the engine sees them (requestSchemas.ts).
+connection.onRequest(InitializeRequest.type, (params: unknown) => respond(() => engine.initialize(validated(InitializeRequest.method, initializeParamsSchema, params))));
+connection.onRequest(LoadModelRequest.type, (params: unknown, token) =>
+    respond(() => engine.loadModel(validated(LoadModelRequest.method, loadModelParamsSchema, params), abortSignalOf(token))),
+);
+connection.onRequest(CompleteRequest.type, (raw: unknown, token) =>
+    respond(() => {
+        const params = validated(CompleteRequest.method, completeParamsSchema, raw);
+        checkDocument(CompleteRequest.method, params);
+        return engine.complete(params, abortSignalOf(token), (suggestion) => {
             const progress = { requestId: params.requestId, text: suggestion.insertText, replaceEnd: suggestion.replaceEnd };
             void connection.sendNotification(CompletionProgressNotification.type, progress).catch(() => undefined);
-        }),
-    ),
+        });
+    }),
 );
-connection.onRequest(ChatRequest.type, (params, token) =>
-    respond(() =>
-        engine.chat(params, abortSignalOf(token), (text) => {
+connection.onRequest(ChatRequest.type, (raw: unknown, token) =>
+    respond(() => {
+        const params = validated(ChatRequest.method, chatParamsSchema, raw);
+        checkConversation(params);
+        return engine.chat(params, abortSignalOf(token), (text) => {
             void connection.sendNotification(ChatProgressNotification.type, { requestId: params.requestId, text }).catch(() => undefined);
-        }),
-    ),
+        });
+    }),
 );
-connection.onRequest(WarmRequest.type, (params, token) => respond(() => engine.warm(params, abortSignalOf(token))));
+connection.onRequest(WarmRequest.type, (raw: unknown, token) =>
+    respond(() => {
+        const params = validated(WarmRequest.method, warmParamsSchema, raw);
+        checkDocument(WarmRequest.method, params);
+        return engine.warm(params, abortSignalOf(token));
+    }),
+);
 connection.onRequest(UnloadModelRequest.type, () => respond(() => engine.unloadModel()));
+connection.onRequest(PingRequest.type, () => ({ pid: process.pid }));
 connection.onRequest(ShutdownRequest.type, async () => {
     await engine.dispose();
     setImmediate(() => process.exit(0));
@@ -74,12 +98,14 @@ process.on("unhandledRejection", (reason) => log.log("error", `Unhandled rejecti
 connection.listen();
 void connection.sendNotification(SidecarReadyNotification.type, { pid: process.pid, startupMs: Math.round(performance.now()) });
 
-async function respond<T>(work: () => Promise<T>): Promise<T | ResponseError<EngineErrorData>> {
+async function respond<T>(work: () => Promise<T> | T): Promise<T | ResponseError<EngineErrorData>> {
     try {
         return await work();
     } catch (error) {
-        const engineError = error instanceof EngineError ? error : new EngineError("loadFailed", errorMessage(error));
-        if (engineError.kind !== "cancelled" && engineError.kind !== "noFimTokens") log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
+        // Anything that is not an EngineError is a bug of ours (or of a library): say so, with the stack in the log.
+        const engineError = error instanceof EngineError ? error : new EngineError("internal", errorMessage(error));
+        if (!(error instanceof EngineError)) log.log("error", `Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        else if (engineError.kind !== "cancelled" && engineError.kind !== "noFimTokens") log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
         return new ResponseError(engineErrorCode, engineError.message, engineError.toData());
     }
 }

@@ -58,6 +58,21 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
                 message: `Hearth: the model file ${file} is incomplete or damaged. ${error.detail} Download it again or choose another file.`,
                 actions: ["selectModel", "showLog"],
             };
+        case "corruptModel":
+            return {
+                message: `Hearth will not load ${file}: ${error.detail} Download the model again from a source you trust, or choose another file.`,
+                actions: ["selectModel", "showLog"],
+            };
+        case "crashedLoading":
+            return {
+                message: `The engine crashed while loading ${file}, so Hearth will not load that file again by itself. Choose another model; if this file works elsewhere, restart the engine to try it once more.`,
+                actions: ["selectModel", "restartEngine", "showLog"],
+            };
+        case "modelFileChanged":
+            return {
+                message: `Hearth: the model file ${file} changed on disk while it was loaded (${error.detail}), so it was unloaded. Restart the engine to load the file as it is now, or choose another.`,
+                actions: ["restartEngine", "selectModel", "showLog"],
+            };
         case "unsupportedArchitecture":
             return {
                 message: `Hearth cannot run ${file}: ${error.detail} Choose a model of a supported family (Qwen2.5-Coder, Llama, DeepSeek-Coder, StarCoder2…).`,
@@ -80,14 +95,28 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
             };
         case "contextOverflow":
             return { message: `Hearth: ${error.detail}`, actions: ["openSettings"] };
-        case "noModelLoaded":
         case "loadFailed":
-        case "notInitialized":
-        case "cancelled":
             return {
-                message: `Hearth could not load ${file}: ${error.detail}`,
-                actions: ["showLog", "restartEngine", "selectModel"],
+                message: `llama.cpp could not load ${file}: ${error.detail} Choose another model, or show the log for llama.cpp's words.`,
+                actions: ["selectModel", "showLog", "restartEngine"],
             };
+        case "noModelLoaded":
+        case "notInitialized":
+            return { message: `Hearth's engine has no model loaded yet (${error.detail}). Wait for it to finish loading, or restart it.`, actions: ["restartEngine", "showLog"] };
+        case "cancelled":
+            return { message: "Hearth: the request was cancelled.", actions: [] };
+        case "badRequest":
+            return { message: `Hearth sent its engine a request it refused (${error.detail}). This is a bug in Hearth: please report it with the log.`, actions: ["showLog"] };
+        case "tooLarge":
+            return { message: `Hearth: ${error.detail}`, actions: [] };
+        case "timedOut":
+            return { message: `Hearth's engine did not answer in time (${error.detail}). Try again; if it keeps happening, choose a smaller model or context.`, actions: ["showLog", "restartEngine"] };
+        case "engineCrashed":
+            return { message: `Hearth's engine stopped while working on this (${error.detail}). It is being restarted; try again in a moment.`, actions: ["showLog"] };
+        case "engineUnresponsive":
+            return { message: `Hearth's engine stopped answering (${error.detail}), so Hearth restarted it. Try again in a moment.`, actions: ["showLog"] };
+        case "internal":
+            return { message: `Hearth hit a bug: ${error.detail} Please report it with the log; restarting the engine may help.`, actions: ["showLog", "restartEngine"] };
     }
 }
 
