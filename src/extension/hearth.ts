@@ -147,13 +147,17 @@ export class Hearth implements vscode.Disposable {
     /** Starts the engine without waiting for it: activation stays instant. */
     start(): void {
         this.log.info(`Hearth ${this.version} in ${vscode.env.appName} ${vscode.version} (${vscode.env.appHost}).`);
-        void this.models.resolver.engineSettings().then((settings) => this.engine.start(settings));
+        void this.engine.startWith(() => this.models.resolver.engineSettings());
         void this.models.onActivated().catch((error: unknown) => this.log.warn(`Could not open the walkthrough: ${String(error)}`));
     }
 
     /** Applies the current settings, the model settings resolved to files. */
     private async reloadEngine(): Promise<void> {
-        await this.engine.applySettings(await this.models.resolver.engineSettings());
+        try {
+            await this.engine.applySettings(await this.models.resolver.engineSettings());
+        } catch (error) {
+            this.log.error(`Could not apply the engine settings: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
     }
 
     get api(): HearthApi {

@@ -20,7 +20,14 @@ export interface ChatParams {
     readonly maxTokens: number;
     /** 0 for greedy answers (tests); the extension uses a little randomness. */
     readonly temperature: number;
+    /**
+     * Which lane answers: the chat view's ("chat", the default) or a command on selected code's
+     * ("action"). Each lane has a sequence of its own; a request only ever supersedes one of its lane.
+     */
+    readonly lane?: ChatLane;
 }
+
+export type ChatLane = "chat" | "action";
 
 export type ChatStopReason = "done" | "maxTokens" | "stopped";
 
@@ -34,6 +41,8 @@ export interface ChatResult {
         readonly reusedTokens: number;
         readonly evaluatedTokens: number;
         readonly generatedTokens: number;
+        /** Times the conversation was rendered and tokenized to find what fits (O(log n) in its length). */
+        readonly promptRenders: number;
     };
     readonly timings: { readonly ttftMs: number; readonly totalMs: number; readonly yieldedMs: number };
 }

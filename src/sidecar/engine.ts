@@ -1,4 +1,4 @@
-import type { GgufFileInfo, GgufInsights, Llama, LlamaContext, LlamaLogLevel, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { ChatWrapper, GgufFileInfo, GgufInsights, Llama, LlamaContext, LlamaLogLevel, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
 import type {
     Backend,
     GpuSetting,
@@ -8,10 +8,11 @@ import type {
     LoadModelResult,
     LoadStage,
     LogLevel,
+    ModelFileChangedParams,
     ModelInfo,
 } from "../protocol/engineProtocol";
 import type { CompleteParams, CompleteResult, WarmParams, WarmResult } from "../protocol/completionProtocol";
-import type { ChatParams, ChatResult } from "../protocol/chatProtocol";
+import type { ChatLane, ChatParams, ChatResult } from "../protocol/chatProtocol";
 import { ChatEngine } from "./chat/chatEngine";
 import type { Suggestion } from "./completion/postProcess";
 import { CompletionEngine } from "./completion/completionEngine";
@@ -20,6 +21,7 @@ import { planMemory, type FreeMemory, type ModelDemand } from "./memoryFit";
 import { EngineError, errorMessage } from "./engineError";
 import { LatestWins } from "./latestWins";
 import { inspectModelFile, type InspectedModelFile, type ModelFileReader } from "./modelFile";
+import { ModelFileWatch } from "./modelFileWatch";
 import type { SidecarLog } from "./sidecarLog";
 import { resolveThreads } from "./threads";
 
@@ -34,7 +36,9 @@ interface LoadedModel {
     readonly result: LoadModelResult;
     /** Undefined when the completion model has no FIM tokens. */
     readonly completion: CompletionEngine | undefined;
-    readonly chat: ChatEngine;
+    /** The chat view's lane and the commands' lane: each its own sequence, neither cancels the other. */
+    readonly lanes: Readonly<Record<ChatLane, ChatEngine>>;
+    readonly watch: ModelFileWatch;
 }
 
 /** A model file checked and measured, not yet loaded. */
@@ -47,6 +51,7 @@ interface PlannedModel {
 }
 
 export type ProgressListener = (stage: LoadStage, progress: number) => void;
+export type ModelFileChangedListener = (changed: ModelFileChangedParams) => void;
 
 /**
  * Owns node-llama-cpp in the sidecar: the backend, the loaded model and its context.
@@ -62,10 +67,11 @@ export class Engine {
     constructor(
         private readonly log: SidecarLog,
         private readonly onProgress: ProgressListener,
+        private readonly onModelFileChanged: ModelFileChangedListener = () => undefined,
     ) {}
 
     async initialize(params: InitializeParams): Promise<InitializeResult> {
-        if (this.llama !== undefined) throw new EngineError("loadFailed", "The engine is already initialized; restart the sidecar to change the backend.");
+        if (this.llama !== undefined) throw new EngineError("badRequest", "The engine is already initialized; restart the sidecar to change the backend.");
         const started = performance.now();
         this.onProgress("backend", 0);
         // node-llama-cpp is ESM with top-level await: import it lazily so the sidecar answers at once.
@@ -116,7 +122,7 @@ export class Engine {
     chat(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult> {
         const loaded = this.loaded;
         if (loaded === undefined) throw new EngineError("noModelLoaded", "No model is loaded.");
-        return loaded.chat.chat(params, signal, onText);
+        return loaded.lanes[params.lane ?? "chat"].chat(params, signal, onText);
     }
 
     private completionEngine(): CompletionEngine {
@@ -126,10 +132,16 @@ export class Engine {
         return loaded.completion;
     }
 
+    /**
+     * Unloads the model: new requests are refused at once, work in flight is cancelled and waited
+     * for (a llama.cpp evaluation cannot be interrupted mid-batch), and only then are the contexts freed.
+     */
     async unloadModel(): Promise<void> {
         const loaded = this.loaded;
         this.loaded = undefined;
         if (loaded === undefined) return;
+        loaded.watch.dispose();
+        await Promise.all([loaded.completion?.abortAndWait(), loaded.lanes.chat.abortAndWait(), loaded.lanes.action.abortAndWait()]);
         for (const context of loaded.contexts) await context.dispose();
         for (const model of loaded.models) await model.dispose();
         this.log.log("info", `Unloaded ${[loaded.result.model, loaded.result.chatModel].flatMap((model) => (model === null ? [] : [model.name])).join(" and ")}.`);
@@ -191,7 +203,10 @@ export class Engine {
 
         const [completionModel, chatModel = completionModel] = models;
         const [completionContext, chatContext = completionContext] = contexts;
-        const describe = (index: number): ModelInfo => describeModel(lib, models[index], plan[index].inspected.fileInfo, plan[index].path, plan[index].inspected.sizeBytes);
+        // Resolved once per model: node-llama-cpp matches the template by rendering it (up to 1.4 s measured).
+        const wrappers = models.map((model) => resolveWrapper(lib, model));
+        const describe = (index: number): ModelInfo =>
+            describeModel(models[index], plan[index].inspected.fileInfo, plan[index].path, plan[index].inspected.sizeBytes, wrappers[index]?.wrapperName ?? null);
         const result: LoadModelResult = {
             model: describe(0),
             chatModel: plan.length > 1 ? describe(1) : null,
@@ -202,11 +217,31 @@ export class Engine {
             contextCreateMs: Math.round(contextCreateMs),
         };
         const completion = CompletionEngine.create(completionModel, completionContext, { sequences: completionSequences, tokenBias: lib.TokenBias });
-        const chat = ChatEngine.create(lib, chatModel, chatContext, completion ?? { whenIdle: () => Promise.resolve() });
-        this.loaded = { models, contexts, result, completion, chat };
+        const priority = completion ?? { whenIdle: () => Promise.resolve() };
+        const chatWrapper = wrappers[wrappers.length - 1] ?? new lib.GeneralChatWrapper();
+        const lanes = { chat: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper), action: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper) };
+        let watch: ModelFileWatch;
+        try {
+            watch = await ModelFileWatch.start(plan.map((planned) => planned.path), (path, detail) => void this.modelFileChanged(path, detail));
+        } catch (error) {
+            for (const context of contexts) await context.dispose();
+            for (const model of models) await model.dispose();
+            throw new EngineError("modelFileChanged", `The file changed while it was being loaded: ${errorMessage(error)}`, params.modelPath);
+        }
+        this.loaded = { models, contexts, result, completion, lanes, watch };
         const names = result.chatModel === null ? result.model.name : `${result.model.name} (completions) and ${result.chatModel.name} (chat)`;
         this.log.log("info", `Loaded ${names} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
         return result;
+    }
+
+    /** A loaded file changed on disk: unload before llama.cpp reads the mapped file again, and say so. */
+    private async modelFileChanged(path: string, detail: string): Promise<void> {
+        this.log.log("warn", `The loaded model file ${path} changed on disk (${detail}): unloading it.`);
+        try {
+            await this.unloadModel();
+        } finally {
+            this.onModelFileChanged({ path, detail });
+        }
     }
 
     private async planModel(lib: NodeLlamaCpp, llama: Llama, path: string, sequences: number): Promise<PlannedModel> {
@@ -297,16 +332,19 @@ function fileReader(lib: NodeLlamaCpp, llama: Llama, onInsights: (insights: Gguf
     };
 }
 
-function describeModel(lib: NodeLlamaCpp, model: LlamaModel, fileInfo: GgufFileInfo, path: string, fileSizeBytes: number): ModelInfo {
+/** The model's chat wrapper, or undefined when node-llama-cpp cannot resolve one. */
+function resolveWrapper(lib: NodeLlamaCpp, model: LlamaModel): ChatWrapper | undefined {
+    try {
+        return lib.resolveChatWrapper(model) ?? undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function describeModel(model: LlamaModel, fileInfo: GgufFileInfo, path: string, fileSizeBytes: number, chatWrapper: string | null): ModelInfo {
     const metadata = fileInfo.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
     const { prefix, suffix, middle } = model.tokens.infill;
     const chatTemplate = metadata.tokenizer?.chat_template;
-    let chatWrapper: string | null = null;
-    try {
-        chatWrapper = lib.resolveChatWrapper(model).wrapperName;
-    } catch {
-        chatWrapper = null;
-    }
     const name = metadata.general?.name;
     return {
         path,

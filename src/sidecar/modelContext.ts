@@ -3,8 +3,11 @@ import { evaluationSliceTokens } from "./completion/completionEngine";
 
 /** Documents whose completion KV cache is kept at once, each on a sequence of its own. */
 export const completionSequences = 3;
-/** Sequences kept apart for chat, so that it never evicts a completion cache. */
-export const chatSequences = 1;
+/**
+ * Sequences kept apart for chat, so that it never evicts a completion cache: one for the chat
+ * view's answers and one for commands on selected code, so neither cancels the other.
+ */
+export const chatSequences = 2;
 
 export interface ModelContextOptions {
     readonly contextSize: number;

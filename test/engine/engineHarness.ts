@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { EngineClient } from "../../src/extension/engine/engineClient";
 import type { EngineSettings, EngineState } from "../../src/extension/engine/engineState";
 import type { RestartPolicy } from "../../src/extension/engine/restartPolicy";
+import type { LivenessOptions } from "../../src/extension/engine/sidecarProcess";
 
 /** The sidecar bundle that the extension ships (built by `npm run build`). */
 export const sidecarScript = resolve(__dirname, "../../../dist/sidecar.mjs");
@@ -14,10 +15,10 @@ export interface TestEngine {
 }
 
 /** A real EngineClient on the real sidecar, recording every state and log line. */
-export function createTestEngine(restartPolicy?: RestartPolicy): TestEngine {
+export function createTestEngine(restartPolicy?: RestartPolicy, liveness?: Partial<LivenessOptions>): TestEngine {
     const states: EngineState[] = [];
     const logs: string[] = [];
-    const client = new EngineClient({ sidecarScript, log: (level, message) => logs.push(`[${level}] ${message}`), restartPolicy });
+    const client = new EngineClient({ sidecarScript, log: (level, message) => logs.push(`[${level}] ${message}`), restartPolicy, liveness });
     client.onDidChangeState((state) => states.push(state));
     const waitFor = (predicate: (state: EngineState) => boolean, what: string, timeoutMs = 60_000): Promise<EngineState> =>
         new Promise((resolvePromise, reject) => {

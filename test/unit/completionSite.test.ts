@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "../../src/extension/completion/completionSite";
-import { choosePieces, suffixEndOf, windowStartLine } from "../../src/sidecar/completion/documentWindow";
+import { choosePieces, defaultWindowOptions, suffixEndOf, windowStartLine } from "../../src/sidecar/completion/documentWindow";
 
 describe("completion site: reuse without asking the model", () => {
     const at = (before: string, after = "\n}", documentId = "a"): CursorText => ({ documentId, before, after });
@@ -51,7 +51,7 @@ describe("completion site: reuse without asking the model", () => {
 describe("document window: edges that stay put while the user types", () => {
     const lines = Array.from({ length: 400 }, (_, i) => `line ${i};`);
     const text = lines.join("\n");
-    const options = { prefixLines: 64, suffixLines: 8, step: 16, maxMiddleLines: 2 };
+    const options = { ...defaultWindowOptions, prefixLines: 64, suffixLines: 8, step: 16, maxMiddleLines: 2 };
     const offsetOf = (line: number, column = 0): number => lines.slice(0, line).join("\n").length + (line > 0 ? 1 : 0) + column;
 
     it("starts the window a step-aligned number of lines back", () => {

@@ -207,6 +207,7 @@ export class SelectionActions implements vscode.CodeActionProvider {
                         ],
                         maxTokens: this.config.chatMaxTokens,
                         temperature: 0.1,
+                        lane: "action",
                     },
                     token,
                 );

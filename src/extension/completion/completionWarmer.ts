@@ -16,6 +16,8 @@ const focusMs = 250;
  */
 const restMs = 150;
 const snippetLines = 40;
+/** At most this many characters of a snippet, whatever its lines hold. */
+const snippetChars = 8 * 1024;
 const maxSnippets = 3;
 
 /**
@@ -126,7 +128,11 @@ export class CompletionWarmer implements vscode.Disposable {
         return [...places.values()].slice(0, maxSnippets).map(({ document, line }) => {
             const start = Math.max(0, line - snippetLines / 2);
             const end = Math.min(document.lineCount, start + snippetLines);
-            return { path: vscode.workspace.asRelativePath(document.uri), text: document.getText(new vscode.Range(start, 0, end, 0)).replace(/\r\n/g, "\n") };
+            // Lines of a minified file can be megabytes long: a snippet is bounded by characters too.
+            const from = document.offsetAt(new vscode.Position(start, 0));
+            const to = Math.min(document.offsetAt(new vscode.Position(end, 0)), from + snippetChars);
+            const text = document.getText(new vscode.Range(document.positionAt(from), document.positionAt(to)));
+            return { path: vscode.workspace.asRelativePath(document.uri), text: text.replace(/\r\n/g, "\n") };
         });
     }
 }

@@ -2,14 +2,27 @@ import * as vscode from "vscode";
 import type { CompletionDocument } from "../../protocol/completionProtocol";
 
 /**
+ * How much of a document goes to the engine per request: the text around the cursor, never the
+ * whole of a huge file (a minified 50 MB line would cost a 50 MB message per keystroke). The start
+ * moves in steps, so the text sent stays the same while the user types (the prompt's cache holds).
+ */
+export const sentDocumentChars = { before: 256 * 1024, after: 64 * 1024, step: 64 * 1024 } as const;
+
+/**
  * A document as the engine reads it: with "\n" line ends whatever the file uses (models read files
  * so; CRLF would cost tokens and put "\r" in suggestions), the cursor moved to match, and the name of
  * its workspace folder for repo-level prompts. The suggestion's replace range counts characters on
  * the cursor's line, which line ends do not change; VS Code writes inserted "\n" as the file's line end.
+ * Only `sentDocumentChars` around the cursor are sent.
  */
 export function engineDocument(document: vscode.TextDocument, position: vscode.Position): { readonly document: CompletionDocument; readonly cursor: number } {
     const crlf = document.eol === vscode.EndOfLine.CRLF;
-    const text = document.getText();
+    const cursorOffset = document.offsetAt(position);
+    const lastLine = document.lineAt(document.lineCount - 1);
+    const length = document.offsetAt(lastLine.range.end);
+    const { start, end } = sentRange(cursorOffset, length, (offset) => document.positionAt(offset), (line) => document.offsetAt(new vscode.Position(line, 0)));
+    const startPosition = document.positionAt(start);
+    const text = start === 0 && end === length ? document.getText() : document.getText(new vscode.Range(startPosition, document.positionAt(end)));
     return {
         document: {
             id: document.uri.toString(),
@@ -18,9 +31,31 @@ export function engineDocument(document: vscode.TextDocument, position: vscode.P
             languageId: document.languageId,
             text: crlf ? text.replace(/\r\n/g, "\n") : text,
         },
-        // Each line before the cursor's lost its "\r".
-        cursor: document.offsetAt(position) - (crlf ? position.line : 0),
+        // Each line between the start and the cursor lost its "\r".
+        cursor: cursorOffset - start - (crlf ? position.line - startPosition.line : 0),
     };
+}
+
+/**
+ * The offsets sent for a cursor: from a stepped point at most `before` (plus a step) back, moved on
+ * to the next line's start when one begins before the cursor, to `after` past the cursor.
+ */
+export function sentRange(
+    cursor: number,
+    length: number,
+    positionAt: (offset: number) => { readonly line: number; readonly character: number },
+    lineStart: (line: number) => number,
+    limits: { readonly before: number; readonly after: number; readonly step: number } = sentDocumentChars,
+): { readonly start: number; readonly end: number } {
+    const end = Math.min(length, cursor + limits.after);
+    if (cursor <= limits.before) return { start: 0, end };
+    let start = Math.floor((cursor - limits.before) / limits.step) * limits.step;
+    const at = positionAt(start);
+    if (at.character > 0) {
+        const next = lineStart(at.line + 1);
+        if (next <= cursor && next > start) start = next;
+    }
+    return { start, end };
 }
 
 /** The editor's indentation for a document shown in an editor (tab size, spaces or tabs). */

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { editorIndentation, engineDocument } from "./engineDocument";
+import { editorIndentation, engineDocument, sentRange } from "./engineDocument";
 import { ResponseError } from "vscode-jsonrpc";
 import type { CompleteResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData } from "../../protocol/engineProtocol";
@@ -231,10 +231,16 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     }
 }
 
+/** The text around the cursor, as much as is sent to the engine (a huge file is never copied whole per keystroke). */
 function cursorTextOf(document: vscode.TextDocument, position: vscode.Position): CursorText {
-    const text = document.getText();
     const offset = document.offsetAt(position);
-    return { documentId: document.uri.toString(), before: text.slice(0, offset), after: text.slice(offset) };
+    const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
+    const { start, end } = sentRange(offset, length, (at) => document.positionAt(at), (line) => document.offsetAt(new vscode.Position(line, 0)));
+    return {
+        documentId: document.uri.toString(),
+        before: document.getText(new vscode.Range(document.positionAt(start), position)),
+        after: document.getText(new vscode.Range(position, document.positionAt(end))),
+    };
 }
 
 function isCancelled(error: unknown): boolean {

@@ -4,7 +4,7 @@ import type { CompleteParams, CompleteResult, CompletionProgressParams, WarmPara
 import type { EngineErrorData, InitializeResult, LogLevel } from "../../protocol/engineProtocol";
 import type { EngineSettings, EngineState } from "./engineState";
 import { RestartPolicy } from "./restartPolicy";
-import { describeExit, SidecarProcess, type SidecarExit } from "./sidecarProcess";
+import { describeExit, isEngineErrorData, SidecarProcess, type LivenessOptions, type SidecarExit } from "./sidecarProcess";
 
 export interface EngineClientOptions {
     readonly sidecarScript: string;
@@ -13,6 +13,8 @@ export interface EngineClientOptions {
     readonly restartPolicy?: RestartPolicy;
     /** Injected clock, for tests of the restart timing. */
     readonly now?: () => number;
+    /** Heartbeat and deadlines (tests shorten them). */
+    readonly liveness?: Partial<LivenessOptions>;
 }
 
 /**
@@ -35,6 +37,13 @@ export class EngineClient {
     private restartTimer: NodeJS.Timeout | undefined;
     private loadCancellation: CancellationTokenSource | undefined;
     private disposed = false;
+    /**
+     * Files the engine crashed while loading: never loaded again by themselves (that would crash it
+     * again, and again). Cleared when the user restarts the engine or chooses other files.
+     */
+    private readonly crashedFiles = new Set<string>();
+    /** The files the load in progress reads, to blame the right one for a crash. */
+    private loadingFiles: readonly string[] = [];
 
     constructor(private readonly options: EngineClientOptions) {
         this.policy = options.restartPolicy ?? new RestartPolicy();
@@ -49,7 +58,7 @@ export class EngineClient {
     readonly onChatProgress: Event<ChatProgressParams> = this.chatProgressEmitter.event;
 
     /** An answer from the loaded model, streamed through onChatProgress; rejects with a ResponseError. */
-    chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
+    async chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
         return this.readySidecar().chat(params, token);
     }
 
@@ -59,11 +68,11 @@ export class EngineClient {
     }
 
     /** A completion from the loaded model; rejects with a ResponseError (kind "cancelled" when superseded). */
-    complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
+    async complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
         return this.readySidecar().complete(params, token);
     }
 
-    warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
+    async warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
         return this.readySidecar().warm(params, token);
     }
 
@@ -83,10 +92,11 @@ export class EngineClient {
         return this.sidecar?.hasExited === false ? this.sidecar.pid : undefined;
     }
 
-    /** Starts a fresh sidecar with these settings (stopping any running one). */
+    /** Starts a fresh sidecar with these settings (stopping any running one). A deliberate start tries every file again. */
     async start(settings: EngineSettings): Promise<void> {
         this.settings = settings;
         this.policy.reset();
+        this.crashedFiles.clear();
         await this.stopSidecar();
         await this.launch();
     }
@@ -100,6 +110,22 @@ export class EngineClient {
             return;
         }
         await this.loadModel(this.generation);
+    }
+
+    /**
+     * Starts with settings still being worked out; if they cannot be (a bug, a failing file system),
+     * the engine says so instead of staying at "starting".
+     */
+    async startWith(settings: () => Promise<EngineSettings>): Promise<void> {
+        let resolved: EngineSettings;
+        try {
+            resolved = await settings();
+        } catch (error) {
+            this.options.log("error", `Could not read the engine settings: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+            this.setState({ kind: "error", error: { kind: "internal", detail: `Hearth could not read its engine settings: ${error instanceof Error ? error.message : String(error)}.` } });
+            return;
+        }
+        await this.start(resolved);
     }
 
     /** Restarts on the user's request: the crash count starts afresh. */
@@ -127,7 +153,7 @@ export class EngineClient {
         if (settings === undefined || this.disposed) return;
         const generation = ++this.generation;
         this.setState({ kind: "starting" });
-        const sidecar = new SidecarProcess({ script: this.options.sidecarScript, log: this.options.log, env: this.options.env });
+        const sidecar = new SidecarProcess({ script: this.options.sidecarScript, log: this.options.log, env: this.options.env, liveness: this.options.liveness });
         this.sidecar = sidecar;
         this.backend = undefined;
         sidecar.onExit((exit) => this.onSidecarExit(generation, exit));
@@ -136,6 +162,11 @@ export class EngineClient {
         });
         sidecar.onChatProgress((params) => {
             if (generation === this.generation) this.chatProgressEmitter.fire(params);
+        });
+        sidecar.onModelFileChanged(({ path, detail }) => {
+            if (generation !== this.generation) return;
+            this.options.log("warn", `The model file ${path} changed on disk (${detail}); the engine unloaded it.`);
+            this.setState({ kind: "error", ...(this.backend === undefined ? {} : { backend: this.backend }), error: { kind: "modelFileChanged", path, detail } });
         });
         sidecar.onProgress(({ stage, progress }) => {
             const state = this.currentState;
@@ -153,6 +184,11 @@ export class EngineClient {
             return;
         }
         await this.loadModel(generation);
+    }
+
+    /** Whether a file of these settings crashed the engine while loading: then it is not loaded again by itself. */
+    private crashedFileOf(settings: EngineSettings): string | undefined {
+        return [settings.modelPath, settings.chatModelPath].find((path): path is string => path !== undefined && this.crashedFiles.has(path));
     }
 
     private async loadModel(generation: number): Promise<void> {
@@ -176,7 +212,15 @@ export class EngineClient {
             this.setState({ kind: "error", backend, error: { kind: "noModel", detail: "No model file is configured." } });
             return;
         }
+        const crashed = this.crashedFileOf(settings);
+        if (crashed !== undefined) {
+            await sidecar.unloadModel().catch(() => undefined);
+            if (cancellation.token.isCancellationRequested) return;
+            this.setState({ kind: "error", backend, error: { kind: "crashedLoading", path: crashed, detail: "The engine process crashed while loading this file." } });
+            return;
+        }
         this.setState({ kind: "loading", modelPath: settings.modelPath, stage: "model", progress: 0, backend });
+        this.loadingFiles = [settings.modelPath, ...(settings.chatModelPath === undefined ? [] : [settings.chatModelPath])];
         try {
             const load = await sidecar.loadModel(
                 {
@@ -197,6 +241,7 @@ export class EngineClient {
             this.setState({ kind: "error", backend, error: data });
         } finally {
             if (this.loadCancellation === cancellation) this.loadCancellation = undefined;
+            if (generation === this.generation) this.loadingFiles = [];
             cancellation.dispose();
         }
     }
@@ -204,9 +249,15 @@ export class EngineClient {
     private onSidecarExit(generation: number, exit: SidecarExit): void {
         if (generation !== this.generation || this.disposed) return; // a deliberate stop
         this.generation++;
+        const unresponsive = this.sidecar?.wasUnresponsive === true;
         this.sidecar = undefined;
         this.backend = undefined;
-        const reason = `The engine process stopped unexpectedly (${describeExit(exit)}).`;
+        // A crash while loading blames the file(s) being loaded: the restart will not load them again.
+        if (this.currentState.kind === "loading") for (const file of this.loadingFiles) this.crashedFiles.add(file);
+        this.loadingFiles = [];
+        const reason = unresponsive
+            ? "The engine process stopped answering, so Hearth killed it."
+            : `The engine process stopped unexpectedly (${describeExit(exit)}).`;
         const decision = this.policy.recordCrash(this.now());
         if (decision.action === "giveUp") {
             this.options.log("error", `${reason} It crashed ${decision.crashesInWindow} times within 3 minutes: not restarting it.`);
@@ -239,11 +290,8 @@ export class EngineClient {
     }
 }
 
-function toErrorData(error: unknown): EngineErrorData {
+/** Any failure as EngineErrorData: the engine's own errors as they are; anything else is a bug of ours. */
+export function toErrorData(error: unknown): EngineErrorData {
     if (error instanceof ResponseError && isEngineErrorData(error.data)) return error.data;
-    return { kind: "loadFailed", detail: error instanceof Error ? error.message : String(error) };
-}
-
-function isEngineErrorData(value: unknown): value is EngineErrorData {
-    return typeof value === "object" && value !== null && typeof (value as { kind?: unknown }).kind === "string" && typeof (value as { detail?: unknown }).detail === "string";
+    return { kind: "internal", detail: error instanceof Error ? error.message : String(error) };
 }

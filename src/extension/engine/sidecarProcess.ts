@@ -2,18 +2,23 @@ import { fork, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import {
     CancellationToken,
+    CancellationTokenSource,
     createMessageConnection,
     Emitter,
     IPCMessageReader,
     IPCMessageWriter,
+    ResponseError,
     type Event,
     type MessageConnection,
 } from "vscode-jsonrpc/node";
 import {
+    engineErrorCode,
     InitializeRequest,
     LoadModelRequest,
     LoadProgressNotification,
     LogNotification,
+    ModelFileChangedNotification,
+    PingRequest,
     ShutdownRequest,
     SidecarReadyNotification,
     UnloadModelRequest,
@@ -21,8 +26,11 @@ import {
     type InitializeResult,
     type LoadModelParams,
     type LoadModelResult,
+    type EngineErrorData,
+    type EngineErrorKind,
     type LoadProgressParams,
     type LogLevel,
+    type ModelFileChangedParams,
     type SidecarReadyParams,
 } from "../../protocol/engineProtocol";
 import { ChatProgressNotification, ChatRequest, type ChatParams, type ChatProgressParams, type ChatResult } from "../../protocol/chatProtocol";
@@ -49,7 +57,24 @@ export interface SidecarProcessOptions {
     readonly env?: NodeJS.ProcessEnv;
     /** How long the process may take to open its connection. */
     readonly readyTimeoutMs?: number;
+    readonly liveness?: Partial<LivenessOptions>;
 }
+
+/** How the extension tells a hung or stopped sidecar from a busy one. */
+export interface LivenessOptions {
+    /** A ping goes out this often (the sidecar answers it from its event loop, between any two slices of work). */
+    readonly heartbeatMs: number;
+    /** A ping unanswered this long means the process is hung or stopped: it is killed and restarted like a crashed one. */
+    readonly unresponsiveMs: number;
+    /** A completion may take its own time budget plus this long before it is given up. */
+    readonly completionGraceMs: number;
+    /** A warm-up, initialize or unload is given up after this long. */
+    readonly requestMs: number;
+    /** A chat answer is given up when no part of it arrives for this long. */
+    readonly chatIdleMs: number;
+}
+
+export const defaultLiveness: LivenessOptions = { heartbeatMs: 5_000, unresponsiveMs: 20_000, completionGraceMs: 15_000, requestMs: 120_000, chatIdleMs: 120_000 };
 
 /**
  * One sidecar process and its JSON-RPC connection. Plain Node (no `vscode`), so the
@@ -63,11 +88,17 @@ export class SidecarProcess {
     private readonly progressEmitter = new Emitter<LoadProgressParams>();
     private readonly completionProgressEmitter = new Emitter<CompletionProgressParams>();
     private readonly chatProgressEmitter = new Emitter<ChatProgressParams>();
+    private readonly modelFileChangedEmitter = new Emitter<ModelFileChangedParams>();
     private exitInfo: SidecarExit | undefined;
+    /** Set when the heartbeat killed the process: pending requests then end as engineUnresponsive. */
+    private unresponsive = false;
+    private heartbeat: NodeJS.Timeout | undefined;
+    private readonly liveness: LivenessOptions;
     readonly exited: Promise<SidecarExit>;
 
     constructor(private readonly options: SidecarProcessOptions) {
         const started = Date.now();
+        this.liveness = { ...defaultLiveness, ...options.liveness };
         this.child = fork(options.script, [], {
             // Never inherit the extension host's inspector or loader flags.
             execArgv: [],
@@ -78,6 +109,7 @@ export class SidecarProcess {
         this.exited = new Promise((resolve) => {
             this.child.once("exit", (code, signal) => {
                 this.exitInfo = { code, signal };
+                clearInterval(this.heartbeat);
                 this.connection.dispose();
                 this.exitEmitter.fire(this.exitInfo);
                 resolve(this.exitInfo);
@@ -98,6 +130,9 @@ export class SidecarProcess {
         this.connection.onNotification(ChatProgressNotification.type, (params) => {
             this.chatProgressEmitter.fire(params);
         });
+        this.connection.onNotification(ModelFileChangedNotification.type, (params) => {
+            this.modelFileChangedEmitter.fire(params);
+        });
         this.ready = new Promise<SidecarReadyParams>((resolve, reject) => {
             const readyTimeout = options.readyTimeoutMs ?? 30_000;
             const timeout = setTimeout(() => reject(new Error(`The sidecar did not start within ${readyTimeout / 1000} s.`)), readyTimeout);
@@ -113,6 +148,37 @@ export class SidecarProcess {
         });
         this.ready.catch(() => undefined); // observed by callers; never an unhandled rejection
         this.connection.listen();
+        this.ready.then(() => this.startHeartbeat(), () => undefined);
+    }
+
+    /**
+     * Pings the sidecar; when a ping stays unanswered for `unresponsiveMs` the process is hung (a
+     * native call that never returns, or SIGSTOP): it is killed, and the exit handlers restart it.
+     */
+    private startHeartbeat(): void {
+        let outstandingSince: number | undefined;
+        this.heartbeat = setInterval(() => {
+            if (this.exitInfo !== undefined) return;
+            const now = Date.now();
+            if (outstandingSince !== undefined) {
+                if (now - outstandingSince < this.liveness.unresponsiveMs) return;
+                this.options.log("error", `The engine process did not answer for ${Math.round((now - outstandingSince) / 1000)} s: it is hung or stopped. Killing it to restart it.`);
+                this.unresponsive = true;
+                this.kill();
+                return;
+            }
+            outstandingSince = now;
+            this.connection.sendRequest(PingRequest.type).then(
+                () => (outstandingSince = undefined),
+                () => undefined, // the exit handler speaks for a dead process
+            );
+        }, Math.min(this.liveness.heartbeatMs, this.liveness.unresponsiveMs));
+        this.heartbeat.unref();
+    }
+
+    /** Whether the heartbeat found the process hung (and killed it). */
+    get wasUnresponsive(): boolean {
+        return this.unresponsive;
     }
 
     get pid(): number | undefined {
@@ -127,29 +193,86 @@ export class SidecarProcess {
     readonly onProgress: Event<LoadProgressParams> = this.progressEmitter.event;
     readonly onCompletionProgress: Event<CompletionProgressParams> = this.completionProgressEmitter.event;
     readonly onChatProgress: Event<ChatProgressParams> = this.chatProgressEmitter.event;
+    readonly onModelFileChanged: Event<ModelFileChangedParams> = this.modelFileChangedEmitter.event;
 
     initialize(params: InitializeParams): Promise<InitializeResult> {
-        return this.connection.sendRequest(InitializeRequest.type, params);
+        return this.request("Starting the backend", (token) => this.connection.sendRequest(InitializeRequest.type, params, token), CancellationToken.None, this.liveness.requestMs);
     }
 
+    /** No deadline: a large model may load for minutes; the heartbeat tells a hung load from a slow one. */
     loadModel(params: LoadModelParams, token: CancellationToken): Promise<LoadModelResult> {
-        return this.connection.sendRequest(LoadModelRequest.type, params, token);
+        return this.request("Loading the model", (linked) => this.connection.sendRequest(LoadModelRequest.type, params, linked), token);
     }
 
     complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
-        return this.connection.sendRequest(CompleteRequest.type, params, token);
+        return this.request("A completion", (linked) => this.connection.sendRequest(CompleteRequest.type, params, linked), token, params.budget.maxMs + this.liveness.completionGraceMs);
     }
 
     chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
-        return this.connection.sendRequest(ChatRequest.type, params, token);
+        const progress = new Emitter<void>();
+        const listener = this.chatProgressEmitter.event((update) => {
+            if (update.requestId === params.requestId) progress.fire();
+        });
+        return this.request("A chat answer", (linked) => this.connection.sendRequest(ChatRequest.type, params, linked), token, this.liveness.chatIdleMs, progress.event).finally(() => {
+            listener.dispose();
+            progress.dispose();
+        });
     }
 
     warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
-        return this.connection.sendRequest(WarmRequest.type, params, token);
+        return this.request("Warming a prompt", (linked) => this.connection.sendRequest(WarmRequest.type, params, linked), token, this.liveness.requestMs);
     }
 
     unloadModel(): Promise<void> {
-        return this.connection.sendRequest(UnloadModelRequest.type);
+        return this.request("Unloading the model", (token) => this.connection.sendRequest(UnloadModelRequest.type, token), CancellationToken.None, this.liveness.requestMs);
+    }
+
+    /**
+     * Sends a request with a deadline (`deadlineMs` from the start, renewed whenever `activity`
+     * fires): past it the request is cancelled in the sidecar and ends as `timedOut`. A request
+     * pending when the process dies ends as `engineCrashed` (or `engineUnresponsive` when the
+     * heartbeat killed it), never as the library's "connection got disposed".
+     */
+    private async request<R>(what: string, send: (token: CancellationToken) => Promise<R>, token: CancellationToken, deadlineMs?: number, activity?: Event<void>): Promise<R> {
+        const source = new CancellationTokenSource();
+        const forward = token.onCancellationRequested(() => source.cancel());
+        if (token.isCancellationRequested) source.cancel();
+        let timer: NodeJS.Timeout | undefined;
+        let timedOut: (() => void) | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+            timedOut = () => {
+                source.cancel();
+                reject(engineFailure("timedOut", `${what} did not finish within ${Math.round((deadlineMs ?? 0) / 1000)} s.`));
+            };
+        });
+        deadline.catch(() => undefined);
+        const arm = (): void => {
+            clearTimeout(timer);
+            if (deadlineMs !== undefined && timedOut !== undefined) timer = setTimeout(timedOut, deadlineMs);
+        };
+        arm();
+        const renew = activity?.(arm);
+        try {
+            return await Promise.race([send(source.token), deadline]);
+        } catch (error) {
+            throw await this.explain(error);
+        } finally {
+            clearTimeout(timer);
+            renew?.dispose();
+            forward.dispose();
+            source.dispose();
+        }
+    }
+
+    /** A request's failure in Hearth's terms: the sidecar's own errors as they are; a dead connection as the process's fate. */
+    private async explain(error: unknown): Promise<unknown> {
+        if (error instanceof ResponseError && isEngineErrorData(error.data)) return error;
+        // The connection can close a moment before the exit event: give the exit a moment to arrive.
+        const exit = this.exitInfo ?? (await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]));
+        if (exit === undefined) return engineFailure("internal", `The engine connection failed: ${error instanceof Error ? error.message : String(error)}`);
+        return this.unresponsive
+            ? engineFailure("engineUnresponsive", "it stopped answering and was restarted")
+            : engineFailure("engineCrashed", `the engine process ${describeExit(exit)}`);
     }
 
     /** Asks the sidecar to free the model and exit; kills it if it does not within `graceMs`. */
@@ -176,6 +299,14 @@ export class SidecarProcess {
         if (stdout) createInterface({ input: stdout }).on("line", (line) => this.options.log("info", `sidecar: ${line}`));
         if (stderr) createInterface({ input: stderr }).on("line", (line) => this.options.log("warn", `sidecar: ${line}`));
     }
+}
+
+function engineFailure(kind: EngineErrorKind, detail: string): ResponseError<EngineErrorData> {
+    return new ResponseError<EngineErrorData>(engineErrorCode, detail, { kind, detail });
+}
+
+export function isEngineErrorData(value: unknown): value is EngineErrorData {
+    return typeof value === "object" && value !== null && typeof (value as { kind?: unknown }).kind === "string" && typeof (value as { detail?: unknown }).detail === "string";
 }
 
 export function describeExit(exit: SidecarExit): string {

@@ -373,8 +373,8 @@ export const hearthMemoryDefaults = {
     contextSize: 4096,
     /** Sequences the completion model keeps, one per cached document. */
     completionSequences: 3,
-    /** Sequences chat adds: to the completion model when it serves both, else to its own model. */
-    chatSequences: 1,
+    /** Sequences chat adds (the chat view's and the commands'): to the completion model when it serves both, else to its own model. */
+    chatSequences: 2,
 } as const;
 
 /** f16 K and V caches: two bytes per element. */

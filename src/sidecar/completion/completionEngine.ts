@@ -139,6 +139,11 @@ export class CompletionEngine {
         return this.specialTokenTexts;
     }
 
+    /** Cancels the running request (a warm-up or a completion) and waits for it to let go of the sequence. */
+    abortAndWait(): Promise<void> {
+        return this.requests.abortAndWait();
+    }
+
     /** Resolves when no completion runs: chat waits on this, so typing stays fast while it streams. */
     whenIdle(): Promise<void> {
         return this.requests.whenIdle();
@@ -182,8 +187,20 @@ export class CompletionEngine {
         const meterBefore = sequence.tokenMeter.usedInputTokens;
         // Slices first while more than one slice is new; the last (at most one slice, at least one
         // token) goes in one batch with the first generation step: a keystroke costs one decode.
-        const { reused: reusedTokens, moved, shiftMetered, pending } = await this.evaluatePrompt(sequence, promptTokens, signal, evaluationSliceTokens, reusesChunks(params.layout, features));
-        const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore - shiftMetered + pending.length;
+        // The time budget holds here too: past it, what was evaluated stays cached for the next keystroke.
+        const deadline = arrived + params.budget.maxMs;
+        const { reused: reusedTokens, moved, shiftMetered, pending, timedOut } = await this.evaluatePrompt(
+            sequence, promptTokens, signal, evaluationSliceTokens, reusesChunks(params.layout, features), deadline,
+        );
+        const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore - shiftMetered + (timedOut ? 0 : pending.length);
+        const counts = { promptTokens: promptTokens.length, reusedTokens, movedTokens: moved, evaluatedTokens, healedTokens: healing?.count ?? 0 };
+        if (timedOut) {
+            return {
+                text: "", replaceEnd: 0, raw: "", stopReason: "timeout", layout: params.layout, anchorMoved: prompt.pieces.anchorMoved,
+                counts: { ...counts, generatedTokens: 0 },
+                timings: { ttftMs: 0, totalMs: round(performance.now() - arrived), waitMs: round(waitMs) },
+            };
+        }
         const site = siteOf(params, prompt.pieces, this.specialTokenTexts);
 
         const generated: Token[] = [];
@@ -225,14 +242,14 @@ export class CompletionEngine {
             stopReason,
             layout: params.layout,
             anchorMoved: prompt.pieces.anchorMoved,
-            counts: { promptTokens: promptTokens.length, reusedTokens, movedTokens: moved, evaluatedTokens, generatedTokens: generated.length, healedTokens: healing?.count ?? 0 },
+            counts: { ...counts, generatedTokens: generated.length },
             timings: { ttftMs: round(ttftMs), totalMs: round(performance.now() - arrived), waitMs: round(waitMs) },
         };
     }
 
     /** The prompt for a document at a cursor, fitted into the sequence with room to generate. */
     private prepare(document: CompletionDocument, cursor: number, layout: CompleteParams["layout"], state: DocumentState, sequence: LlamaContextSequence, features: CompletionFeatures): PreparedPrompt {
-        if (cursor < 0 || cursor > document.text.length) throw new EngineError("loadFailed", `The cursor offset ${cursor} is outside the document (${document.text.length} characters).`);
+        if (cursor < 0 || cursor > document.text.length) throw new EngineError("badRequest", `The cursor offset ${cursor} is outside the document (${document.text.length} characters).`);
         const tokenize = (text: string): Token[] => this.model.tokenize(text, false);
         const options: PromptOptions = { repoName: features.repoName, eofNewline: features.eofNewline };
         const header = (snippets: readonly ContextSnippet[]): DocumentState["header"] => ({
@@ -252,12 +269,14 @@ export class CompletionEngine {
             state.header = header([]);
             tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
         }
-        // Then the prefix shrinks from its start, a window step at a time (a stable boundary).
+        // Then the prefix shrinks from its start, a window step at a time (a stable boundary), in
+        // characters as in lines (a long line of minified code holds more tokens than it has lines).
         for (let lines = this.window.prefixLines - this.window.step; tokens.length > limit && lines >= 0; lines -= this.window.step) {
-            pieces = choosePieces(document.text, cursor, layout, undefined, { ...this.window, prefixLines: lines });
+            const maxPrefixChars = Math.floor((this.window.maxPrefixChars * lines) / this.window.prefixLines);
+            pieces = choosePieces(document.text, cursor, layout, undefined, { ...this.window, prefixLines: lines, maxPrefixChars });
             tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
         }
-        if (tokens.length > limit) throw new EngineError("loadFailed", `The text around the cursor does not fit in the context (${tokens.length} tokens); raise hearth.contextSize.`);
+        if (tokens.length > limit) throw new EngineError("contextOverflow", `The text around the cursor does not fit in the context (${tokens.length} tokens); raise "hearth.contextSize".`);
         return { pieces, tokens };
     }
 
@@ -276,7 +295,8 @@ export class CompletionEngine {
         signal: AbortSignal,
         leave: number,
         chunkReuse: boolean,
-    ): Promise<{ reused: number; moved: number; shiftMetered: number; pending: Token[] }> {
+        deadline = Number.POSITIVE_INFINITY,
+    ): Promise<{ reused: number; moved: number; shiftMetered: number; pending: Token[]; timedOut: boolean }> {
         const meterBefore = sequence.tokenMeter.usedInputTokens;
         const plan = chunkReuse ? planChunkReuse(sequence.contextTokens, tokens.slice(0, -1)) : undefined;
         for (const range of plan?.erase ?? []) await sequence.eraseContextTokenRanges([range]);
@@ -285,14 +305,19 @@ export class CompletionEngine {
         const reused = sequence.nextTokenIndex;
         const moved = Math.min(plan?.moved ?? 0, reused);
         let next = reused;
+        let timedOut = false;
         while (tokens.length - next > leave) {
             if (signal.aborted) throw new Cancelled();
+            if (performance.now() >= deadline) {
+                timedOut = true;
+                break;
+            }
             const end = Math.min(next + evaluationSliceTokens, tokens.length - leave);
             await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(next, end));
             next = end;
         }
         if (signal.aborted) throw new Cancelled();
-        return { reused, moved, shiftMetered, pending: tokens.slice(next) };
+        return { reused, moved, shiftMetered, pending: tokens.slice(next), timedOut: timedOut || performance.now() >= deadline };
     }
 }
 

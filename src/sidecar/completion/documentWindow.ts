@@ -14,9 +14,17 @@ export interface WindowOptions {
     readonly step: number;
     /** PSM: when the middle (anchor to cursor) grows past this many lines, the anchor moves. */
     readonly maxMiddleLines: number;
+    /**
+     * Characters bound the window as lines do, for lines of any length (minified code): the prefix
+     * holds at most `maxPrefixChars`, the suffix `maxSuffixChars`, the middle `charStep`. Edges
+     * set by characters move in steps of `charStep`, so typing does not move them either.
+     */
+    readonly maxPrefixChars: number;
+    readonly maxSuffixChars: number;
+    readonly charStep: number;
 }
 
-export const defaultWindowOptions: WindowOptions = { prefixLines: 256, suffixLines: 48, step: 32, maxMiddleLines: 4 };
+export const defaultWindowOptions: WindowOptions = { prefixLines: 256, suffixLines: 48, step: 32, maxMiddleLines: 4, maxPrefixChars: 24_576, maxSuffixChars: 8_192, charStep: 2_048 };
 
 /** The text pieces of a prompt. PSM: `[PRE] prefix [SUF] suffix [MID] middle`; SPM: `[SUF] suffix [PRE] prefix [MID]`. */
 export interface PromptPieces {
@@ -80,21 +88,35 @@ export function windowStartLine(anchorLine: number, options: WindowOptions): num
 }
 
 export function choosePieces(text: string, cursor: number, layout: PromptLayout, previous: AnchorState | undefined, options: WindowOptions = defaultWindowOptions): PromptPieces {
-    const suffix = text.slice(cursor, suffixEndOf(text, cursor, options.suffixLines));
+    const suffix = text.slice(cursor, Math.min(suffixEndOf(text, cursor, options.suffixLines), cursor + options.maxSuffixChars));
     if (layout === "spm") {
-        const windowStart = offsetOfLine(text, windowStartLine(lineIndexOf(text, cursor), options));
+        const windowStart = boundedStart(text, cursor, offsetOfLine(text, windowStartLine(lineIndexOf(text, cursor), options)), options);
         return { layout, prefix: text.slice(windowStart, cursor), suffix, middle: "", windowStart, anchor: cursor, anchorMoved: false };
     }
     if (previous !== undefined && previous.anchor <= cursor && previous.windowStart <= previous.anchor) {
         const prefix = text.slice(previous.windowStart, previous.anchor);
         const middle = text.slice(previous.anchor, cursor);
-        if (prefix === previous.prefix && suffix === previous.suffix && countNewlines(middle) <= options.maxMiddleLines) {
+        if (prefix === previous.prefix && suffix === previous.suffix && middle.length <= options.charStep && countNewlines(middle) <= options.maxMiddleLines) {
             return { layout, prefix, suffix, middle, windowStart: previous.windowStart, anchor: previous.anchor, anchorMoved: false };
         }
     }
-    const anchor = lineStartOf(text, cursor);
-    const windowStart = offsetOfLine(text, windowStartLine(lineIndexOf(text, anchor), options));
+    const lineStart = lineStartOf(text, cursor);
+    // On a very long line the anchor is a stepped point near the cursor, not the line's start.
+    const anchor = cursor - lineStart > options.charStep ? notInsidePair(text, Math.max(lineStart, cursor - (cursor % options.charStep))) : lineStart;
+    const windowStart = boundedStart(text, anchor, offsetOfLine(text, windowStartLine(lineIndexOf(text, lineStart), options)), options);
     return { layout, prefix: text.slice(windowStart, anchor), suffix, middle: text.slice(anchor, cursor), windowStart, anchor, anchorMoved: true };
+}
+
+/** The window's start: `lineStart`, or later where the prefix would exceed its characters (a stepped point). */
+function boundedStart(text: string, end: number, lineStart: number, options: WindowOptions): number {
+    if (end - lineStart <= options.maxPrefixChars) return lineStart;
+    return Math.min(end, notInsidePair(text, Math.ceil((end - options.maxPrefixChars) / options.charStep) * options.charStep));
+}
+
+/** `offset`, or one back when it would split a UTF-16 surrogate pair. */
+function notInsidePair(text: string, offset: number): number {
+    const code = text.charCodeAt(offset);
+    return offset > 0 && code >= 0xdc00 && code <= 0xdfff ? offset - 1 : offset;
 }
 
 export function anchorStateOf(pieces: PromptPieces): AnchorState {
