@@ -220,7 +220,8 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         const started = firstProgress(engine, 1);
         const answer = engine.client.chat(longChat(1), new CancellationTokenSource().token);
         await started;
-        const completions = Array.from({ length: 3 }, (_, i) => engine?.client.complete(completion(10 + i), new CancellationTokenSource().token).catch((error: unknown) => error));
+        const client = engine.client;
+        const completions = Array.from({ length: 3 }, (_, i) => client.complete(completion(10 + i), new CancellationTokenSource().token).catch((error: unknown) => error));
         await engine.client.applySettings(settingsFor(fixtures.tinyChat));
         const outcome = await answer.then((result: ChatResult) => result.stopReason, (error: unknown) => (error instanceof ResponseError ? (error.data as EngineErrorData).kind : String(error)));
         assert.ok(["stopped", "cancelled", "noModelLoaded", "done", "maxTokens"].includes(outcome), `the answer ended cleanly: ${outcome}`);
