@@ -41,7 +41,7 @@ const featureNames = [
 
 export const completeParamsSchema = v.strictObject({
     document: documentSchema,
-    cursor: count(0, maxDocumentChars),
+    cursor: count(0, Number.MAX_SAFE_INTEGER),
     mode: v.picklist(["line", "block"]),
     layout,
     budget: v.strictObject({ maxTokens: count(1, 4096), maxLines: count(1, 1000), maxMs: v.pipe(v.number(), v.minValue(1), v.maxValue(600_000)) }),
@@ -54,7 +54,7 @@ export const completeParamsSchema = v.strictObject({
 
 export const warmParamsSchema = v.strictObject({
     document: documentSchema,
-    cursor: count(0, maxDocumentChars),
+    cursor: count(0, Number.MAX_SAFE_INTEGER),
     layout,
     context: v.optional(v.pipe(v.array(v.strictObject({ path, text: v.pipe(v.string(), v.maxLength(1024 * 1024)) })), v.maxLength(64))),
 });

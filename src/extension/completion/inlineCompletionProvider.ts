@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
-import { editorIndentation, engineDocument, sentRange } from "./engineDocument";
+import { editorIndentation, engineDocument } from "./engineDocument";
+import { sentRange } from "./sentRange";
 import { ResponseError } from "vscode-jsonrpc";
 import type { CompleteResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData } from "../../protocol/engineProtocol";

@@ -276,6 +276,20 @@ export class CompletionEngine {
             pieces = choosePieces(document.text, cursor, layout, undefined, { ...this.window, prefixLines: lines, maxPrefixChars });
             tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
         }
+        // Text that packs many tokens into few characters (minified code, a small context): with no
+        // prefix left, the suffix and the middle shrink by halves too.
+        for (let scale = 0.5; tokens.length > limit && scale >= 1 / 64; scale /= 2) {
+            const smaller: WindowOptions = {
+                ...this.window,
+                prefixLines: 0,
+                maxPrefixChars: 0,
+                suffixLines: Math.floor(this.window.suffixLines * scale),
+                maxSuffixChars: Math.floor(this.window.maxSuffixChars * scale),
+                charStep: Math.max(32, Math.floor(this.window.charStep * scale)),
+            };
+            pieces = choosePieces(document.text, cursor, layout, undefined, smaller);
+            tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
+        }
         if (tokens.length > limit) throw new EngineError("contextOverflow", `The text around the cursor does not fit in the context (${tokens.length} tokens); raise "hearth.contextSize".`);
         return { pieces, tokens };
     }
