@@ -2,6 +2,7 @@ import { open, stat } from "node:fs/promises";
 import type { GgufFileInfo } from "node-llama-cpp" with { "resolution-mode": "import" };
 import { EngineError, errorMessage } from "./engineError";
 import { tensorByteSize } from "./ggmlTypeSizes";
+import { checkGgufStructure, type GgufGuardReport } from "./ggufGuard";
 
 /** What the engine learned about a model file before handing it to llama.cpp. */
 export interface InspectedModelFile {
@@ -9,6 +10,8 @@ export interface InspectedModelFile {
     readonly sizeBytes: number;
     readonly fileInfo: GgufFileInfo;
     readonly architecture: string;
+    /** What the structural check before parsing found (and how much it read). */
+    readonly structure: GgufGuardReport;
 }
 
 export interface ModelFileReader {
@@ -28,6 +31,8 @@ export async function inspectModelFile(path: string, reader: ModelFileReader): P
 
     const sizeBytes = await fileSize(path);
     await checkMagic(path, sizeBytes);
+    // Hostile headers hang node-llama-cpp's reader or abort llama.cpp: check the structure first.
+    const structure = await checkGgufStructure(path, sizeBytes);
 
     let fileInfo: GgufFileInfo;
     try {
@@ -60,7 +65,7 @@ export async function inspectModelFile(path: string, reader: ModelFileReader): P
             path,
         );
     }
-    return { path, sizeBytes, fileInfo, architecture };
+    return { path, sizeBytes, fileInfo, architecture, structure };
 }
 
 async function fileSize(path: string): Promise<number> {
@@ -94,7 +99,7 @@ async function checkMagic(path: string, sizeBytes: number): Promise<void> {
     if (magic !== ggufMagic) throw new EngineError("notGguf", "It does not start with the GGUF signature.", path);
 }
 
-/** Where the last tensor's data ends, or undefined when a tensor type is unknown. */
+/** Where the last tensor's data ends, or undefined when a tensor type or size is unknown (never NaN). */
 export function expectedFileSize(fileInfo: GgufFileInfo): number | undefined {
     const tensors = fileInfo.fullTensorInfo ?? fileInfo.tensorInfo;
     if (tensors === undefined || fileInfo.splicedParts > 1) return undefined;
@@ -104,5 +109,5 @@ export function expectedFileSize(fileInfo: GgufFileInfo): number | undefined {
         if (bytes === undefined) return undefined;
         end = Math.max(end, Number(tensor.fileOffset) + bytes);
     }
-    return end;
+    return Number.isSafeInteger(end) ? end : undefined;
 }
