@@ -372,5 +372,6 @@ function throwIfCancelled(signal: AbortSignal): void {
 }
 
 function formatBytes(bytes: number): string {
+    if (!Number.isFinite(bytes)) return "an unknown amount"; // never "NaN MiB", whatever an estimate says
     return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 }
