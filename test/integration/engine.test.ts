@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as vscode from "vscode";
 import type { EngineState } from "../../src/extension/engine/engineState";
 import type { HearthApi } from "../../src/extension/hearth";
 import type { FixturePaths } from "../fixtures/gguf";
+import { hostileModels } from "../fixtures/gguf/hostileModels";
 import { activateHearth, fixtureModels, patienceMs } from "./support";
 
 function waitForState(api: HearthApi, predicate: (state: EngineState) => boolean, what: string, timeoutMs = patienceMs): Promise<EngineState> {
@@ -90,6 +94,26 @@ describe("Hearth in VS Code: the engine", () => {
         await setModel(models.tiny);
         assert.equal((await waitForState(api, readyWith(models.tiny), "the good model again")).kind, "ready");
         assert.deepEqual(api.openNotices, [], "the error's notice closed once the model loaded");
+    });
+
+    it("a crafted model file is refused before llama.cpp reads it, with words that name the file and the value", async () => {
+        const hostile = hostileModels.find((model) => model.name === "block-count-2e31");
+        assert.ok(hostile !== undefined);
+        const dir = mkdtempSync(join(tmpdir(), "hearth-hostile-"));
+        const file = join(dir, "crafted.gguf");
+        await hostile.write(file);
+        const pid = api.sidecarPid;
+        try {
+            await setModel(file);
+            const refused = await waitForState(api, (s) => s.kind === "error" && s.error.path === file, "the crafted file's error");
+            assert.ok(refused.kind === "error" && refused.error.kind === "corruptModel", JSON.stringify(refused));
+            assert.ok(api.notifications.some((m) => m.includes(file) && m.includes("block_count is 2147483648")), api.notifications.join("\n"));
+            assert.equal(api.sidecarPid, pid, "the engine did not crash (llama.cpp would have aborted on this file)");
+            await setModel(models.tiny);
+            assert.equal((await waitForState(api, readyWith(models.tiny), "the good model again")).kind, "ready");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("a demo model is loaded with a plain warning that its output is random", async () => {
