@@ -70,11 +70,15 @@ export interface LivenessOptions {
     readonly completionGraceMs: number;
     /** A warm-up, initialize or unload is given up after this long. */
     readonly requestMs: number;
-    /** A chat answer is given up when no part of it arrives for this long. */
+    /**
+     * A chat answer is given up when no part of it arrives for this long: generous, since a long
+     * prompt on a slow machine evaluates for minutes before the first part (the heartbeat, not
+     * this, tells a hung engine).
+     */
     readonly chatIdleMs: number;
 }
 
-export const defaultLiveness: LivenessOptions = { heartbeatMs: 5_000, unresponsiveMs: 20_000, completionGraceMs: 15_000, requestMs: 120_000, chatIdleMs: 120_000 };
+export const defaultLiveness: LivenessOptions = { heartbeatMs: 5_000, unresponsiveMs: 20_000, completionGraceMs: 15_000, requestMs: 120_000, chatIdleMs: 300_000 };
 
 /**
  * One sidecar process and its JSON-RPC connection. Plain Node (no `vscode`), so the
