@@ -47,7 +47,7 @@ export interface EngineStatusView {
 }
 
 export interface ViewAction {
-    /** A command id the extension runs when the button is clicked. */
+    /** A command id the extension runs when the button is clicked (only if it offered it: see OfferedCommands). */
     readonly command: string;
     readonly label: string;
 }
@@ -153,4 +153,32 @@ export function parseToWebview(value: unknown): ToWebview | undefined {
 /** The message, if it is a well-formed message from the webview; undefined otherwise. */
 export function parseFromWebview(value: unknown): FromWebview | undefined {
     return parse<FromWebview>(value, fromWebviewChecks);
+}
+
+/**
+ * The commands the extension offered the view as buttons (the actions of `error` messages). The view asks to
+ * run one with `runAction`; the extension runs it only if it offered it to the view since the view (re)loaded,
+ * and only a Hearth command (`hearth.*`). Anything else a view asks for (a compromised or confused view could
+ * ask for any command) is refused.
+ */
+export class OfferedCommands {
+    private readonly commands = new Set<string>();
+
+    /** Notes the commands `message` offers; call it for every message actually posted to the view. */
+    note(message: ToWebview): void {
+        if (message.type !== "error") return;
+        for (const action of message.actions) {
+            if (action.command.startsWith("hearth.")) this.commands.add(action.command);
+        }
+    }
+
+    /** True when `command` was offered to the view. */
+    allows(command: string): boolean {
+        return this.commands.has(command);
+    }
+
+    /** The view (re)loaded: it shows nothing offered before. */
+    clear(): void {
+        this.commands.clear();
+    }
 }

@@ -1,8 +1,13 @@
 // The conversation: messages, the streaming answer, errors. Only the answer that changed re-renders, at most
-// once per animation frame, and within it only the top-level blocks whose markup changed are replaced.
+// once per animation frame, and within it only the chunks of top-level blocks whose markup changed are
+// replaced (a streaming answer re-parses only its last two blocks: see markdown.ts, which also bounds each
+// render). Rendering is sliced: a frame renders messages until its budget is spent and leaves the rest to the
+// next, and an answer that was costly to render waits a multiple of that cost before it renders again, so
+// even a stream of pathological updates leaves the view most of its time to respond.
 import type { AnswerState, ChatMessageView, ChatRole, ConversationView, ViewAction } from "../protocol/chatViewProtocol";
 import { el, icon, iconButton, setIconButton, textButton } from "./dom";
-import { buildBlock, renderMarkdown } from "./markdown";
+import { MarkdownRenderer } from "./markdown";
+import { buildBlock } from "./sanitize";
 import type { Post } from "./vscodeApi";
 
 interface MessageRecord {
@@ -19,6 +24,10 @@ interface MessageRecord {
     codes: readonly string[];
     /** The state the header and footer show (they change only when it does). */
     shownState: AnswerState | undefined | null;
+    /** The answer's renderer (it keeps what a streaming re-render can reuse). */
+    readonly renderer: MarkdownRenderer | undefined;
+    /** When (performance.now()) it may render again: a costly render is followed by a pause. */
+    notBefore: number;
 }
 
 interface RenderedBlock {
@@ -42,6 +51,11 @@ const authors: Readonly<Record<ChatRole, { readonly name: string; readonly icon:
 
 /** How close to the bottom (px) still counts as "following" the answer. */
 const followSlack = 32;
+/** A frame renders messages for about this long (ms), then leaves the rest to the next frame. */
+const frameBudgetMs = 12;
+/** After a render that took t ms, the same answer renders again no sooner than this many times t later. */
+const cooldownFactor = 3;
+const maxCooldownMs = 2000;
 
 export class ConversationPane {
     /** The scrolling region; a polite live log for screen readers. */
@@ -55,6 +69,8 @@ export class ConversationPane {
     private order: MessageRecord[] = [];
     private readonly pending = new Set<MessageRecord>();
     private frame: number | undefined;
+    private timer: ReturnType<typeof setTimeout> | undefined;
+    private timerDue = 0;
     private following = true;
     private wasStreaming = false;
 
@@ -112,11 +128,10 @@ export class ConversationPane {
         for (const message of conversation.messages) {
             const record = this.createRecord(message);
             this.list.append(record.element);
-            this.render(record);
+            this.pending.add(record);
         }
-        this.updateChrome();
         this.following = true;
-        this.scrollToEnd();
+        this.flush(); // as much as fits a frame now, the rest in the frames after
         this.onChange();
     }
 
@@ -191,7 +206,8 @@ export class ConversationPane {
             element.append(el("div", { className: "message-header" }, icon(author.icon, "author-icon"), el("span", { className: "author", text: author.name }), status), body);
             if (footer !== undefined) element.append(footer);
         }
-        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blocks: [], codes: [], shownState: null };
+        const renderer = message.role === "assistant" ? new MarkdownRenderer() : undefined;
+        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blocks: [], codes: [], shownState: null, renderer, notBefore: 0 };
         this.records.set(message.id, record);
         this.byElement.set(element, record);
         this.order.push(record);
@@ -200,23 +216,60 @@ export class ConversationPane {
 
     private schedule(record: MessageRecord): void {
         this.pending.add(record);
-        this.frame ??= requestAnimationFrame(() => this.flush());
+        this.scheduleFlush();
+    }
+
+    /** Asks for a frame when a pending message may render now, or a timer for when the first one may. */
+    private scheduleFlush(): void {
+        if (this.frame !== undefined || this.pending.size === 0) return;
+        const due = Math.min(...Array.from(this.pending, (record) => record.notBefore));
+        const now = performance.now();
+        if (due <= now) {
+            this.clearTimer();
+            this.frame = requestAnimationFrame(() => this.flush());
+        } else if (this.timer === undefined || this.timerDue > due) {
+            this.clearTimer();
+            this.timerDue = due;
+            this.timer = setTimeout(() => {
+                this.timer = undefined;
+                this.scheduleFlush();
+            }, due - now);
+        }
+    }
+
+    private clearTimer(): void {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.timer = undefined;
     }
 
     private cancelFrame(): void {
         if (this.frame !== undefined) cancelAnimationFrame(this.frame);
         this.frame = undefined;
+        this.clearTimer();
     }
 
+    /** Renders pending messages in order until the frame's budget is spent (at least one); the rest wait. */
     private flush(): void {
         this.frame = undefined;
-        const records = [...this.pending];
-        this.pending.clear();
-        for (const record of records) {
-            if (this.records.get(record.id) === record) this.render(record);
+        const started = performance.now();
+        let rendered = 0;
+        for (const record of [...this.pending]) {
+            if (this.records.get(record.id) !== record) {
+                this.pending.delete(record);
+                continue;
+            }
+            const now = performance.now();
+            if (record.notBefore > now) continue;
+            if (rendered > 0 && now - started > frameBudgetMs) break;
+            this.pending.delete(record);
+            this.render(record);
+            rendered++;
+            const cost = performance.now() - now;
+            record.notBefore = performance.now() + Math.min(maxCooldownMs, cooldownFactor * cost);
         }
         this.updateChrome();
         if (this.following) this.scrollToEnd();
+        this.scheduleFlush();
     }
 
     private render(record: MessageRecord): void {
@@ -246,10 +299,11 @@ export class ConversationPane {
         }
     }
 
-    /** Re-renders an answer, replacing only the top-level blocks whose markup changed (while streaming, the last one). */
+    /** Re-renders an answer, replacing only the chunks whose markup changed (while streaming, the last one or two). */
     private renderBlocks(record: MessageRecord): void {
-        const { blocks, codes } = renderMarkdown(record.text);
+        const { blocks, codes, incomplete } = (record.renderer ?? new MarkdownRenderer()).render(record.text, record.state === "streaming");
         record.codes = codes;
+        if (incomplete) this.pending.add(record); // code left plain this time: highlighted by a later pass
         if (record.blocks.length === 0) record.body.replaceChildren(); // drops the "Thinking…" placeholder
         const next: RenderedBlock[] = [];
         let after: ChildNode | undefined;

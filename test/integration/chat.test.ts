@@ -139,6 +139,32 @@ describe("Hearth in VS Code: chat", () => {
         await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
     });
 
+    it("runAction runs only a command the view was offered: anything else is logged and ignored", async () => {
+        await until(() => readyWith(models.tiny)(api.engineState), "the engine to be ready");
+        let probed = 0;
+        const probe = vscode.commands.registerCommand("hearth.test.chatProbe", () => probed++);
+        const states: string[] = [];
+        const watch = api.onDidChangeEngineState((state) => states.push(state.kind));
+        try {
+            const refused = api.chat.stats.refusedActions;
+            const pid = api.sidecarPid;
+            // No view has been shown a button in these tests (the view is never opened here), so nothing was offered.
+            for (const command of ["hearth.restartEngine", "hearth.test.chatProbe", "workbench.action.closeAllEditors", "hearth.showLog"]) {
+                api.chat.handle({ type: "runAction", command });
+            }
+            // Had any of them been run, it would have started by now (a command round trip, then a moment more).
+            await vscode.commands.executeCommand("hearth.test.chatProbe");
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            assert.equal(probed, 1, "only the test's own call ran the probe command");
+            assert.deepEqual(states, [], "the engine was not restarted");
+            assert.equal(api.sidecarPid, pid, "the same engine process");
+            assert.equal(api.chat.stats.refusedActions, refused + 4, "each request was refused (and logged)");
+        } finally {
+            watch.dispose();
+            probe.dispose();
+        }
+    });
+
     it("an engine error shows in the conversation and nothing typed is lost", async () => {
         api.chat.handle({ type: "newConversation" });
         await setting("completions.model", models.notGguf);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import type { ChatMessageView, ConversationView, FromWebview, ToWebview } from "../../src/protocol/chatViewProtocol";
 import { assertWebviewBuilt, expectedRequests, launchBrowser, openChatPage, startChatServer, until, type ChatPage, type ChatServer } from "./chatRenderingPage";
-import { hostilePayloads } from "./chatRenderingPayloads";
+import { hostilePayloads, pathologicalPayloads } from "./chatRenderingPayloads";
+import { renderLimits } from "../../src/webview/markdown";
 
 const ready = { ready: true, label: "Qwen2.5-Coder-3B-Instruct · CUDA" } as const;
 
@@ -162,6 +163,36 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
 
         assert.ok(await chat.page.locator("#chat-input").isVisible(), "injected styles changed nothing");
         assert.ok(await chat.page.locator("#conversation").isVisible());
+        await assertClean(chat);
+    });
+
+    it(`renders ${pathologicalPayloads().length} pathological answers (10 KB to 1 MB) with a bounded DOM, finished and streamed, and runs none`, async function () {
+        this.timeout(900_000);
+        chat = await openChatPage(browser, server);
+        await chat.send(init(conversation("c0", [])));
+        await chat.page.locator(".empty-state").waitFor();
+        const selector = ".message-assistant .message-body";
+        // Each markdown token makes at most one element; highlighting at most a span per two characters of the
+        // answer's highlighting budget; each code block a dozen elements of chrome (header, buttons, icons).
+        const elementBound = (codeBlocks: number): number => renderLimits.maxTokens + renderLimits.highlightChars / 2 + 12 * codeBlocks + 50;
+        const report: string[] = [];
+        for (const [index, { name, text }] of pathologicalPayloads().entries()) {
+            const finished = await chat.measureRender([{ type: "conversation", conversation: conversation(`p${index}`, [{ id: "a", role: "assistant", text, state: "done" }]) }], selector);
+            const streamed = await chat.measureRender([{ type: "conversation", conversation: conversation(`s${index}`, [{ id: "b", role: "assistant", text: "", state: "streaming" }]) }], selector, {
+                stream: { conversationId: `s${index}`, messageId: "b", text, steps: 8 },
+            });
+            for (const [how, measure] of [["finished", finished], ["streamed", streamed]] as const) {
+                const bound = elementBound(measure.codeBlocks);
+                assert.ok(measure.elements <= bound, `${name} (${how}): ${measure.elements} elements, more than ${bound}`);
+            }
+            assert.deepEqual(await chat.audit(), [], `${name}: only allowed markup`);
+            assert.equal(await chat.pwned(), undefined, `${name}: no payload ran script`);
+            // Times are reported, not asserted: they depend on the machine.
+            report.push(
+                `${name.padEnd(38)} ${String(text.length).padStart(9)} chars: ${String(finished.elements).padStart(6)} elements; finished ${Math.round(finished.ms)} ms (longest task ${Math.round(finished.longestTaskMs)} ms); streamed in 8 steps ${Math.round(streamed.ms)} ms (longest task ${Math.round(streamed.longestTaskMs)} ms)`,
+            );
+        }
+        console.log(`      Pathological answers in the webview (times as measured on this machine):\n${report.map((line) => `        ${line}`).join("\n")}`);
         await assertClean(chat);
     });
 

@@ -251,6 +251,45 @@ const probesSource = `(() => {
             counting.observer.disconnect();
             return { batches: counting.batches, messages: [...counting.messages].sort((a, b) => a - b) };
         },
+        /**
+         * Posts the messages (the last one finishing the answer at the selector), then, for an answer that
+         * streams, each of its growing prefixes a frame apart; resolves once the answer is done and nothing in
+         * the conversation changed for quietMs. Measures in the page: time to the last change, the longest task
+         * (the longest the page could not respond), the answer's elements and code blocks.
+         */
+        measureRender: (messages, selector, quietMs, stream) => new Promise((resolve) => {
+            const longTasks = [];
+            let observer;
+            try {
+                observer = new PerformanceObserver((list) => { for (const entry of list.getEntries()) longTasks.push(entry.duration); });
+                observer.observe({ type: "longtask" });
+            } catch { observer = undefined; }
+            let last = performance.now();
+            const mutations = new MutationObserver(() => { last = performance.now(); });
+            mutations.observe(root(), { subtree: true, childList: true, characterData: true, attributes: true });
+            const start = performance.now();
+            const frame = () => new Promise((next) => requestAnimationFrame(() => requestAnimationFrame(next)));
+            const send = async () => {
+                for (const message of messages) window.postMessage(message, "*");
+                if (stream === undefined) return;
+                for (let step = 1; step <= stream.steps; step++) {
+                    await frame();
+                    const text = stream.text.slice(0, Math.ceil((stream.text.length * step) / stream.steps));
+                    window.postMessage({ type: "answer", conversationId: stream.conversationId, messageId: stream.messageId, text, state: step === stream.steps ? "done" : "streaming" }, "*");
+                }
+            };
+            let sent = false;
+            void send().then(() => { sent = true; });
+            const tick = () => {
+                const body = document.querySelector(selector);
+                if (sent && body !== null && body.getAttribute("aria-busy") === "false" && performance.now() - last > quietMs) {
+                    mutations.disconnect();
+                    if (observer !== undefined) observer.disconnect();
+                    resolve({ ms: last - start, longestTaskMs: Math.max(0, ...longTasks), elements: body.querySelectorAll("*").length, codeBlocks: body.querySelectorAll(".code-block").length });
+                } else setTimeout(tick, 25);
+            };
+            setTimeout(tick, 0);
+        }),
     };
 })();`;
 
@@ -274,6 +313,25 @@ export interface CountResult {
     readonly messages: readonly number[];
 }
 
+/** How an answer's render went, measured in the page (see `measureRender`). */
+export interface RenderMeasure {
+    /** From posting the first message to the last change in the conversation. */
+    readonly ms: number;
+    /** The longest task the page ran meanwhile (the longest it could not respond), 0 when none took 50 ms. */
+    readonly longestTaskMs: number;
+    /** Elements in the answer's body, and code blocks among them. */
+    readonly elements: number;
+    readonly codeBlocks: number;
+}
+
+/** An answer to stream after the messages: its text in `steps` growing prefixes a frame apart, the last one done. */
+export interface StreamPlan {
+    readonly conversationId: string;
+    readonly messageId: string;
+    readonly text: string;
+    readonly steps: number;
+}
+
 export interface ChatPage {
     readonly page: Page;
     readonly consoleErrors: string[];
@@ -293,6 +351,8 @@ export interface ChatPage {
     pwned(): Promise<unknown>;
     startCounting(selector: string): Promise<void>;
     stopCounting(): Promise<CountResult>;
+    /** Posts the messages (then streams `stream`, if given) and measures the render of the answer at `selector` once it is done and quiet. */
+    measureRender(messages: readonly unknown[], selector: string, options?: { readonly quietMs?: number; readonly stream?: StreamPlan }): Promise<RenderMeasure>;
     reload(): Promise<void>;
     screenshot(name: string): Promise<string>;
     close(): Promise<void>;
@@ -308,6 +368,7 @@ interface ProbeWindow {
         documentProblems(): string[];
         startCounting(selector: string): void;
         stopCounting(): CountResult;
+        measureRender(messages: readonly unknown[], selector: string, quietMs: number, stream: StreamPlan | undefined): Promise<RenderMeasure>;
     };
     postMessage(message: unknown, targetOrigin: string): void;
 }
@@ -379,6 +440,11 @@ export async function openChatPage(browser: Browser, server: ChatServer, viewpor
         pwned: () => page.evaluate(() => (globalThis as unknown as ProbeWindow).__pwned),
         startCounting: (selector) => page.evaluate((s) => (globalThis as unknown as ProbeWindow).__hearthProbes.startCounting(s), selector),
         stopCounting: () => page.evaluate(() => (globalThis as unknown as ProbeWindow).__hearthProbes.stopCounting()),
+        measureRender: (messages, selector, options = {}) =>
+            page.evaluate(
+                ([list, target, quietMs, stream]) => (globalThis as unknown as ProbeWindow).__hearthProbes.measureRender(list, target, quietMs, stream ?? undefined),
+                [messages, selector, options.quietMs ?? 400, options.stream ?? null] as const,
+            ),
         reload: load,
         async screenshot(name) {
             fs.mkdirSync(artifactsDir, { recursive: true });

@@ -27,6 +27,8 @@ export interface ChatStats {
     answers: number;
     stopped: number;
     failed: number;
+    /** `runAction` requests refused: the command was not one the view had been offered. */
+    refusedActions: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export class ChatController implements vscode.Disposable {
     private nextRequestId = 1;
     private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
     private readonly disposables: vscode.Disposable[] = [];
-    readonly stats: ChatStats = { answers: 0, stopped: 0, failed: 0 };
+    readonly stats: ChatStats = { answers: 0, stopped: 0, failed: 0, refusedActions: 0 };
 
     constructor(
         private readonly view: ChatView,
@@ -153,7 +155,13 @@ export class ChatController implements vscode.Disposable {
             case "openLink":
                 return this.openLink(message.href);
             case "runAction":
-                if (message.command.startsWith("hearth.")) await vscode.commands.executeCommand(message.command);
+                // Only a button the view was given: a view that asks for anything else is not obeyed.
+                if (!this.view.offers(message.command)) {
+                    this.stats.refusedActions++;
+                    this.log.warn(`Chat view: refused to run ${JSON.stringify(message.command)}: the view was not offered it.`);
+                    return;
+                }
+                await vscode.commands.executeCommand(message.command);
                 return;
             case "draft":
                 this.store.draft = message.text;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
-import { parseFromWebview, type FromWebview, type ToWebview } from "../../protocol/chatViewProtocol";
+import { OfferedCommands, parseFromWebview, type FromWebview, type ToWebview } from "../../protocol/chatViewProtocol";
 import type { Log } from "../log";
 
 export const chatViewId = "hearth.chatView";
@@ -19,6 +19,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     readonly onDidBecomeReady = this.readyEmitter.event;
     /** Messages the webview sent that were malformed or unknown (dropped). */
     dropped = 0;
+    /** The commands posted to the view as buttons since it last loaded: the only ones it may ask to run. */
+    private readonly offered = new OfferedCommands();
 
     constructor(
         private readonly extensionUri: vscode.Uri,
@@ -30,6 +32,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         this.disposeView();
         this.view = view;
         this.ready = false;
+        this.offered.clear();
         const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
         const media = vscode.Uri.joinPath(this.extensionUri, "media");
         view.webview.options = { enableScripts: true, enableCommandUris: false, enableForms: false, localResourceRoots: [dist, media] };
@@ -44,6 +47,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
                 }
                 if (message.type === "ready") {
                     this.ready = true;
+                    this.offered.clear(); // a reloaded page shows none of the buttons offered before
                     this.readyEmitter.fire();
                     return;
                 }
@@ -62,7 +66,13 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     /** Posts to the webview when it is there and ready; otherwise drops (init resends all). */
     post(message: ToWebview): void {
         if (this.view === undefined || !this.ready) return;
+        this.offered.note(message);
         void this.view.webview.postMessage(message).then(undefined, () => undefined);
+    }
+
+    /** True when the view was offered `command` as a button since it last loaded (what `runAction` may run). */
+    offers(command: string): boolean {
+        return this.offered.allows(command);
     }
 
     async reveal(): Promise<void> {
