@@ -178,6 +178,7 @@ export class Engine {
         const contexts: LlamaContext[] = [];
         const modelStarted = performance.now();
         let contextCreateMs = 0;
+        let watch: ModelFileWatch;
         this.onProgress("model", 0);
         try {
             for (const [index, planned] of plan.entries()) {
@@ -194,6 +195,7 @@ export class Engine {
                 }
                 contextCreateMs += performance.now() - contextStarted;
             }
+            watch = await this.watchFiles(plan.map((planned) => planned.path));
         } catch (error) {
             for (const context of contexts) await context.dispose();
             for (const model of models) await model.dispose();
@@ -220,18 +222,19 @@ export class Engine {
         const priority = completion ?? { whenIdle: () => Promise.resolve() };
         const chatWrapper = wrappers[wrappers.length - 1] ?? new lib.GeneralChatWrapper();
         const lanes = { chat: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper), action: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper) };
-        let watch: ModelFileWatch;
-        try {
-            watch = await ModelFileWatch.start(plan.map((planned) => planned.path), (path, detail) => void this.modelFileChanged(path, detail));
-        } catch (error) {
-            for (const context of contexts) await context.dispose();
-            for (const model of models) await model.dispose();
-            throw new EngineError("modelFileChanged", `The file changed while it was being loaded: ${errorMessage(error)}`, params.modelPath);
-        }
         this.loaded = { models, contexts, result, completion, lanes, watch };
         const names = result.chatModel === null ? result.model.name : `${result.model.name} (completions) and ${result.chatModel.name} (chat)`;
         this.log.log("info", `Loaded ${names} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
         return result;
+    }
+
+    /** Watches the loaded files from now on; a file already gone is a change during the load. */
+    private async watchFiles(paths: readonly string[]): Promise<ModelFileWatch> {
+        try {
+            return await ModelFileWatch.start(paths, (path, detail) => void this.modelFileChanged(path, detail));
+        } catch (error) {
+            throw new EngineError("modelFileChanged", `The file changed while it was being loaded: ${errorMessage(error)}`, paths[0]);
+        }
     }
 
     /** A loaded file changed on disk: unload before llama.cpp reads the mapped file again, and say so. */

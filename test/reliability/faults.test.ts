@@ -8,6 +8,7 @@ import type { CompleteParams } from "../../src/protocol/completionProtocol";
 import type { EngineErrorData } from "../../src/protocol/engineProtocol";
 import type { EngineState } from "../../src/extension/engine/engineState";
 import { ensureFixtures, type FixturePaths } from "../fixtures/gguf";
+import type { LivenessOptions } from "../../src/extension/engine/sidecarProcess";
 import { createTestEngine, isSettled, settingsFor, type TestEngine } from "../engine/engineHarness";
 
 type Ready = Extract<EngineState, { kind: "ready" }>;
@@ -72,6 +73,22 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         engine = undefined;
     });
 
+    /** A new engine on the real sidecar, ready on `model`. */
+    async function readyEngine(model: string, liveness?: Partial<LivenessOptions>): Promise<TestEngine> {
+        const created = createTestEngine(undefined, liveness);
+        await created.client.start(settingsFor(model));
+        const ready = await created.waitFor(isSettled, `${model} to load`);
+        assert.ok(isReady(ready), `${JSON.stringify(ready)}\n${created.logs.slice(-10).join("\n")}`);
+        return created;
+    }
+
+    /** A copy of the tiny model that a test may cut, replace or delete. */
+    function copyOfTiny(name: string): string {
+        const file = join(work, name);
+        copyFileSync(fixtures.tiny, file);
+        return file;
+    }
+
     after(() => {
         console.log(`      faults survived: ${survived.length} (${survived.join("; ")})`);
         rmSync(fixtureDir, { recursive: true, force: true });
@@ -79,10 +96,7 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
     });
 
     it("SIGKILL in the middle of an answer: the pending request ends as engineCrashed, the engine comes back and answers", async () => {
-        engine = createTestEngine();
-        await engine.client.start(settingsFor(fixtures.tiny));
-        const ready = await engine.waitFor(isSettled, "the tiny model");
-        assert.ok(isReady(ready));
+        engine = await readyEngine(fixtures.tiny);
         const pid = engine.client.sidecarPid;
         assert.ok(pid !== undefined);
         const started = firstProgress(engine, 1);
@@ -98,10 +112,7 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
     });
 
     it("SIGSTOP: the heartbeat finds the engine hung, kills it, restarts it; pending requests end as engineUnresponsive", async () => {
-        engine = createTestEngine(undefined, { heartbeatMs: 250, unresponsiveMs: 6000 });
-        await engine.client.start(settingsFor(fixtures.tiny));
-        const ready = await engine.waitFor(isSettled, "the tiny model");
-        assert.ok(isReady(ready), `${JSON.stringify(ready)}\n${engine.logs.slice(-10).join("\n")}`);
+        engine = await readyEngine(fixtures.tiny, { heartbeatMs: 250, unresponsiveMs: 6000 });
         const pid = engine.client.sidecarPid;
         assert.ok(pid !== undefined);
         const started = firstProgress(engine, 1);
@@ -121,8 +132,7 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
 
     it("a crash while loading a file: the restart does not load it again by itself, and says which file", async () => {
         engine = createTestEngine();
-        const crashed = join(work, "crashes-on-load.gguf");
-        copyFileSync(fixtures.tiny, crashed);
+        const crashed = copyOfTiny("crashes-on-load.gguf");
         const active = engine;
         let killed = false;
         active.client.onDidChangeState((state) => {
@@ -146,11 +156,8 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
     });
 
     it("a loaded model's file cut short on disk: the model is unloaded before llama.cpp reads it, Hearth says so, and a restart refuses the cut file cleanly", async () => {
-        engine = createTestEngine();
-        const file = join(work, "cut-under-load.gguf");
-        copyFileSync(fixtures.tiny, file);
-        await engine.client.start(settingsFor(file));
-        assert.ok(isReady(await engine.waitFor(isSettled, "the copy")));
+        const file = copyOfTiny("cut-under-load.gguf");
+        engine = await readyEngine(file);
         const pid = engine.client.sidecarPid;
         await engine.client.complete(completion(1), new CancellationTokenSource().token);
         truncateSync(file, 4096);
@@ -169,11 +176,8 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
     });
 
     it("a loaded model's file replaced by another: noticed, and a restart loads the new one", async () => {
-        engine = createTestEngine();
-        const file = join(work, "replaced-under-load.gguf");
-        copyFileSync(fixtures.tiny, file);
-        await engine.client.start(settingsFor(file));
-        assert.ok(isReady(await engine.waitFor(isSettled, "the copy")));
+        const file = copyOfTiny("replaced-under-load.gguf");
+        engine = await readyEngine(file);
         const replacement = join(work, "replacement.gguf.tmp");
         copyFileSync(fixtures.tinyChat, replacement);
         renameSync(replacement, file);
@@ -189,11 +193,8 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
     });
 
     it("a file cut while completions run: at most one crash, never a crash loop, and the cut file is then refused by name", async () => {
-        engine = createTestEngine();
-        const file = join(work, "cut-while-busy.gguf");
-        copyFileSync(fixtures.tiny, file);
-        await engine.client.start(settingsFor(file));
-        assert.ok(isReady(await engine.waitFor(isSettled, "the copy")));
+        const file = copyOfTiny("cut-while-busy.gguf");
+        engine = await readyEngine(file);
         const active = engine;
         let stop = false;
         const typing = (async () => {
@@ -213,9 +214,7 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
     });
 
     it("unloading while a chat answer and completions are in flight: the work is cancelled cleanly, then the new model serves", async () => {
-        engine = createTestEngine();
-        await engine.client.start(settingsFor(fixtures.tiny));
-        assert.ok(isReady(await engine.waitFor(isSettled, "the tiny model")));
+        engine = await readyEngine(fixtures.tiny);
         const pid = engine.client.sidecarPid;
         const started = firstProgress(engine, 1);
         const answer = engine.client.chat(longChat(1), new CancellationTokenSource().token);

@@ -12,11 +12,9 @@ import { sentRange } from "./sentRange";
 export function engineDocument(document: vscode.TextDocument, position: vscode.Position): { readonly document: CompletionDocument; readonly cursor: number } {
     const crlf = document.eol === vscode.EndOfLine.CRLF;
     const cursorOffset = document.offsetAt(position);
-    const lastLine = document.lineAt(document.lineCount - 1);
-    const length = document.offsetAt(lastLine.range.end);
-    const { start, end } = sentRange(cursorOffset, length, (offset) => document.positionAt(offset), (line) => document.offsetAt(new vscode.Position(line, 0)));
+    const { start, end, whole } = documentSentRange(document, cursorOffset);
     const startPosition = document.positionAt(start);
-    const text = start === 0 && end === length ? document.getText() : document.getText(new vscode.Range(startPosition, document.positionAt(end)));
+    const text = whole ? document.getText() : document.getText(new vscode.Range(startPosition, document.positionAt(end)));
     return {
         document: {
             id: document.uri.toString(),
@@ -28,6 +26,13 @@ export function engineDocument(document: vscode.TextDocument, position: vscode.P
         // Each line between the start and the cursor lost its "\r".
         cursor: cursorOffset - start - (crlf ? position.line - startPosition.line : 0),
     };
+}
+
+/** `sentRange` on a VS Code document: the offsets of the text around `cursor` sent to the engine, and whether that is all of it. */
+export function documentSentRange(document: vscode.TextDocument, cursor: number): { readonly start: number; readonly end: number; readonly whole: boolean } {
+    const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
+    const { start, end } = sentRange(cursor, length, (offset) => document.positionAt(offset), (line) => document.offsetAt(new vscode.Position(line, 0)));
+    return { start, end, whole: start === 0 && end === length };
 }
 
 /** The editor's indentation for a document shown in an editor (tab size, spaces or tabs). */

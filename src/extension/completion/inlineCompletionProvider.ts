@@ -1,6 +1,5 @@
 import * as vscode from "vscode";
-import { editorIndentation, engineDocument } from "./engineDocument";
-import { sentRange } from "./sentRange";
+import { documentSentRange, editorIndentation, engineDocument } from "./engineDocument";
 import { ResponseError } from "vscode-jsonrpc";
 import type { CompleteResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData } from "../../protocol/engineProtocol";
@@ -234,9 +233,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
 
 /** The text around the cursor, as much as is sent to the engine (a huge file is never copied whole per keystroke). */
 function cursorTextOf(document: vscode.TextDocument, position: vscode.Position): CursorText {
-    const offset = document.offsetAt(position);
-    const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
-    const { start, end } = sentRange(offset, length, (at) => document.positionAt(at), (line) => document.offsetAt(new vscode.Position(line, 0)));
+    const { start, end } = documentSentRange(document, document.offsetAt(position));
     return {
         documentId: document.uri.toString(),
         before: document.getText(new vscode.Range(document.positionAt(start), position)),

@@ -8,6 +8,7 @@ import {
     IPCMessageReader,
     IPCMessageWriter,
     ResponseError,
+    type Disposable,
     type Event,
     type MessageConnection,
 } from "vscode-jsonrpc/node";
@@ -213,14 +214,9 @@ export class SidecarProcess {
     }
 
     chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
-        const progress = new Emitter<void>();
-        const listener = this.chatProgressEmitter.event((update) => {
-            if (update.requestId === params.requestId) progress.fire();
-        });
-        return this.request("A chat answer", (linked) => this.connection.sendRequest(ChatRequest.type, params, linked), token, this.liveness.chatIdleMs, progress.event).finally(() => {
-            listener.dispose();
-            progress.dispose();
-        });
+        // Each part of this answer renews its idle deadline.
+        const onPart = (renew: () => void): Disposable => this.chatProgressEmitter.event((update) => update.requestId === params.requestId && renew());
+        return this.request("A chat answer", (linked) => this.connection.sendRequest(ChatRequest.type, params, linked), token, this.liveness.chatIdleMs, onPart);
     }
 
     warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
@@ -233,18 +229,18 @@ export class SidecarProcess {
 
     /**
      * Sends a request with a deadline (`deadlineMs` from the start, renewed whenever `activity`
-     * fires): past it the request is cancelled in the sidecar and ends as `timedOut`. A request
+     * calls back): past it the request is cancelled in the sidecar and ends as `timedOut`. A request
      * pending when the process dies ends as `engineCrashed` (or `engineUnresponsive` when the
      * heartbeat killed it), never as the library's "connection got disposed".
      */
-    private async request<R>(what: string, send: (token: CancellationToken) => Promise<R>, token: CancellationToken, deadlineMs?: number, activity?: Event<void>): Promise<R> {
+    private async request<R>(what: string, send: (token: CancellationToken) => Promise<R>, token: CancellationToken, deadlineMs?: number, activity?: (renew: () => void) => Disposable): Promise<R> {
         const source = new CancellationTokenSource();
         const forward = token.onCancellationRequested(() => source.cancel());
         if (token.isCancellationRequested) source.cancel();
         let timer: NodeJS.Timeout | undefined;
-        let timedOut: (() => void) | undefined;
+        let expire = (): void => undefined; // set at once by the executor below
         const deadline = new Promise<never>((_, reject) => {
-            timedOut = () => {
+            expire = () => {
                 source.cancel();
                 reject(engineFailure("timedOut", `${what} did not finish within ${Math.round((deadlineMs ?? 0) / 1000)} s.`));
             };
@@ -252,7 +248,7 @@ export class SidecarProcess {
         deadline.catch(() => undefined);
         const arm = (): void => {
             clearTimeout(timer);
-            if (deadlineMs !== undefined && timedOut !== undefined) timer = setTimeout(timedOut, deadlineMs);
+            if (deadlineMs !== undefined) timer = setTimeout(expire, deadlineMs);
         };
         arm();
         const renew = activity?.(arm);

@@ -150,25 +150,20 @@ export class ChatEngine {
             if (chars > charBudget) break;
             while (cut >= 0 && (cuts[cut] ?? 0) >= index) firstPlausible = cut--;
         }
-        // The earliest cut that fits: fewer messages never need more tokens.
+        // The earliest cut that fits (fewer messages never need more tokens): `found` always holds cuts[high].
         let low = firstPlausible;
         let high = cuts.length - 1;
-        let found: { cut: number; rendered: ReturnType<typeof render> } | undefined;
-        const lastRendered = render(cuts[high] ?? 0);
-        if (lastRendered.tokens.length <= limit) {
-            found = { cut: cuts[high] ?? 0, rendered: lastRendered };
-            while (low < high) {
-                const middle = Math.floor((low + high) / 2);
-                const rendered = render(cuts[middle] ?? 0);
-                if (rendered.tokens.length <= limit) {
-                    found = { cut: cuts[middle] ?? 0, rendered };
-                    high = middle;
-                } else low = middle + 1;
-            }
-            if ((cuts[low] ?? 0) !== found.cut) found = { cut: cuts[low] ?? 0, rendered: render(cuts[low] ?? 0) };
+        let found = { cut: cuts[high] ?? 0, rendered: render(cuts[high] ?? 0) };
+        if (found.rendered.tokens.length > limit) {
+            throw new EngineError("contextOverflow", `The message needs ${found.rendered.tokens.length} tokens but the context holds ${limit} with room to answer. Shorten it, attach less context, or raise "hearth.contextSize".`);
         }
-        if (found === undefined) {
-            throw new EngineError("contextOverflow", `The message needs ${lastRendered.tokens.length} tokens but the context holds ${limit} with room to answer. Shorten it, attach less context, or raise "hearth.contextSize".`);
+        while (low < high) {
+            const middle = Math.floor((low + high) / 2);
+            const rendered = render(cuts[middle] ?? 0);
+            if (rendered.tokens.length <= limit) {
+                found = { cut: cuts[middle] ?? 0, rendered };
+                high = middle;
+            } else low = middle + 1;
         }
         const stopTokens = new Set<Token>();
         const stopTexts: string[] = [];

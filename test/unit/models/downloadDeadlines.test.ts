@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -8,15 +7,13 @@ import {
     type DownloadOptions,
 } from "../../../src/extension/models/modelDownloader";
 import { downloadError } from "./downloadAssertions";
-import { PacedServer, type PacedRequest } from "./pacedServer";
+import { sha256 } from "../../fixtures/modelServer";
+import { ggufLikeBody, PacedServer, type PacedRequest } from "./pacedServer";
 
 async function sizeOf(file: string): Promise<number | undefined> {
     return stat(file).then((info) => info.size, () => undefined);
 }
 
-function sha256(bytes: Uint8Array): string {
-    return createHash("sha256").update(bytes).digest("hex");
-}
 
 /** Where a request resumed from: the N of `bytes=N-`, or 0 for a request without Range. */
 function rangeStart(request: PacedRequest): number {
@@ -44,10 +41,7 @@ describe("download deadlines", function () {
 
     before(async function () {
         dir = await mkdtemp(path.join(os.tmpdir(), "hearth-deadlines-"));
-        const header = Buffer.alloc(8);
-        header.write("GGUF", 0, "latin1");
-        header.writeUInt32LE(3, 4);
-        model = Buffer.concat([header, randomBytes(2 * MiB)]);
+        model = ggufLikeBody(2 * MiB);
         server = await PacedServer.start(model);
     });
 

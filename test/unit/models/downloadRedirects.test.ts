@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { serialisePartialInfo } from "../../../src/extension/models/downloadPartialInfo";
 import { downloadModel, partialInfoPathFor, partialPathFor, type DownloadOptions } from "../../../src/extension/models/modelDownloader";
 import { downloadError } from "./downloadAssertions";
-import { PacedServer } from "./pacedServer";
+import { sha256 } from "../../fixtures/modelServer";
+import { ggufLikeBody, PacedServer } from "./pacedServer";
 
 async function sizeOf(file: string): Promise<number | undefined> {
     return stat(file).then((info) => info.size, () => undefined);
 }
 
-function sha256(bytes: Uint8Array): string {
-    return createHash("sha256").update(bytes).digest("hex");
-}
 
 describe("download redirects", function () {
     let dir: string;
@@ -25,10 +22,7 @@ describe("download redirects", function () {
 
     before(async function () {
         dir = await mkdtemp(path.join(os.tmpdir(), "hearth-redirects-"));
-        const header = Buffer.alloc(8);
-        header.write("GGUF", 0, "latin1");
-        header.writeUInt32LE(3, 4);
-        model = Buffer.concat([header, randomBytes(256 * 1024)]);
+        model = ggufLikeBody(256 * 1024);
         server = await PacedServer.start(model);
     });
 

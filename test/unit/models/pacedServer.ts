@@ -5,8 +5,9 @@
  * redirect instead. Every request is recorded with its Range, its Authorization and the body
  * bytes written, for tests to assert on counts rather than on time.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { listenOnLoopback } from "../../fixtures/loopbackServer";
 
 /** `bytes` every `everyMs`. */
 export interface Pace {
@@ -35,21 +36,10 @@ export class PacedServer {
     private constructor(private readonly server: Server, readonly url: string, private readonly body: Buffer) {}
 
     static async start(body: Buffer): Promise<PacedServer> {
-        const started: { instance?: PacedServer } = {};
-        const server = createServer((request, response) => {
-            if (started.instance === undefined) {
-                response.writeHead(503).end();
-                return;
-            }
-            started.instance.handle(request, response).catch(() => response.destroy());
-        });
-        await new Promise<void>((resolve, reject) => {
-            server.once("error", reject);
-            server.listen(0, "127.0.0.1", () => resolve());
-        });
-        const { port } = server.address() as AddressInfo;
-        started.instance = new PacedServer(server, `http://127.0.0.1:${port}`, body);
-        return started.instance;
+        let instance: PacedServer | undefined = undefined;
+        const { server, url } = await listenOnLoopback((request, response) => instance?.handle(request, response));
+        instance = new PacedServer(server, url, body);
+        return instance;
     }
 
     /** File responses only (redirects excluded), in order. */
@@ -126,4 +116,12 @@ function write(response: ServerResponse, chunk: Buffer): Promise<boolean> {
 
 function sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => setTimeout(resolve, ms));
+}
+
+/** A GGUF signature and version, then `noiseBytes` of random bytes: all the downloader checks is the header, size and checksum. */
+export function ggufLikeBody(noiseBytes: number): Buffer {
+    const header = Buffer.alloc(8);
+    header.write("GGUF", 0, "latin1");
+    header.writeUInt32LE(3, 4);
+    return Buffer.concat([header, randomBytes(noiseBytes)]);
 }
