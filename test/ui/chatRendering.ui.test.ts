@@ -193,6 +193,14 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
             );
         }
         console.log(`      Pathological answers in the webview (times as measured on this machine):\n${report.map((line) => `        ${line}`).join("\n")}`);
+        // What a user sees where an answer runs past the limits: the note, then the rest as plain text.
+        const long = pathologicalPayloads().find(({ name }) => name === "1 MB ordinary answer");
+        assert.ok(long !== undefined);
+        await chat.send({ type: "conversation", conversation: conversation("overflow", [{ id: "a", role: "assistant", text: long.text, state: "done" }]) });
+        const note = chat.page.locator(".markdown-overflow-note").first();
+        await note.waitFor();
+        await note.scrollIntoViewIfNeeded();
+        await chat.screenshot("chat-rendering-overflow");
         await assertClean(chat);
     });
 
