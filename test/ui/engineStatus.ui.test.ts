@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hostileModels } from "../fixtures/gguf/hostileModels";
 import { engineStatusSelector, useUiSuite } from "./workbench";
 
 describe("UI: the engine in the status bar, as a user sees it", () => {
@@ -39,6 +43,27 @@ describe("UI: the engine in the status bar, as a user sees it", () => {
 
         await workbench.runCommand("Hearth: Restart Engine");
         await workbench.engineReady();
+    });
+
+    it("a crafted model file: the notice names the file and the value that would have crashed llama.cpp", async () => {
+        const hostile = hostileModels.find((model) => model.name === "block-count-2e31");
+        assert.ok(hostile !== undefined);
+        const dir = mkdtempSync(join(tmpdir(), "hearth-ui-hostile-"));
+        const file = join(dir, "crafted.gguf");
+        await hostile.write(file);
+        try {
+            const workbench = await suite.open({ "hearth.completions.model": file });
+            const { page } = workbench;
+            await page.locator(engineStatusSelector, { hasText: "Hearth: error" }).waitFor({ timeout: 60_000 });
+            const toast = page.locator(".notification-toast", { hasText: "block_count is 2147483648" });
+            await toast.waitFor({ timeout: 30_000 });
+            assert.ok((await toast.innerText()).includes(file));
+            assert.ok((await toast.locator("a").allInnerTexts()).includes("Choose Model…"));
+            await page.waitForTimeout(500); // the toast slides in: let the picture show it in place (nothing is asserted on time)
+            await workbench.screenshot("engine-error-crafted-model");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("a file that is not a model: a notice names it; Open Settings shows the setting where it lives; fixing it closes the notice", async () => {
