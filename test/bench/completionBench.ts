@@ -264,7 +264,7 @@ async function runLayout(client: EngineClient, layout: PromptLayout, text: strin
         if (!rested && samples.length > 0) unwarmed.push(...samples.splice(0, 1));
         warm.push(...samples);
         say(`  ${layout} site ${siteIndex + 1}/${sites.length} (line ${site.line + 1}, ${samples.length} keystrokes): ` +
-            `ttft p50 ${percentile(samples.map((s) => s.ttftMs), 50)} ms, evaluated p50 ${percentile(samples.map((s) => s.evaluatedTokens), 50)}, ` +
+            `ttft p50 ${ttftOf(samples).p50} ms${samples.some(outOfBudget) ? ` (${samples.filter(outOfBudget).length} past the budget before a token)` : ""}, evaluated p50 ${percentile(samples.map((s) => s.evaluatedTokens), 50)}, ` +
             `jump warm-up ${jumps[jumps.length - 1]?.evaluatedTokens ?? 0} tokens\n`);
     }
     const coldRequest: Request = { client, layout, documentId: `file:///bench/${layout}-cold/${documentPath}`, cold: true };
@@ -312,12 +312,25 @@ interface LayoutFigures {
     readonly threads: number;
     readonly layout: PromptLayout;
     readonly keystrokes: number;
-    readonly warm: { readonly ttft_ms: Spread; readonly suggestion_ms: Spread; readonly evaluated_tokens: Spread };
+    readonly warm: { readonly out_of_budget: number; readonly ttft_ms: Spread; readonly suggestion_ms: Spread; readonly evaluated_tokens: Spread };
     readonly cold: { readonly samples: number; readonly ttft_ms: { readonly p50: number }; readonly evaluated_tokens: { readonly p50: number } };
     /** The first keystroke at a site nothing warmed (typed before the cursor rested). */
-    readonly unwarmed_first_keystroke: { readonly samples: number; readonly ttft_ms: Spread; readonly evaluated_tokens: Spread };
+    readonly unwarmed_first_keystroke: { readonly samples: number; readonly out_of_budget: number; readonly ttft_ms: Spread; readonly evaluated_tokens: Spread };
     readonly decode_ms_per_token: number;
     readonly speedup_p50: number;
+}
+
+/**
+ * A keystroke whose prompt evaluation ran past the time budget ends with no token (the sidecar keeps
+ * what it evaluated for the next keystroke): it has no time to first token, and is counted apart.
+ */
+function outOfBudget(sample: Sample): boolean {
+    return sample.stopReason === "timeout" && sample.generatedTokens === 0;
+}
+
+/** Time to first token over the keystrokes that reached one. */
+function ttftOf(samples: readonly Sample[]): Spread {
+    return spread(samples.filter((s) => !outOfBudget(s)).map((s) => s.ttftMs));
 }
 
 function spread(values: readonly number[]): Spread {
@@ -330,16 +343,16 @@ function decodeMsPerToken(samples: readonly Sample[]): number {
 }
 
 function figuresOf(run: LayoutRun, model: string, threads: number): LayoutFigures {
-    const warmTtft = spread(run.warm.map((s) => s.ttftMs));
+    const warmTtft = ttftOf(run.warm);
     const coldTtft = percentile(run.cold.map((c) => c.cold.ttftMs), 50);
     return {
         model,
         threads,
         layout: run.layout,
         keystrokes: run.warm.length,
-        warm: { ttft_ms: warmTtft, suggestion_ms: spread(run.warm.map((s) => s.suggestionMs)), evaluated_tokens: spread(run.warm.map((s) => s.evaluatedTokens)) },
+        warm: { out_of_budget: run.warm.filter(outOfBudget).length, ttft_ms: warmTtft, suggestion_ms: spread(run.warm.map((s) => s.suggestionMs)), evaluated_tokens: spread(run.warm.map((s) => s.evaluatedTokens)) },
         cold: { samples: run.cold.length, ttft_ms: { p50: coldTtft }, evaluated_tokens: { p50: percentile(run.cold.map((c) => c.cold.evaluatedTokens), 50) } },
-        unwarmed_first_keystroke: { samples: run.unwarmed.length, ttft_ms: spread(run.unwarmed.map((s) => s.ttftMs)), evaluated_tokens: spread(run.unwarmed.map((s) => s.evaluatedTokens)) },
+        unwarmed_first_keystroke: { samples: run.unwarmed.length, out_of_budget: run.unwarmed.filter(outOfBudget).length, ttft_ms: ttftOf(run.unwarmed), evaluated_tokens: spread(run.unwarmed.map((s) => s.evaluatedTokens)) },
         decode_ms_per_token: decodeMsPerToken(run.warm),
         speedup_p50: warmTtft.p50 > 0 ? round(coldTtft / warmTtft.p50) : 0,
     };
@@ -360,6 +373,7 @@ function printLayout(run: LayoutRun, figures: LayoutFigures, fileTokens: number)
         ["jump warm-up: tokens evaluated", `${percentile(run.jumps.map((j) => j.evaluatedTokens), 50)}`, `${percentile(run.jumps.map((j) => j.evaluatedTokens), 95)}`],
         ["jump warm-up: time", `${percentile(run.jumps.map((j) => j.ms), 50)} ms`, `${percentile(run.jumps.map((j) => j.ms), 95)} ms`],
         [`unwarmed site, first keystroke (${figures.unwarmed_first_keystroke.samples}): time to first token`, `${figures.unwarmed_first_keystroke.ttft_ms.p50} ms`, `${figures.unwarmed_first_keystroke.ttft_ms.p95} ms`],
+        ["keystrokes past the time budget before a first token (warm / unwarmed first)", `${warm.out_of_budget}`, `${figures.unwarmed_first_keystroke.out_of_budget}`],
         ["unwarmed site, first keystroke: tokens evaluated", `${figures.unwarmed_first_keystroke.evaluated_tokens.p50}`, `${figures.unwarmed_first_keystroke.evaluated_tokens.p95}`],
         [`cold, ${cold.samples} samples: time to first token`, `${cold.ttft_ms.p50} ms`, ""],
         [`cold, ${cold.samples} samples: tokens evaluated`, `${cold.evaluated_tokens.p50}`, ""],
