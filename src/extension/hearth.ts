@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { commandFor, registerCommands } from "./commands";
+import { commandFor, registerCommands } from "./status/engineCommands";
 import { ChatController, type ChatStats } from "./chat/chatController";
 import { ChatView, chatViewId } from "./chat/chatView";
 import { ConversationStore, viewOf } from "./chat/conversationStore";
@@ -8,13 +8,13 @@ import { SelectionActions, type ActionStats } from "./actions/selectionActions";
 import { CompletionWarmer } from "./completion/completionWarmer";
 import { ProposedEdits } from "./edits/proposedEdit";
 import { InlineCompletionProvider, type CompletionStats } from "./completion/inlineCompletionProvider";
-import { Config } from "./config";
+import { Config } from "./settings/config";
 import { EngineClient } from "./engine/engineClient";
 import type { EngineState } from "./engine/engineState";
 import { settingsFilterFor } from "./engine/errorMessages";
-import { EngineNotifier } from "./engineNotifier";
-import { Log } from "./log";
-import { EngineStatusBar } from "./statusBar";
+import { EngineNotifier } from "./status/engineNotifier";
+import { Log } from "./core/log";
+import { EngineStatusBar } from "./status/statusBar";
 import type { DownloadStats } from "./modelSetup/modelDownloads";
 import { ModelSetup } from "./modelSetup/modelSetup";
 

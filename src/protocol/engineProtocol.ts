@@ -7,6 +7,14 @@
  */
 import { NotificationType, RequestType, RequestType0 } from "vscode-jsonrpc";
 
+/**
+ * The KV-cache sequences a loaded model's context holds, each of `hearth.contextSize` tokens: one
+ * per cached document for completions, and chat's two (the chat view's, and commands on selected
+ * code's, so neither cancels the other). The sidecar allocates them; the extension's memory
+ * estimates count them. A model that serves both roles holds both sets.
+ */
+export const engineSequences = { completion: 3, chat: 2 } as const;
+
 /** The `hearth.gpu` setting. */
 export type GpuSetting = "auto" | "metal" | "cuda" | "vulkan" | "cpu";
 /** The compute backend actually in use. */

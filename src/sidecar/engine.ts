@@ -26,6 +26,7 @@ import type { SidecarLog } from "./sidecarLog";
 import { resolveThreads } from "./threads";
 
 import type * as NodeLlamaCppModule from "node-llama-cpp" with { "resolution-mode": "import" };
+import { formatBytes } from "../common/units";
 
 type NodeLlamaCpp = typeof NodeLlamaCppModule;
 
@@ -372,9 +373,4 @@ function loadError(lib: NodeLlamaCpp, error: unknown, path: string): EngineError
 
 function throwIfCancelled(signal: AbortSignal): void {
     if (signal.aborted) throw new EngineError("cancelled", "The load was cancelled by a newer request.");
-}
-
-function formatBytes(bytes: number): string {
-    if (!Number.isFinite(bytes)) return "an unknown amount"; // never "NaN MiB", whatever an estimate says
-    return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 }

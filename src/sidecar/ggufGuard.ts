@@ -18,6 +18,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { EngineError, errorMessage } from "./engineError";
 import { ggmlTypeLayout, removedGgmlTypeName } from "./ggmlTypeSizes";
+import { formatBytes } from "../common/units";
 
 /** What the guard checked and how much work it took: the work is bounded by the header's size. */
 export interface GgufGuardReport {
@@ -583,7 +584,7 @@ class GgufGuard {
     }
 
     private headerTooLarge(): EngineError {
-        return this.corrupt(`Its header (metadata and tensor list) is larger than ${ggufGuardLimits.maxHeaderBytes / MiB} MiB, which no real model's is.`);
+        return this.corrupt(`Its header (metadata and tensor list) is larger than ${formatBytes(ggufGuardLimits.maxHeaderBytes)}, which no real model's is.`);
     }
 }
 
@@ -633,7 +634,7 @@ class HeaderReader {
         }
         throw new EngineError(
             "corruptModel",
-            `${capitalize(subject)} claims ${amount}, which would make its header (metadata and tensor list) larger than ${ggufGuardLimits.maxHeaderBytes / MiB} MiB; no real model's is.`,
+            `${capitalize(subject)} claims ${amount}, which would make its header (metadata and tensor list) larger than ${formatBytes(ggufGuardLimits.maxHeaderBytes)}; no real model's is.`,
             this.path,
         );
     }

@@ -1,13 +1,11 @@
 import type { LlamaContext, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import { engineSequences } from "../protocol/engineProtocol";
 import { evaluationSliceTokens } from "./completion/completionEngine";
 
 /** Documents whose completion KV cache is kept at once, each on a sequence of its own. */
-export const completionSequences = 3;
-/**
- * Sequences kept apart for chat, so that it never evicts a completion cache: one for the chat
- * view's answers and one for commands on selected code, so neither cancels the other.
- */
-export const chatSequences = 2;
+export const completionSequences = engineSequences.completion;
+/** Sequences kept apart for chat, so that it never evicts a completion cache. */
+export const chatSequences = engineSequences.chat;
 
 export interface ModelContextOptions {
     readonly contextSize: number;

@@ -50,9 +50,10 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, resolve } from "node:path";
 import { CancellationToken } from "vscode-jsonrpc/node";
-import { chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
+import { chooseMode } from "../../src/extension/completion/completionSite";
 import type { EngineClient } from "../../src/extension/engine/engineClient";
-import type { CompleteParams, CompleteResult, CompletionDocument, CompletionMode, PromptLayout, StopReason } from "../../src/protocol/completionProtocol";
+import type { CompleteParams, CompleteResult, CompletionBudget, CompletionDocument, CompletionMode, PromptLayout, StopReason } from "../../src/protocol/completionProtocol";
+import { extensionBudget as settingsBudget } from "../quality/qualityRunner";
 import type { ModelInfo } from "../../src/protocol/engineProtocol";
 import { createTestEngine, settingsFor, type TestEngine } from "../engine/engineHarness";
 import { keystrokesAt, percentile, pickSites, readRealSource, realSourceFile, type Keystroke, type TypingSite } from "../engine/typingReplay";
@@ -75,9 +76,9 @@ interface Options {
 const siteSeed = 20_250;
 const minTail = 4;
 /** The extension's defaults (hearth.completions.maxLines, maxTokens, timeBudgetMs). */
-const extensionBudget: BudgetSettings = { maxLines: 8, maxTokens: 128, maxMs: 2000 };
+const extensionBudget: CompletionBudget = settingsBudget();
 /** Cold requests evaluate the whole prompt: give them time to finish. */
-const coldBudget: BudgetSettings = { ...extensionBudget, maxMs: 300_000 };
+const coldBudget: CompletionBudget = { ...extensionBudget, maxMs: 300_000 };
 const documentPath = "src/lexer.ts";
 
 function parseOptions(args: readonly string[]): Options {

@@ -5,10 +5,9 @@
  * (prompt layout, KV cache, generation). `npm run quality`, `npm run bench:quality` and the
  * table-driven unit tests all run cases through here.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { CompleteParams, CompletionFeatures } from "../../src/protocol/completionProtocol";
-import { chooseMode, type BudgetSettings } from "../../src/extension/completion/completionSite";
+import type { CompleteParams, CompletionBudget, CompletionFeatures } from "../../src/protocol/completionProtocol";
+import { defaultNumber } from "../../src/extension/settings/settingDefaults";
+import { chooseMode } from "../../src/extension/completion/completionSite";
 import type { CompletionEngine } from "../../src/sidecar/completion/completionEngine";
 import { choosePieces, lineStartOf } from "../../src/sidecar/completion/documentWindow";
 import type { Suggestion } from "../../src/sidecar/completion/postProcess";
@@ -47,7 +46,7 @@ export interface QualityResult {
 }
 
 export interface GenerateOptions {
-    readonly budget?: BudgetSettings;
+    readonly budget?: CompletionBudget;
     readonly features?: Partial<CompletionFeatures>;
     /** Generate without stop rules and return the raw text whole (see CompleteParams.rawOnly). */
     readonly rawOnly?: boolean;
@@ -59,26 +58,9 @@ export interface GenerateOptions {
     readonly repo?: string;
 }
 
-const repoRoot = join(__dirname, "..", "..", "..");
-
-let defaults: BudgetSettings | undefined;
-
 /** The completion settings' defaults, read from package.json (where they live once). */
-export function extensionBudget(): BudgetSettings {
-    defaults ??= readDefaults();
-    return defaults;
-}
-
-function readDefaults(): BudgetSettings {
-    const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
-        contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
-    };
-    const value = (key: string): number => {
-        const found = manifest.contributes.configuration.properties[`hearth.completions.${key}`]?.default;
-        if (typeof found !== "number") throw new Error(`package.json has no numeric default for hearth.completions.${key}`);
-        return found;
-    };
-    return { maxLines: value("maxLines"), maxTokens: value("maxTokens"), maxMs: value("timeBudgetMs") };
+export function extensionBudget(): CompletionBudget {
+    return { maxLines: defaultNumber("completions.maxLines"), maxTokens: defaultNumber("completions.maxTokens"), maxMs: defaultNumber("completions.timeBudgetMs") };
 }
 
 /** The special tokens of Qwen2.5-Coder's vocabulary, for cases replayed without a model. */
@@ -87,7 +69,7 @@ export const qwenSpecialTexts: readonly string[] = [
 ];
 
 /** The request the extension would send for a case: its mode and budget as the provider picks them. */
-export function caseParams(c: QualityCase, requestId: number, budget: BudgetSettings = extensionBudget(), features?: Partial<CompletionFeatures>): CompleteParams {
+export function caseParams(c: QualityCase, requestId: number, budget: CompletionBudget = extensionBudget(), features?: Partial<CompletionFeatures>): CompleteParams {
     const text = c.prefix + c.suffix;
     const cursor = c.prefix.length;
     const lineEnd = text.indexOf("\n", cursor);

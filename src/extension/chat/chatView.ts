@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { OfferedCommands, parseFromWebview, type FromWebview, type ToWebview } from "../../protocol/chatViewProtocol";
-import type { Log } from "../log";
+import type { Log } from "../core/log";
 
 export const chatViewId = "hearth.chatView";
 

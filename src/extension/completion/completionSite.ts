@@ -46,13 +46,3 @@ export function chooseMode(linePrefix: string, lineSuffix: string): CompletionMo
     if (linePrefix.trim() === "") return "block";
     return /(?:[{([:]|=>|\bthen|\bdo)\s*$/.test(linePrefix) ? "block" : "line";
 }
-
-/**
- * A request's budget, as the settings give it: a block's. A single line stops at its line break and
- * at 48 tokens (the sidecar's rule) unless it turns out to start a block, which then has this budget.
- */
-export interface BudgetSettings {
-    readonly maxLines: number;
-    readonly maxTokens: number;
-    readonly maxMs: number;
-}

@@ -1,9 +1,9 @@
 import * as vscode from "vscode";
 import { engineDocument } from "./engineDocument";
 import type { ContextSnippet } from "../../protocol/completionProtocol";
-import type { Config } from "../config";
+import type { Config } from "../settings/config";
 import type { EngineClient } from "../engine/engineClient";
-import type { Log } from "../log";
+import type { Log } from "../core/log";
 
 /** Pause after the last edit before the prompt is refreshed with other files' context. */
 const idleMs = 1500;

@@ -3,9 +3,9 @@ import { documentSentRange, editorIndentation, engineDocument } from "./engineDo
 import { ResponseError } from "vscode-jsonrpc";
 import type { CompleteResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData } from "../../protocol/engineProtocol";
-import type { Config } from "../config";
+import type { Config } from "../settings/config";
 import type { EngineClient } from "../engine/engineClient";
-import type { Log } from "../log";
+import type { Log } from "../core/log";
 import { chooseMode, remainderAfterTyping, typedIntoStream, typedSince, type CursorText } from "./completionSite";
 
 export const acceptedCommand = "hearth.completion.accepted";

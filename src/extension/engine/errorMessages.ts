@@ -1,5 +1,5 @@
 import type { EngineErrorData, MemoryFit } from "../../protocol/engineProtocol";
-import { formatBytes } from "../models/modelCatalog";
+import { formatBytes } from "../../common/units";
 
 /** Things a user can do about an engine problem; each becomes a button. */
 export type EngineAction =

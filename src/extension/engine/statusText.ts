@@ -1,6 +1,7 @@
 import type { Backend, ModelInfo } from "../../protocol/engineProtocol";
 import type { EngineState } from "./engineState";
 import { modelPairName, shortModelName } from "./modelNames";
+import { formatBytes } from "../../common/units";
 
 export interface StatusPresentation {
     /** Status bar text, with codicons: short (icon, state or a short model name); the rest is in `details`. */
@@ -81,6 +82,3 @@ function formatCount(count: number): string {
     return `${Math.round(count / 1e3)}K`;
 }
 
-function formatBytes(bytes: number): string {
-    return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-}

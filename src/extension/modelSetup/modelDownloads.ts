@@ -1,10 +1,13 @@
 import * as vscode from "vscode";
-import type { Config } from "../config";
-import type { Log } from "../log";
+import type { Config } from "../settings/config";
+import type { Log } from "../core/log";
 import { DownloadError, type DownloadErrorKind, type DownloadProgress } from "../models/modelDownloader";
+
 import { parseModelReference, ModelReferenceError, type HuggingFaceReference } from "../models/modelReference";
-import { formatBytes } from "../models/modelCatalog";
+
 import { ensureDownloaded, type ModelStore } from "../models/modelStore";
+import { formatBytes } from "../../common/units";
+
 
 export interface DownloadStats {
     started: number;

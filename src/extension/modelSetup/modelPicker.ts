@@ -1,13 +1,19 @@
 import { stat } from "node:fs/promises";
+
 import { basename } from "node:path";
+
 import * as vscode from "vscode";
-import type { Config, ModelRoleChoice } from "../config";
-import { estimatePresetMemory, formatBytes, modelPresets, presetByReference, type ModelPreset } from "../models/modelCatalog";
+import type { Config, ModelRoleChoice } from "../settings/config";
+import { estimatePresetMemory, modelPresets, presetByReference, type ModelPreset } from "../models/modelCatalog";
 import { canonicalReference, isHuggingFaceReference, parseModelReference, ModelReferenceError } from "../models/modelReference";
+
 import type { ModelStore } from "../models/modelStore";
 import type { ModelDownloads } from "./modelDownloads";
 import { machineMemory, recommendationFor } from "./recommendation";
+
 import type { ModelResolver } from "./modelResolver";
+import { formatBytes } from "../../common/units";
+import { engineSequences } from "../../protocol/engineProtocol";
 
 /** Arguments of `hearth.selectModel` (from the walkthrough, other extensions and tests): no picker is shown. */
 export interface SelectModelArgs {
@@ -21,7 +27,6 @@ interface Choice extends vscode.QuickPickItem {
 }
 
 const recentFilesKey = "hearth.recentModelFiles";
-const completionSequencesShared = 4;
 
 /**
  * Hearth: Choose Model…: models already on disk, presets to download, a Hugging Face
@@ -107,7 +112,7 @@ export class ModelPicker {
         const presets = modelPresets.filter((preset) => !seen.has(canonicalReference(preset.reference)));
         const sorted = [...presets].sort((a, b) => rank(a, role) - rank(b, role));
         const toDownload: Choice[] = sorted.map((preset) => {
-            const need = estimatePresetMemory(preset, this.config.contextSize, preset.role === "completion" ? completionSequencesShared : 1);
+            const need = estimatePresetMemory(preset, this.config.contextSize, preset.role === "completion" ? engineSequences.completion + engineSequences.chat : engineSequences.chat);
             const isRecommended = recommended.completion.id === preset.id || recommended.chat.id === preset.id;
             return {
                 label: `$(cloud-download) ${preset.label}`,

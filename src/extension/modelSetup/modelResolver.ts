@@ -1,5 +1,5 @@
 import type { EngineErrorData } from "../../protocol/engineProtocol";
-import { expandPath, type Config } from "../config";
+import { expandPath, type Config } from "../settings/config";
 import type { EngineSettings } from "../engine/engineState";
 import { parseModelReference, ModelReferenceError, type ModelReference } from "../models/modelReference";
 import type { ModelStore } from "../models/modelStore";

@@ -4,6 +4,7 @@
  * what went wrong and what to do about it.
  */
 import * as path from "node:path";
+import { formatBytes } from "../../common/units";
 
 export type DownloadErrorKind =
     | "cancelled"
@@ -64,30 +65,6 @@ export class DownloadError extends Error {
 
 export function isDownloadError(error: unknown, kind?: DownloadErrorKind): error is DownloadError {
     return error instanceof DownloadError && (kind === undefined || error.kind === kind);
-}
-
-/** "1.4 GB", "350 MB", "12 KB", "900 bytes": binary units, as file managers on most systems show. */
-export function formatBytes(bytes: number): string {
-    if (bytes < 1024) return `${bytes} bytes`;
-    const units = ["KB", "MB", "GB", "TB"];
-    let value = bytes / 1024;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** "250 ms", "45 s", "90 min", "2.5 h", "36 h": the deadlines and waits of a download, in words. */
-export function formatDuration(ms: number): string {
-    if (ms < 1000) return `${Math.round(ms)} ms`;
-    const seconds = ms / 1000;
-    if (seconds < 120) return `${Math.round(seconds)} s`;
-    const minutes = seconds / 60;
-    if (minutes < 120) return `${Math.round(minutes)} min`;
-    const hours = minutes / 60;
-    return `${hours >= 10 ? Math.round(hours) : Math.round(hours * 10) / 10} h`;
 }
 
 /** The `code` of a Node system error (ENOSPC, EACCES…), if it is one. */

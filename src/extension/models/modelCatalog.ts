@@ -10,6 +10,9 @@
 // gave the exact size the preset says `sizeIsApproximate`. Either way the downloader takes the
 // real size from the server; these numbers are for the offer ("1.6 GB download") and for the
 // memory estimate.
+import { formatBytes } from "../../common/units";
+import { engineSequences } from "../../protocol/engineProtocol";
+import { defaultNumber } from "../settings/settingDefaults";
 
 export type ModelRole = "completion" | "chat";
 
@@ -363,18 +366,14 @@ function canonicalKey(reference: string): string | undefined {
     return parsed === undefined ? undefined : `hf:${parsed.owner}/${parsed.repo}/${parsed.file}`.toLowerCase();
 }
 
-/**
- * Hearth's defaults, which decide what a recommendation has to fit. They mirror
- * src/sidecar/modelContext.ts (completionSequences, chatSequences) and the `hearth.contextSize`
- * default, which this folder may not import.
- */
+/** Hearth's defaults, which decide what a recommendation has to fit (each read from where it lives). */
 export const hearthMemoryDefaults = {
-    /** Tokens of context per sequence. */
-    contextSize: 4096,
+    /** Tokens of context per sequence: the `hearth.contextSize` default. */
+    contextSize: defaultNumber("contextSize"),
     /** Sequences the completion model keeps, one per cached document. */
-    completionSequences: 3,
-    /** Sequences chat adds (the chat view's and the commands'): to the completion model when it serves both, else to its own model. */
-    chatSequences: 2,
+    completionSequences: engineSequences.completion,
+    /** Sequences chat adds: to the completion model when it serves both, else to its own model. */
+    chatSequences: engineSequences.chat,
 } as const;
 
 /** f16 K and V caches: two bytes per element. */
@@ -520,15 +519,4 @@ function requirePreset(id: string): ModelPreset {
 function formatMachineMemory(bytes: number): string {
     const gib = bytes / GiB;
     return `${gib >= 10 ? Math.round(gib) : Math.round(gib * 2) / 2} GB`;
-}
-
-/**
- * Bytes in decimal units, as Hugging Face and other download sites show sizes: "1.6 GB",
- * "531 MB". One decimal from 1 GB up, whole megabytes below.
- */
-export function formatBytes(bytes: number): string {
-    if (bytes >= 999.5e6) return `${(bytes / 1e9).toFixed(1)} GB`;
-    if (bytes >= 999.5e3) return `${Math.round(bytes / 1e6)} MB`;
-    if (bytes >= 999.5) return `${Math.round(bytes / 1e3)} kB`;
-    return `${Math.round(bytes)} B`;
 }

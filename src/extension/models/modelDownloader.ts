@@ -19,15 +19,16 @@
  * Nothing is written anywhere but the destination, its .partial and its .partial.json.
  */
 import { createHash, type Hash } from "node:crypto";
+import { formatBytes, formatDuration } from "../../common/units";
 import * as path from "node:path";
 import {
-    describeNetworkFailure, DownloadError, diskFullError, fileSystemFailure, formatBytes, formatDuration, type DownloadErrorKind,
+    describeNetworkFailure, DownloadError, diskFullError, fileSystemFailure, type DownloadErrorKind,
 } from "./downloadError";
 import { nodeDownloadFileSystem, type DownloadFileSystem, type DownloadFileWriter } from "./downloadFileSystem";
 import { isByteCount, parsePartialInfo, partialInfoPathFor, partialPathFor, serialisePartialInfo } from "./downloadPartialInfo";
 import { ProgressMeter, type DownloadProgress } from "./downloadProgress";
 
-export { DownloadError, formatBytes, formatDuration, isDownloadError, type DownloadDeadline, type DownloadErrorKind } from "./downloadError";
+export { DownloadError, isDownloadError, type DownloadDeadline, type DownloadErrorKind } from "./downloadError";
 export { nodeDownloadFileSystem, type DownloadFileSystem, type DownloadFileWriter } from "./downloadFileSystem";
 export { partialInfoPathFor, partialPathFor } from "./downloadPartialInfo";
 export type { DownloadProgress } from "./downloadProgress";

@@ -1,6 +1,7 @@
 import {
-    estimatePairMemory, estimatePresetMemory, formatBytes, hearthMemoryDefaults, recommendationTiers, presetById, type ModelPreset, type Recommendation,
+    estimatePairMemory, estimatePresetMemory, hearthMemoryDefaults, recommendationTiers, presetById, type ModelPreset, type Recommendation,
 } from "./modelCatalog";
+import { formatBytes } from "../../common/units";
 
 /** "Qwen2.5-Coder 1.5B · Q8_0 (1.6 GB download, ~2.3 GB memory)" at Hearth's default context. */
 export function describePreset(preset: ModelPreset, sequences: number, contextSize: number = hearthMemoryDefaults.contextSize): string {

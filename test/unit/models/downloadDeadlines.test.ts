@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-    defaultOverallTimeoutMs, defaultStallMinBytes, defaultStallTimeoutMs, downloadModel, formatBytes, formatDuration, partialInfoPathFor, partialPathFor,
-    type DownloadOptions,
+    defaultOverallTimeoutMs, defaultStallMinBytes, defaultStallTimeoutMs, downloadModel, partialInfoPathFor, partialPathFor, type DownloadOptions,
 } from "../../../src/extension/models/modelDownloader";
 import { downloadError } from "./downloadAssertions";
+
 import { sha256 } from "../../fixtures/modelServer";
+
 import { ggufLikeBody, PacedServer, type PacedRequest } from "./pacedServer";
+import { formatBytes, formatDuration } from "../../../src/common/units";
+
 
 async function sizeOf(file: string): Promise<number | undefined> {
     return stat(file).then((info) => info.size, () => undefined);
@@ -105,7 +109,7 @@ describe("download deadlines", function () {
         assert.match(
             error.message,
             new RegExp(
-                "^The download of tiny\\.gguf from 127\\.0\\.0\\.1:\\d+ stalled: only \\d+ bytes arrived in the last 200 ms, less than the 1 KB the idle deadline asks for, also after 2 retries\\. " +
+                "^The download of tiny\\.gguf from 127\\.0\\.0\\.1:\\d+ stalled: only \\d+ bytes arrived in the last 200 ms, less than the 1 kB the idle deadline asks for, also after 2 retries\\. " +
                     `The ${kept} bytes of ${escaped(formatBytes(model.length))} downloaded so far are kept\\. ` +
                     "Check the connection, or the mirror if the hearth\\.models\\.huggingFaceEndpoint setting points to one, then resume the download\\.$",
             ),

@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
 import {
-    computeAllowanceBytes,
-    estimatePairMemory,
-    estimatePresetMemory,
-    formatBytes,
-    hearthMemoryDefaults,
-    modelPresets,
-    parseHfFileReference,
-    presetById,
-    presetByReference,
-    recommendationMemoryFraction,
-    recommendationTiers,
-    recommendModels,
-    type MachineMemory,
-    type ModelPreset,
+    computeAllowanceBytes, estimatePairMemory, estimatePresetMemory, hearthMemoryDefaults, modelPresets, parseHfFileReference, presetById, presetByReference, recommendationMemoryFraction, recommendationTiers, recommendModels, type MachineMemory, type ModelPreset,
 } from "../../../src/extension/models/modelCatalog";
+import { formatBytes } from "../../../src/common/units";
 
 const GiB = 1024 ** 3;
 
@@ -215,15 +203,5 @@ describe("recommendModels", () => {
     it("says unified memory on Apple silicon", () => {
         assert.match(recommendModels(machine(16 * GiB, platforms[0])).reason, /unified memory/);
         assert.doesNotMatch(recommendModels(machine(16 * GiB, platforms[1])).reason, /unified/);
-    });
-});
-
-describe("formatBytes", () => {
-    it("uses decimal units, as download sites do", () => {
-        assert.equal(formatBytes(1_646_573_056), "1.6 GB");
-        assert.equal(formatBytes(531_068_128), "531 MB");
-        assert.equal(formatBytes(999_700_000), "1.0 GB");
-        assert.equal(formatBytes(2_000), "2 kB");
-        assert.equal(formatBytes(12), "12 B");
     });
 });

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { LogLevel } from "../protocol/engineProtocol";
+import type { LogLevel } from "../../protocol/engineProtocol";
 
 /** The "Hearth" log channel: extension and sidecar logs in one place. */
 export class Log implements vscode.Disposable {

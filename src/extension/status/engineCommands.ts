@@ -1,10 +1,10 @@
 import * as vscode from "vscode";
-import { acceptedCommand, type InlineCompletionProvider } from "./completion/inlineCompletionProvider";
-import type { Config } from "./config";
-import type { EngineClient } from "./engine/engineClient";
-import { settingsOfFilter, type EngineAction } from "./engine/errorMessages";
-import type { EngineSettings } from "./engine/engineState";
-import type { Log } from "./log";
+import { acceptedCommand, type InlineCompletionProvider } from "../completion/inlineCompletionProvider";
+import type { Config } from "../settings/config";
+import type { EngineClient } from "../engine/engineClient";
+import { settingsOfFilter, type EngineAction } from "../engine/errorMessages";
+import type { EngineSettings } from "../engine/engineState";
+import type { Log } from "../core/log";
 
 export interface CommandDeps {
     readonly config: Config;

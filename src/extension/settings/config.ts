@@ -1,10 +1,10 @@
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import * as vscode from "vscode";
-import type { PromptLayout } from "../protocol/completionProtocol";
-import type { GpuSetting } from "../protocol/engineProtocol";
-import type { BudgetSettings } from "./completion/completionSite";
-import type { EngineSettings } from "./engine/engineState";
+import type { CompletionBudget, PromptLayout } from "../../protocol/completionProtocol";
+import type { GpuSetting } from "../../protocol/engineProtocol";
+import type { EngineSettings } from "../engine/engineState";
+import { boundsOf, choicesOf, defaultNumber, defaultString } from "./settingDefaults";
 
 const section = "hearth";
 
@@ -12,11 +12,12 @@ const section = "hearth";
 export type ModelRoleChoice = "completion" | "chat" | "both";
 /** Settings whose change needs the engine to reload (or, for `gpu`, restart). */
 const engineKeys = ["completions.model", "chat.model", "gpu", "threads", "contextSize", "models.huggingFaceEndpoint"] as const;
-const gpuValues: readonly GpuSetting[] = ["auto", "metal", "cuda", "vulkan", "cpu"];
+const gpuValues = choicesOf<GpuSetting>("gpu");
 
 /**
- * The only reader of Hearth's settings. Defaults live in package.json; this class
- * validates what users typed and turns it into typed values.
+ * The only reader of Hearth's settings. Defaults and bounds live in package.json (VS Code applies
+ * the defaults, and `settingDefaults` reads them for the fallbacks here); this class validates what
+ * users typed (settings.json accepts anything) and turns it into typed values.
  */
 export class Config {
     private get settings(): vscode.WorkspaceConfiguration {
@@ -36,12 +37,12 @@ export class Config {
     /** Where `hf:` references are resolved and downloaded from (a mirror, or Hugging Face itself). */
     get huggingFaceEndpoint(): string {
         const value = (this.settings.get<string>("models.huggingFaceEndpoint") ?? "").trim();
-        return /^https?:\/\/[^\s]+$/.test(value) ? value.replace(/\/+$/, "") : "https://huggingface.co";
+        return /^https?:\/\/[^\s]+$/.test(value) ? value.replace(/\/+$/, "") : defaultString("models.huggingFaceEndpoint");
     }
 
     get gpu(): GpuSetting {
         const value = this.settings.get<string>("gpu");
-        return gpuValues.find((gpu) => gpu === value) ?? "auto";
+        return gpuValues.find((gpu) => gpu === value) ?? (defaultString("gpu") as GpuSetting);
     }
 
     get threads(): number | "auto" {
@@ -51,8 +52,7 @@ export class Config {
     }
 
     get contextSize(): number {
-        const value = this.settings.get<number>("contextSize");
-        return typeof value === "number" && value >= 256 ? Math.floor(value) : 4096;
+        return this.integer("contextSize");
     }
 
     /** Backend, threads and context: the engine settings that need no model resolution. */
@@ -74,29 +74,36 @@ export class Config {
     }
 
     get promptLayout(): PromptLayout {
-        return this.settings.get<string>("completions.promptLayout") === "spm" ? "spm" : "psm";
+        const value = this.settings.get<string>("completions.promptLayout");
+        return choicesOf<PromptLayout>("completions.promptLayout").find((layout) => layout === value) ?? (defaultString("completions.promptLayout") as PromptLayout);
     }
 
-    get completionBudget(): BudgetSettings {
-        const integer = (key: string, fallback: number, min: number): number => {
-            const value = this.settings.get<number>(key);
-            return typeof value === "number" && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
-        };
-        return { maxLines: integer("completions.maxLines", 8, 1), maxTokens: integer("completions.maxTokens", 128, 8), maxMs: integer("completions.timeBudgetMs", 2000, 100) };
+    /**
+     * A request's budget, as the settings give it: a block's. A single line stops at its line break and
+     * at 48 tokens (the sidecar's rule) unless it turns out to start a block, which then has this budget.
+     */
+    get completionBudget(): CompletionBudget {
+        return { maxLines: this.integer("completions.maxLines"), maxTokens: this.integer("completions.maxTokens"), maxMs: this.integer("completions.timeBudgetMs") };
     }
 
     get chatSystemPrompt(): string {
-        return this.settings.get<string>("chat.systemPrompt") ?? "";
+        return this.settings.get<string>("chat.systemPrompt") ?? defaultString("chat.systemPrompt");
     }
 
     get chatMaxTokens(): number {
-        const value = this.settings.get<number>("chat.maxTokens");
-        return typeof value === "number" && value >= 16 ? Math.floor(value) : 1024;
+        return this.integer("chat.maxTokens");
     }
 
     get chatTemperature(): number {
         const value = this.settings.get<number>("chat.temperature");
-        return typeof value === "number" && value >= 0 && value <= 2 ? value : 0.3;
+        const { minimum, maximum } = boundsOf("chat.temperature");
+        return typeof value === "number" && value >= minimum && value <= maximum ? value : defaultNumber("chat.temperature");
+    }
+
+    /** An integer setting: at least its declared minimum, else its default (settings.json may hold anything). */
+    private integer(key: string): number {
+        const value = this.settings.get<unknown>(key);
+        return typeof value === "number" && Number.isFinite(value) && value >= boundsOf(key).minimum ? Math.floor(value) : defaultNumber(key);
     }
 
     async setCompletionsEnabled(enabled: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
-import type { EngineState } from "./engine/engineState";
-import { presentEngineState } from "./engine/statusText";
+import type { EngineState } from "../engine/engineState";
+import { presentEngineState } from "../engine/statusText";
 
 /** The status bar item: the engine's state, backend and model; a click opens Hearth's menu. */
 export class EngineStatusBar implements vscode.Disposable {

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
-import type { EngineState } from "./engine/engineState";
-import type { EngineErrorData } from "../protocol/engineProtocol";
-import { actionLabel, describeEngineError, type EngineAction } from "./engine/errorMessages";
+import type { EngineState } from "../engine/engineState";
+import type { EngineErrorData } from "../../protocol/engineProtocol";
+import { actionLabel, describeEngineError, type EngineAction } from "../engine/errorMessages";
 
 /** A notice on screen and how to take it down. */
 interface OpenNotice {
