@@ -1,5 +1,6 @@
 import type * as vscode from "vscode";
-import { Hearth, type HearthApi } from "./hearth";
+import type { HearthApi } from "./api";
+import { Hearth } from "./hearth";
 
 let hearth: Hearth | undefined;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
-import type { HearthApi } from "../../src/extension/hearth";
+import type { HearthApi } from "../../src/extension/api";
 import type { FixturePaths } from "../fixtures/gguf";
 import { fixtureModels, readyHearth, readyWith, revertAll, setting, until } from "./support";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as vscode from "vscode";
-import type { HearthApi } from "../../src/extension/hearth";
+import type { HearthApi } from "../../src/extension/api";
 import { scriptedBodyText, scriptedCallText, type FixturePaths } from "../fixtures/gguf";
 import { fixtureModels, readyHearth, readyWith, revertAll, setting, until } from "./support";
 

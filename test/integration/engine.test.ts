@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { EngineState } from "../../src/extension/engine/engineState";
-import type { HearthApi } from "../../src/extension/hearth";
+import type { HearthApi } from "../../src/extension/api";
 import type { FixturePaths } from "../fixtures/gguf";
 import { hostileModels } from "../fixtures/gguf/hostileModels";
 import { activateHearth, fixtureModels, patienceMs } from "./support";

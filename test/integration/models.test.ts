@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as vscode from "vscode";
-import type { HearthApi } from "../../src/extension/hearth";
+import type { HearthApi } from "../../src/extension/api";
 import type { FixturePaths } from "../fixtures/gguf";
 import { ModelServer, sha256 } from "../fixtures/modelServer";
 import { activateHearth, fixtureModels, readyWith, setting, until } from "./support";

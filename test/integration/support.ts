@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { EngineState } from "../../src/extension/engine/engineState";
-import type { HearthApi } from "../../src/extension/hearth";
+import type { HearthApi } from "../../src/extension/api";
 import type { FixturePaths } from "../fixtures/gguf";
 
 export const extensionId = "hearth-dev.hearth";

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import type { EngineErrorData, EngineErrorKind, InitializeResult, LoadModelResult } from "../../src/protocol/engineProtocol";
 import { actionLabel, describeEngineError, settingsFilterFor } from "../../src/extension/engine/errorMessages";
-
 import { presentEngineState } from "../../src/extension/engine/statusText";
 import { formatBytes as formatSize } from "../../src/common/units";
-
 
 const fileKinds: EngineErrorKind[] = ["fileMissing", "notAFile", "unreadable", "notGguf", "truncated", "unsupportedArchitecture", "outOfMemory", "loadFailed"];
 

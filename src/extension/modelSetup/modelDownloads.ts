@@ -2,12 +2,9 @@ import * as vscode from "vscode";
 import type { Config } from "../settings/config";
 import type { Log } from "../core/log";
 import { DownloadError, type DownloadErrorKind, type DownloadProgress } from "../models/modelDownloader";
-
 import { parseModelReference, ModelReferenceError, type HuggingFaceReference } from "../models/modelReference";
-
 import { ensureDownloaded, type ModelStore } from "../models/modelStore";
 import { formatBytes } from "../../common/units";
-
 
 export interface DownloadStats {
     started: number;

@@ -1,16 +1,12 @@
 import { stat } from "node:fs/promises";
-
 import { basename } from "node:path";
-
 import * as vscode from "vscode";
 import type { Config, ModelRoleChoice } from "../settings/config";
 import { estimatePresetMemory, modelPresets, presetByReference, type ModelPreset } from "../models/modelCatalog";
 import { canonicalReference, isHuggingFaceReference, parseModelReference, ModelReferenceError } from "../models/modelReference";
-
 import type { ModelStore } from "../models/modelStore";
 import type { ModelDownloads } from "./modelDownloads";
 import { machineMemory, recommendationFor } from "./recommendation";
-
 import type { ModelResolver } from "./modelResolver";
 import { formatBytes } from "../../common/units";
 import { engineSequences } from "../../protocol/engineProtocol";

@@ -1,27 +1,18 @@
 import { join } from "node:path";
-
 import * as vscode from "vscode";
 import type { Config } from "../settings/config";
 import { describeEngineError } from "../engine/errorMessages";
-
 import type { EngineState } from "../engine/engineState";
 import type { Log } from "../core/log";
 import { presetByReference } from "../models/modelCatalog";
 import { canonicalReference, isHuggingFaceReference } from "../models/modelReference";
-
 import { ModelStore, type StoredModel, type PartialDownload } from "../models/modelStore";
-
 import { ModelDownloads } from "./modelDownloads";
-
 import { ModelPicker, type SelectModelArgs } from "./modelPicker";
-
 import { ModelResolver } from "./modelResolver";
-
 import { recommendationFor, recommendationSentence } from "./recommendation";
-
 import { tierOf } from "../models/recommendationText";
 import { formatBytes } from "../../common/units";
-
 
 export const walkthroughId = "hearth-dev.hearth#hearth.gettingStarted";
 const walkthroughShownKey = "hearth.walkthroughShown";

@@ -1,5 +1,4 @@
 import * as vscode from "vscode";
-import { acceptedCommand, type InlineCompletionProvider } from "../completion/inlineCompletionProvider";
 import type { Config } from "../settings/config";
 import type { EngineClient } from "../engine/engineClient";
 import { settingsOfFilter, type EngineAction } from "../engine/errorMessages";
@@ -10,7 +9,6 @@ export interface CommandDeps {
     readonly config: Config;
     readonly engine: EngineClient;
     readonly log: Log;
-    readonly completions: InlineCompletionProvider;
     /** The engine settings with the model settings resolved to files. */
     readonly engineSettings: () => Promise<EngineSettings>;
 }
@@ -43,20 +41,13 @@ export function commandFor(action: EngineAction): string {
     return `hearth.${action}`;
 }
 
-export function registerCommands({ config, engine, log, completions, engineSettings }: CommandDeps): vscode.Disposable[] {
+export function registerEngineCommands({ config, engine, log, engineSettings }: CommandDeps): vscode.Disposable[] {
     const restart = async (): Promise<void> => {
         log.info("Restarting the engine (requested).");
         await engine.start(await engineSettings());
     };
-    const toggleCompletions = (): Thenable<void> => config.setCompletionsEnabled(!config.completionsEnabled);
-    const toggleForLanguage = async (): Promise<void> => {
-        const languageId = vscode.window.activeTextEditor?.document.languageId;
-        if (languageId === undefined) {
-            void vscode.window.showInformationMessage("Hearth: open a file first, then toggle completions for its language.");
-            return;
-        }
-        await config.setLanguageDisabled(languageId, !config.disabledLanguages.includes(languageId));
-    };
+    const toggleCompletions = (): Thenable<unknown> => vscode.commands.executeCommand("hearth.toggleCompletions");
+    const toggleForLanguage = (): Thenable<unknown> => vscode.commands.executeCommand("hearth.toggleCompletionsForLanguage");
     const showMenu = async (): Promise<void> => {
         const languageId = vscode.window.activeTextEditor?.document.languageId;
         const items: (vscode.QuickPickItem & { run: () => Thenable<unknown> })[] = [
@@ -84,11 +75,5 @@ export function registerCommands({ config, engine, log, completions, engineSetti
         vscode.commands.registerCommand(commandFor("showLog"), () => log.show()),
         vscode.commands.registerCommand(commandFor("openSettings"), (filter?: unknown) => openSettings(filter)),
         vscode.commands.registerCommand("hearth.showMenu", showMenu),
-        vscode.commands.registerCommand("hearth.toggleCompletions", toggleCompletions),
-        vscode.commands.registerCommand("hearth.toggleCompletionsForLanguage", toggleForLanguage),
-        vscode.commands.registerCommand(acceptedCommand, () => {
-            const editor = vscode.window.activeTextEditor;
-            if (editor !== undefined) completions.prefetch(editor);
-        }),
     ];
 }

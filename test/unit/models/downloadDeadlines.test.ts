@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-
 import * as os from "node:os";
 import * as path from "node:path";
 import {
     defaultOverallTimeoutMs, defaultStallMinBytes, defaultStallTimeoutMs, downloadModel, partialInfoPathFor, partialPathFor, type DownloadOptions,
 } from "../../../src/extension/models/modelDownloader";
 import { downloadError } from "./downloadAssertions";
-
 import { sha256 } from "../../fixtures/modelServer";
-
 import { ggufLikeBody, PacedServer, type PacedRequest } from "./pacedServer";
 import { formatBytes, formatDuration } from "../../../src/common/units";
-
 
 async function sizeOf(file: string): Promise<number | undefined> {
     return stat(file).then((info) => info.size, () => undefined);

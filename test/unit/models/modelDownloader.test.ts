@@ -1,24 +1,17 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-
 import { mkdtemp, readFile, rm, stat, writeFile, mkdir, readdir } from "node:fs/promises";
-
 import * as os from "node:os";
 import * as path from "node:path";
 import { serialisePartialInfo } from "../../../src/extension/models/downloadPartialInfo";
-
 import { ProgressMeter } from "../../../src/extension/models/downloadProgress";
-
 import {
     downloadModel, ggufHeaderProblem, nodeDownloadFileSystem, partialInfoPathFor, partialPathFor, type DownloadFileSystem, type DownloadOptions, type DownloadProgress,
 } from "../../../src/extension/models/modelDownloader";
 import { writeNotGguf, writeTinyModel } from "../../fixtures/gguf";
-
 import { ModelServer } from "../../fixtures/modelServer";
-
 import { downloadError } from "./downloadAssertions";
 import { formatBytes } from "../../../src/common/units";
-
 
 async function sizeOf(file: string): Promise<number | undefined> {
     return stat(file).then((info) => info.size, () => undefined);
