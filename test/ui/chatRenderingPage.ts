@@ -1,14 +1,16 @@
-// Serves the chat webview exactly as the extension does (same HTML, same CSP with a fresh nonce, the built
-// dist/webview.js, media/chat.css, codicons) from a loopback server, and opens it in headless Chromium.
-// The only stand-in is `acquireVsCodeApi`: an init script that records what the view posts and keeps its
+// Serves the chat webview exactly as the extension does, from a loopback server, and opens it in headless
+// Chromium: the HTML and CSP come from the production function (src/extension/chat/chatViewHtml.ts, which
+// ChatView calls too) with a fresh nonce per load, and the files are the built dist/webview.js, media/chat.css
+// and codicons. The only stand-in is `acquireVsCodeApi`, which VS Code provides to a webview and a plain
+// browser lacks: the test harness's init script (see vscodeApiStub) records what the view posts and keeps its
 // state in sessionStorage (so a reload keeps it, as VS Code does). The test talks to the view the way VS Code
 // does: `window.postMessage(message)`.
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chatViewHtml, createNonce } from "../../src/extension/chat/chatViewHtml";
 import type { FromWebview } from "../../src/protocol/chatViewProtocol";
 
 export const repoRoot = path.resolve(__dirname, "../../..");
@@ -92,14 +94,18 @@ export const darkModern: Readonly<Record<string, string>> = {
     "--vscode-scrollbarSlider-activeBackground": "#bfbfbf66",
 };
 
-/** The HTML ChatView.html() produces, with this server as the webview's cspSource. */
-function pageHtml(cspSource: string, nonce: string): string {
-    return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${cspSource} 'nonce-${nonce}'; font-src ${cspSource}; img-src ${cspSource} data:; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${cspSource}/dist/codicons/codicon.css"><link rel="stylesheet" nonce="${nonce}" href="${cspSource}/media/chat.css">
-<title>Hearth Chat</title></head>
-<body><div id="root"></div><script nonce="${nonce}" src="${cspSource}/dist/webview.js"></script></body></html>`;
+/**
+ * The page ChatView serves, built by the same function (chatViewHtml) with this server as the webview's
+ * cspSource and these paths as its resource URIs: same markup, same CSP, a fresh nonce per load.
+ */
+function pageHtml(origin: string): string {
+    return chatViewHtml({
+        cspSource: origin,
+        nonce: createNonce(),
+        scriptUri: `${origin}/dist/webview.js`,
+        codiconsUri: `${origin}/dist/codicons/codicon.css`,
+        styleUri: `${origin}/media/chat.css`,
+    });
 }
 
 const codiconsDir = path.join(repoRoot, "node_modules", "@vscode", "codicons", "dist");
@@ -113,7 +119,13 @@ export const pagePath = "/chat.html";
 /** What the page may fetch; anything else (an <img src>, say) is a finding. */
 export const expectedRequests: ReadonlySet<string> = new Set([pagePath, ...Object.keys(staticFiles), "/favicon.ico"]);
 
-/** The acquireVsCodeApi stand-in, run before the page's own script. */
+/**
+ * The acquireVsCodeApi stand-in: the test harness, not part of the page. Playwright's addInitScript runs it
+ * in the page before any of the page's own scripts (as VS Code's webview host defines acquireVsCodeApi before
+ * the view's script runs), and it goes in neither the markup nor the CSP: the page served stays byte for byte
+ * what chatViewHtml produces, its CSP unchanged (no extra source or nonce'd script tag for the harness), and
+ * documentProblems() can still demand that the document holds exactly one script, the view's own.
+ */
 const vscodeApiStub = `(() => {
     const posted = [];
     const key = "hearth-test:vscode-state";
@@ -143,9 +155,8 @@ export async function startChatServer(): Promise<ChatServer> {
         const url = new URL(request.url ?? "/", origin);
         requests.push(url.pathname);
         if (url.pathname === pagePath) {
-            const nonce = randomBytes(18).toString("base64");
             response.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-            response.end(pageHtml(origin, nonce));
+            response.end(pageHtml(origin));
             return;
         }
         if (url.pathname === "/favicon.ico") {

@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { OfferedCommands, parseFromWebview, type FromWebview, type ToWebview } from "../../protocol/chatViewProtocol";
 import type { Log } from "../core/log";
+import { chatViewHtml, createNonce } from "./chatViewHtml";
 
 export const chatViewId = "hearth.chatView";
 
@@ -89,22 +89,12 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     }
 
     private html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri): string {
-        const nonce = randomBytes(18).toString("base64");
-        const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js"));
-        const codicons = webview.asWebviewUri(vscode.Uri.joinPath(dist, "codicons", "codicon.css"));
-        const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css"));
-        const csp = [
-            "default-src 'none'",
-            `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-            `font-src ${webview.cspSource}`,
-            `img-src ${webview.cspSource} data:`,
-            `script-src 'nonce-${nonce}'`,
-        ].join("; ");
-        return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${codicons.toString()}"><link rel="stylesheet" nonce="${nonce}" href="${css.toString()}">
-<title>Hearth Chat</title></head>
-<body><div id="root"></div><script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
+        return chatViewHtml({
+            cspSource: webview.cspSource,
+            nonce: createNonce(),
+            scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
+            codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "codicons", "codicon.css")).toString(),
+            styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css")).toString(),
+        });
     }
 }
