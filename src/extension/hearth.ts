@@ -60,6 +60,7 @@ export class Hearth implements vscode.Disposable {
     }
 
     async shutdown(): Promise<void> {
+        await this.chat.flush();
         await this.services.engine.dispose();
         this.dispose();
     }

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import * as vscode from "vscode";
 import type { ConversationView, FromWebview } from "../../protocol/chatViewProtocol";
 import { disposeAll, type HearthServices } from "../core/services";
@@ -26,11 +27,16 @@ export class ChatFeature implements vscode.Disposable {
     private readonly view: ChatView;
     private readonly disposables: vscode.Disposable[] = [];
 
+    private readonly store: ConversationStore;
+
     constructor({ context, engine, config, log }: HearthServices) {
-        const store = new ConversationStore(context.globalState);
+        // Each conversation is a file of its own under global storage; globalState keeps the index.
+        this.store = new ConversationStore(context.globalState, join(context.globalStorageUri.fsPath, "conversations"), (message) => log.warn(message));
+        const store = this.store;
         this.view = new ChatView(context.extensionUri, log, (message) => this.chat.handle(message));
         this.chat = new ChatController(this.view, store, engine, config, this.edits, log);
         this.disposables.push(
+            store,
             this.edits,
             this.view,
             this.chat,
@@ -63,6 +69,11 @@ export class ChatFeature implements vscode.Disposable {
                 edits.decide = decide;
             },
         };
+    }
+
+    /** Writes what is not stored yet (the conversation being answered included) and waits for it. */
+    flush(): Promise<void> {
+        return this.store.flush();
     }
 
     dispose(): void {
