@@ -17,6 +17,16 @@
  *   fix permissions, set a token…), with what was downloaded kept wherever it is still good.
  *
  * Nothing is written anywhere but the destination, its .partial and its .partial.json.
+ *
+ * Why our own and not node-llama-cpp's `createModelDownloader` (ipull underneath): measured
+ * against a loopback server (issue 14), 3.21.1's downloader checks neither size nor SHA-256 (a
+ * same-length HTML page was saved as the model), resumes without If-Range (a changed file came
+ * out as two versions spliced together), keeps nothing of a chunk under 5 MiB, has no stall or
+ * trickle deadline (1 byte/s ran on), retries a redirect to file: or a 500 up to 150 times, sends
+ * the Authorization header to the origin a redirect leads to, crashed its process on a full disk,
+ * and resolves a cancelled download with the path of a file that does not exist. It would also
+ * run only where node-llama-cpp may be imported (the sidecar). Each line above is behaviour this
+ * file has and its tests assert.
  */
 import { createHash, type Hash } from "node:crypto";
 import { formatBytes, formatDuration } from "../../common/units";
