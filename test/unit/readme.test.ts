@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readmeTierTable } from "../../src/extension/models/recommendationText";
 
@@ -21,5 +21,20 @@ describe("README.md says what the code does", () => {
         assert.equal(ci.status, 0, ci.stderr);
         assert.equal(ci.stdout.trim(), marked[1], ".ci/run runs README's command");
         assert.ok(readme.includes("```\nnpm ci && npm start\n```"), "and the one that sets up and runs Hearth");
+    });
+
+    it("its layout map names every folder of src, and only folders that exist", () => {
+        const map = /### Layout\n[\s\S]*?```\n([\s\S]*?)```/.exec(readme);
+        assert.ok(map, "README.md has a code block under ### Layout");
+        const named = new Set([...map[1].matchAll(/^(src\/\S*?)\/?\s/gm)].map((match) => match[1]));
+        const folders: string[] = [];
+        const walk = (dir: string): void => {
+            const entries = readdirSync(join(root, dir), { withFileTypes: true });
+            if (entries.some((entry) => entry.isFile() && entry.name.endsWith(".ts"))) folders.push(dir);
+            for (const entry of entries) if (entry.isDirectory()) walk(`${dir}/${entry.name}`);
+        };
+        walk("src");
+        assert.deepEqual(folders.filter((folder) => !named.has(folder)), [], "folders of src missing from the map");
+        assert.deepEqual([...named].filter((folder) => !existsSync(join(root, folder))), [], "folders in the map that do not exist");
     });
 });
