@@ -4,7 +4,7 @@
  * answers on a sequence of its own, reusing its KV cache where the prompt's prefix
  * matches what it evaluated last.
  */
-import { NotificationType, RequestType } from "vscode-jsonrpc";
+import { ProgressType, RequestType, type ProgressToken } from "vscode-jsonrpc";
 import type { EngineErrorData } from "./engineProtocol";
 
 export interface ChatTurn {
@@ -13,7 +13,12 @@ export interface ChatTurn {
 }
 
 export interface ChatParams {
-    readonly requestId: number;
+    /**
+     * Where the answer streams (LSP's partialResultToken): while it is generated, each part goes out
+     * as JSON-RPC's `$/progress` with this token and a ChatPartialResult (ChatRequest.partialResult).
+     * Without one nothing streams; the answer only comes with the result.
+     */
+    readonly partialResultToken?: ProgressToken;
     readonly conversationId: string;
     /** The conversation so far, ending with the user's new message. */
     readonly messages: readonly ChatTurn[];
@@ -47,8 +52,8 @@ export interface ChatResult {
     readonly timings: { readonly ttftMs: number; readonly totalMs: number; readonly yieldedMs: number };
 }
 
-export interface ChatProgressParams {
-    readonly requestId: number;
+/** A part of a streaming answer: not a piece to append but the whole answer so far. */
+export interface ChatPartialResult {
     /** The answer so far. */
     readonly text: string;
 }
@@ -56,9 +61,6 @@ export interface ChatProgressParams {
 export namespace ChatRequest {
     export const method = "hearth/chat";
     export const type = new RequestType<ChatParams, ChatResult, EngineErrorData>(method);
-}
-
-export namespace ChatProgressNotification {
-    export const method = "hearth/chatProgress";
-    export const type = new NotificationType<ChatProgressParams>(method);
+    /** The answer so far, sent as `$/progress` on the request's partialResultToken. */
+    export const partialResult = new ProgressType<ChatPartialResult>();
 }

@@ -4,7 +4,7 @@
  * prompt layout, the KV cache and post-processing, so that a keystroke costs a few
  * tokens of model work.
  */
-import { NotificationType, RequestType } from "vscode-jsonrpc";
+import { ProgressType, RequestType, type ProgressToken } from "vscode-jsonrpc";
 import type { EngineErrorData } from "./engineProtocol";
 
 /** Anchored middle (PSM order) or suffix first (SPM order): see docs in README. */
@@ -88,8 +88,12 @@ export interface CompleteParams {
     readonly budget: CompletionBudget;
     /** Evaluate on a fresh sequence, ignoring the cache (benchmarks and tests measure cold requests so). */
     readonly cold?: boolean;
-    /** Sent with progress notifications so the extension can follow a streaming suggestion. */
-    readonly requestId: number;
+    /**
+     * Where the suggestion streams (LSP's partialResultToken), so that the extension can follow it:
+     * each step goes out as JSON-RPC's `$/progress` with this token and a CompletionPartialResult
+     * (CompleteRequest.partialResult). Without one nothing streams.
+     */
+    readonly partialResultToken?: ProgressToken;
     /** The editor's indentation for the document (its tab size, and whether Tab inserts spaces). */
     readonly indentation?: { readonly tabSize: number; readonly insertSpaces: boolean };
     /** Benchmarks only: parts to turn off (see CompletionFeatures). */
@@ -163,8 +167,8 @@ export interface WarmResult {
     readonly movedTokens: number;
 }
 
-export interface CompletionProgressParams {
-    readonly requestId: number;
+/** A step of a streaming suggestion: not a piece to append but the whole suggestion so far. */
+export interface CompletionPartialResult {
     /** The suggestion so far, post-processed. */
     readonly text: string;
     /** As in CompleteResult. */
@@ -174,15 +178,12 @@ export interface CompletionProgressParams {
 export namespace CompleteRequest {
     export const method = "hearth/complete";
     export const type = new RequestType<CompleteParams, CompleteResult, EngineErrorData>(method);
+    /** The suggestion so far, sent as `$/progress` on the request's partialResultToken. */
+    export const partialResult = new ProgressType<CompletionPartialResult>();
 }
 
 /** Evaluates a document's prompt without generating, so that its first completion is warm. */
 export namespace WarmRequest {
     export const method = "hearth/warm";
     export const type = new RequestType<WarmParams, WarmResult, EngineErrorData>(method);
-}
-
-export namespace CompletionProgressNotification {
-    export const method = "hearth/completionProgress";
-    export const type = new NotificationType<CompletionProgressParams>(method);
 }

@@ -2,7 +2,18 @@
  * The sidecar process: forked by the extension, it owns node-llama-cpp and answers
  * requests over IPC. It never imports `vscode`.
  */
-import { CancellationToken, createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError, type ResponseMessage } from "vscode-jsonrpc/node";
+import {
+    CancellationToken,
+    createMessageConnection,
+    ErrorCodes,
+    IPCMessageReader,
+    IPCMessageWriter,
+    ResponseError,
+    type ProgressToken,
+    type ProgressType,
+    type RequestParam,
+    type ResponseMessage,
+} from "vscode-jsonrpc/node";
 import {
     engineErrorCode,
     InitializeRequest,
@@ -17,8 +28,8 @@ import {
     type EngineErrorData,
     type LogLevel,
 } from "../protocol/engineProtocol";
-import { ChatProgressNotification, ChatRequest } from "../protocol/chatProtocol";
-import { CompleteRequest, CompletionProgressNotification, WarmRequest } from "../protocol/completionProtocol";
+import { ChatRequest } from "../protocol/chatProtocol";
+import { CompleteRequest, WarmRequest } from "../protocol/completionProtocol";
 import { Engine } from "./engine";
 import { EngineError, errorMessage } from "./engineError";
 import { GuardedMessageReader } from "./guardedReader";
@@ -58,19 +69,16 @@ connection.onRequest(CompleteRequest.type, (raw: unknown, token) =>
     respond(() => {
         const params = validated(CompleteRequest.method, completeParamsSchema, raw);
         checkDocument(CompleteRequest.method, params);
-        return engine.complete(params, abortSignalOf(token), (suggestion) => {
-            const progress = { requestId: params.requestId, text: suggestion.insertText, replaceEnd: suggestion.replaceEnd };
-            void connection.sendNotification(CompletionProgressNotification.type, progress).catch(() => undefined);
-        });
+        const stream = streamTo(CompleteRequest.partialResult, params.partialResultToken);
+        return engine.complete(params, abortSignalOf(token), (suggestion) => stream({ text: suggestion.insertText, replaceEnd: suggestion.replaceEnd }));
     }),
 );
 connection.onRequest(ChatRequest.type, (raw: unknown, token) =>
     respond(() => {
         const params = validated(ChatRequest.method, chatParamsSchema, raw);
         checkConversation(params);
-        return engine.chat(params, abortSignalOf(token), (text) => {
-            void connection.sendNotification(ChatProgressNotification.type, { requestId: params.requestId, text }).catch(() => undefined);
-        });
+        const stream = streamTo(ChatRequest.partialResult, params.partialResultToken);
+        return engine.chat(params, abortSignalOf(token), (text) => stream({ text }));
     }),
 );
 connection.onRequest(WarmRequest.type, (raw: unknown, token) =>
@@ -108,6 +116,16 @@ async function respond<T>(work: () => Promise<T> | T): Promise<T | ResponseError
         else if (engineError.kind !== "cancelled" && engineError.kind !== "noFimTokens") log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
         return new ResponseError(engineErrorCode, engineError.message, engineError.toData());
     }
+}
+
+/**
+ * Sends a request's partial results as `$/progress` on the token its params carry (LSP's
+ * partialResultToken); a request without one streams nothing. The extension listens on the token
+ * while the request runs: parts for a token no one listens to any more are dropped on its side.
+ */
+function streamTo<T>(type: ProgressType<T>, token: ProgressToken | undefined): (value: RequestParam<T>) => void {
+    if (token === undefined) return () => undefined;
+    return (value) => void connection.sendProgress(type, token, value).catch(() => undefined);
 }
 
 function abortSignalOf(token: CancellationToken): AbortSignal {

@@ -20,10 +20,18 @@ export const maxChatMessageChars = 4 * 1024 * 1024;
 export const maxChatTotalChars = 32 * 1024 * 1024;
 export const maxChatMessages = 100_000;
 const maxPathChars = 4096;
+/** A progress token (`partialResultToken`) as a string: the extension's are a few characters. */
+export const maxProgressTokenChars = 256;
 
 const path = v.pipe(v.string(), v.maxLength(maxPathChars));
 const count = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
-const requestId = count(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+/**
+ * Where a request's partial results stream (`$/progress`): JSON-RPC's ProgressToken, a string or an
+ * integer, bounded so that a hostile one is refused rather than echoed with every streamed part.
+ */
+const partialResultToken = v.optional(
+    v.union([v.pipe(v.string(), v.minLength(1), v.maxLength(maxProgressTokenChars)), count(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)], "must be a non-empty string or an integer"),
+);
 
 const documentSchema = v.strictObject({
     id: v.pipe(v.string(), v.minLength(1), v.maxLength(maxPathChars * 2)),
@@ -46,7 +54,7 @@ export const completeParamsSchema = v.strictObject({
     layout,
     budget: v.strictObject({ maxTokens: count(1, 4096), maxLines: count(1, 1000), maxMs: v.pipe(v.number(), v.minValue(1), v.maxValue(600_000)) }),
     cold: v.optional(v.boolean()),
-    requestId,
+    partialResultToken,
     indentation: v.optional(v.strictObject({ tabSize: count(1, 64), insertSpaces: v.boolean() })),
     features: v.optional(v.strictObject(Object.fromEntries(featureNames.map((name) => [name, v.optional(v.boolean())])) as Record<(typeof featureNames)[number], v.OptionalSchema<v.BooleanSchema<undefined>, undefined>>)),
     rawOnly: v.optional(v.boolean()),
@@ -60,7 +68,7 @@ export const warmParamsSchema = v.strictObject({
 });
 
 export const chatParamsSchema = v.strictObject({
-    requestId,
+    partialResultToken,
     conversationId: v.pipe(v.string(), v.maxLength(256)),
     messages: v.pipe(
         v.array(v.strictObject({ role: v.picklist(["system", "user", "assistant"]), content: v.pipe(v.string(), v.maxLength(maxChatMessageChars)) })),

@@ -55,10 +55,10 @@ async function chatFirstTokens(engine: TestEngine): Promise<{ turn1_ttft_ms: { p
     const reused: number[] = [];
     for (let i = 0; i < 3; i++) {
         const question: ChatTurn = { role: "user", content: `Conversation ${i}. What does this code do?\n\`\`\`ts\n${snippet}\n\`\`\`` };
-        const first = await engine.client.chat({ requestId: i * 2, conversationId: `c${i}`, messages: [systemPrompt, question], maxTokens: 32, temperature: 0 }, new CancellationTokenSource().token);
+        const first = await engine.client.chat({ conversationId: `c${i}`, messages: [systemPrompt, question], maxTokens: 32, temperature: 0 }, new CancellationTokenSource().token);
         turn1.push(first.timings.ttftMs);
         const second = await engine.client.chat(
-            { requestId: i * 2 + 1, conversationId: `c${i}`, messages: [systemPrompt, question, { role: "assistant", content: first.text }, { role: "user", content: "Shorter, please." }], maxTokens: 32, temperature: 0 },
+            { conversationId: `c${i}`, messages: [systemPrompt, question, { role: "assistant", content: first.text }, { role: "user", content: "Shorter, please." }], maxTokens: 32, temperature: 0 },
             new CancellationTokenSource().token,
         );
         turn2.push(second.timings.ttftMs);
@@ -70,7 +70,6 @@ async function chatFirstTokens(engine: TestEngine): Promise<{ turn1_ttft_ms: { p
 async function typing(engine: TestEngine, keystrokes: number, seed: number): Promise<CompleteResult[]> {
     const source = readRealSource();
     const results: CompleteResult[] = [];
-    let requestId = 1000 * seed;
     for (const [index, site] of pickSites(source, 6, seed, 6, 8).entries()) {
         const [jump, ...strokes] = keystrokesAt(source, site, index);
         if (jump === undefined) continue;
@@ -82,7 +81,7 @@ async function typing(engine: TestEngine, keystrokes: number, seed: number): Pro
             const lineEnd = stroke.text.indexOf("\n", stroke.cursor);
             const mode = chooseMode(stroke.text.slice(lineStart, stroke.cursor), stroke.text.slice(stroke.cursor, lineEnd === -1 ? undefined : lineEnd));
             await new Promise((r) => setTimeout(r, Number(option("gap-ms") ?? 150)));
-            results.push(await engine.client.complete({ requestId: requestId++, document: document(stroke.text), cursor: stroke.cursor, mode, layout: "psm", budget }, new CancellationTokenSource().token));
+            results.push(await engine.client.complete({ document: document(stroke.text), cursor: stroke.cursor, mode, layout: "psm", budget }, new CancellationTokenSource().token));
         }
     }
     return results;
@@ -91,7 +90,7 @@ async function typing(engine: TestEngine, keystrokes: number, seed: number): Pro
 async function typingWhileChatting(engine: TestEngine, keystrokes: number): Promise<{ results: CompleteResult[]; chatTokens: number }> {
     const stop = new CancellationTokenSource();
     const answering = engine.client.chat(
-        { requestId: 9999, conversationId: "long", messages: [systemPrompt, { role: "user", content: "Explain, at length, how a lexer and a parser work together." }], maxTokens: 4000, temperature: 0 },
+        { conversationId: "long", messages: [systemPrompt, { role: "user", content: "Explain, at length, how a lexer and a parser work together." }], maxTokens: 4000, temperature: 0 },
         stop.token,
     );
     await new Promise((r) => setTimeout(r, 1500)); // the answer is streaming

@@ -181,8 +181,6 @@ interface Request {
     readonly cold: boolean;
 }
 
-let nextRequestId = 1;
-
 function documentOf(id: string, text: string): CompletionDocument {
     return { id, path: documentPath, languageId: "typescript", text };
 }
@@ -195,7 +193,6 @@ function paramsFor(stroke: Keystroke, request: Request): CompleteParams {
     const lineEnd = lineEndAt === -1 ? text.length : lineEndAt;
     const mode = chooseMode(text.slice(lineStart, cursor), text.slice(cursor, lineEnd));
     return {
-        requestId: nextRequestId++,
         document: documentOf(request.documentId, text),
         cursor,
         mode,

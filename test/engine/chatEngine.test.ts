@@ -18,10 +18,9 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
     let context: LlamaContext;
     let chat: ChatEngine;
     let completion: CompletionEngine;
-    let requestId = 0;
     const never = new AbortController().signal;
     const system: ChatTurn = { role: "system", content: "You are Hearth, a coding assistant. Answer briefly." };
-    const ask = (conversationId: string, messages: ChatTurn[], maxTokens = 16): ChatParams => ({ requestId: ++requestId, conversationId, messages: [system, ...messages], maxTokens, temperature: 0 });
+    const ask = (conversationId: string, messages: ChatTurn[], maxTokens = 16): ChatParams => ({ conversationId, messages: [system, ...messages], maxTokens, temperature: 0 });
 
     before(async () => {
         const fixtures = await ensureFixtures(fixtureDir);
@@ -103,7 +102,7 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
         await new Promise((resolve) => setTimeout(resolve, 50));
         const cursor = source.indexOf("\n", 3000);
         const typed = await completion.complete(
-            { requestId: 1, document: { id: "file:///chat-priority.ts", path: "x.ts", languageId: "typescript", text: source }, cursor, mode: "block", layout: "psm", budget: { maxTokens: 8, maxLines: 2, maxMs: 60_000 } },
+            { document: { id: "file:///chat-priority.ts", path: "x.ts", languageId: "typescript", text: source }, cursor, mode: "block", layout: "psm", budget: { maxTokens: 8, maxLines: 2, maxMs: 60_000 } },
             never,
         );
         const answered = await answering;

@@ -19,10 +19,8 @@ describe("completion engine: prompts that stay in the KV cache (real node-llama-
     let model: LlamaModel;
     let context: LlamaContext;
     let engine: CompletionEngine;
-    let requestId = 0;
 
     const params = (text: string, cursor: number, layout: PromptLayout, extra: Partial<CompleteParams> = {}): CompleteParams => ({
-        requestId: ++requestId,
         document: { id: `file:///work/lexer-${layout}.ts`, path: "src/lexer.ts", languageId: "typescript", text },
         cursor,
         mode: modeAt(text, cursor),

@@ -18,18 +18,15 @@ describe("engine: a completion model and a chat model, and the memory fit before
     const fixtureDir = mkdtempSync(join(tmpdir(), "hearth-models-fixtures-"));
     let fixtures: FixturePaths;
     let engine: TestEngine;
-    let requestId = 0;
     const token = new CancellationTokenSource().token;
 
     const question = (): ChatParams => ({
-        requestId: ++requestId,
         conversationId: "routing",
         messages: [{ role: "user", content: "Name a sorting algorithm." }],
         maxTokens: 16,
         temperature: 0,
     });
     const completion = (): CompleteParams => ({
-        requestId: ++requestId,
         document: { id: "file:///work/a.ts", path: "a.ts", languageId: "typescript", text: "function add(a: number, b: number) {\n    return \n}\n" },
         cursor: "function add(a: number, b: number) {\n    return ".length,
         mode: "line",

@@ -104,9 +104,8 @@ async function main(): Promise<void> {
         const context = await createModelContext(model, { contextSize, threads: options.threads, sequences: completionSequences });
         const engine = CompletionEngine.create(model, context, { sequences: completionSequences, tokenBias: lib.TokenBias });
         if (engine === undefined) throw new Error(`${options.model} has no fill-in-the-middle tokens: it cannot complete code.`);
-        let requestId = 0;
         for (const c of cases) {
-            results.push(c.raw !== undefined ? replayCase({ ...c, raw: c.raw }, { steps: tokenSteps(model, c.raw), specialTexts: engine.specialTexts }) : await generateCase(engine, c, ++requestId));
+            results.push(c.raw !== undefined ? replayCase({ ...c, raw: c.raw }, { steps: tokenSteps(model, c.raw), specialTexts: engine.specialTexts }) : await generateCase(engine, c));
         }
         await context.dispose();
         await model.dispose();

@@ -69,13 +69,12 @@ export const qwenSpecialTexts: readonly string[] = [
 ];
 
 /** The request the extension would send for a case: its mode and budget as the provider picks them. */
-export function caseParams(c: QualityCase, requestId: number, budget: CompletionBudget = extensionBudget(), features?: Partial<CompletionFeatures>): CompleteParams {
+export function caseParams(c: QualityCase, budget: CompletionBudget = extensionBudget(), features?: Partial<CompletionFeatures>): CompleteParams {
     const text = c.prefix + c.suffix;
     const cursor = c.prefix.length;
     const lineEnd = text.indexOf("\n", cursor);
     const mode = chooseMode(text.slice(lineStartOf(text, cursor), cursor), text.slice(cursor, lineEnd === -1 ? text.length : lineEnd));
     return {
-        requestId,
         document: { id: `quality:///${encodeURIComponent(c.id)}`, path: pathFor(c.language), languageId: c.language, text },
         cursor,
         mode,
@@ -95,7 +94,7 @@ export function replayCase(
     c: QualityCase & { readonly raw: string },
     options: { readonly steps?: readonly string[]; readonly specialTexts?: readonly string[]; readonly features?: Partial<CompletionFeatures> } = {},
 ): QualityResult {
-    const params = caseParams(c, 0, extensionBudget(), options.features);
+    const params = caseParams(c, extensionBudget(), options.features);
     const characters = [...c.raw];
     const steps = options.steps ?? characters.map((_, i) => characters.slice(0, i + 1).join(""));
     const site = siteOf(params, choosePieces(params.document.text, params.cursor, params.layout, undefined), options.specialTexts ?? qwenSpecialTexts);
@@ -107,8 +106,8 @@ export function replayCase(
 }
 
 /** A case run by the model through the sidecar's engine, greedily (by default on a fresh sequence). */
-export async function generateCase(engine: CompletionEngine, c: QualityCase, requestId: number, options: GenerateOptions = {}): Promise<QualityResult> {
-    const base = caseParams(c, requestId, options.budget, options.features);
+export async function generateCase(engine: CompletionEngine, c: QualityCase, options: GenerateOptions = {}): Promise<QualityResult> {
+    const base = caseParams(c, options.budget, options.features);
     const params: CompleteParams = {
         ...base,
         document: { ...base.document, id: options.documentId ?? base.document.id, repo: options.repo },

@@ -34,10 +34,9 @@ function sentRangeOf(text: string, cursor: number): { start: number; end: number
     return sentRange(cursor, text.length, positionAt, (line) => lineStarts[line] ?? text.length);
 }
 
-function completion(requestId: number, text: string, cursor: number, budget: Partial<CompleteParams["budget"]> = {}): CompleteParams {
+function completion(documentNumber: number, text: string, cursor: number, budget: Partial<CompleteParams["budget"]> = {}): CompleteParams {
     return {
-        requestId,
-        document: { id: `file:///bounded-${requestId}.js`, path: "bounded.js", languageId: "javascript", text },
+        document: { id: `file:///bounded-${documentNumber}.js`, path: "bounded.js", languageId: "javascript", text },
         cursor,
         mode: "line",
         layout: "psm",
@@ -109,7 +108,7 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
         }
         messages.push({ role: "user", content: "And the last one?" });
         const started = performance.now();
-        const result: ChatResult = await engine.client.chat({ requestId: 70, conversationId: "long", messages, maxTokens: 4, temperature: 0 }, token());
+        const result: ChatResult = await engine.client.chat({ conversationId: "long", messages, maxTokens: 4, temperature: 0 }, token());
         const ms = performance.now() - started;
         assert.ok(result.trimmedMessages > 9_900, `trimmed ${result.trimmedMessages}`);
         assert.ok(result.trimmedMessages < 10_000, "the newest messages stay");
@@ -118,18 +117,42 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
         console.log(`      10,001 messages: ${result.trimmedMessages} left out, prompt ${result.counts.promptTokens} tokens, ${result.counts.promptRenders} renders, ${Math.round(ms)} ms`);
     });
 
-    it("the chat view's answer and a command's answer stream side by side: neither cancels the other", async () => {
-        const ask = (requestId: number, lane: ChatParams["lane"]): Promise<ChatResult> =>
-            engine.client.chat({ requestId, conversationId: `lane-${lane}`, messages: [{ role: "user", content: `Tell me about ${lane}s.` }], maxTokens: 40, temperature: 0, lane }, token());
-        const [chat, action] = await Promise.all([ask(80, "chat"), ask(81, "action")]);
-        for (const result of [chat, action]) {
+    it("the chat view's answer and a command's answer stream side by side: neither cancels the other, each streams only to its own listener", async () => {
+        /** An answer, and the parts streamed to its listener (recorded until the request settles, and after). */
+        const ask = (lane: ChatParams["lane"], topic: string = lane ?? "chat"): { readonly answer: Promise<ChatResult>; readonly parts: string[] } => {
+            const parts: string[] = [];
+            const answer = engine.client.chat(
+                { conversationId: `lane-${lane}`, messages: [{ role: "user", content: `Tell me about ${topic}s.` }], maxTokens: 40, temperature: 0, lane },
+                token(),
+                ({ text }) => parts.push(text),
+            );
+            return { answer, parts };
+        };
+        /** Its parts are this answer's: as many as the tokens it generated (one fewer where a stop text cut the last), the last one the answer. */
+        const assertOwnParts = (result: ChatResult, parts: readonly string[], which: string): void => {
+            assert.ok(parts.length >= result.counts.generatedTokens - 1 && parts.length <= result.counts.generatedTokens, `${which}: ${parts.length} parts for ${result.counts.generatedTokens} tokens`);
+            if (result.stopReason !== "done") assert.equal((parts.at(-1) ?? "").trim(), result.text, `${which}: the last part is the answer`);
+        };
+        const chat = ask("chat");
+        const action = ask("action");
+        const [chatResult, actionResult] = await Promise.all([chat.answer, action.answer]);
+        for (const [result, parts, which] of [[chatResult, chat.parts, "chat"], [actionResult, action.parts, "action"]] as const) {
             assert.notEqual(result.stopReason, "stopped");
             assert.ok(result.counts.generatedTokens > 0);
+            assertOwnParts(result, parts, which);
         }
-        // Within a lane, the newer request still supersedes the older one.
-        const [older, newer] = await Promise.all([ask(82, "chat"), ask(83, "chat")]);
-        assert.equal(older.stopReason, "stopped");
-        assert.notEqual(newer.stopReason, "stopped");
+        // Within a lane, the newer request still supersedes the older one; each still hears only its own parts.
+        const older = ask("chat", "older question");
+        const newer = ask("chat", "newer question");
+        const [olderResult, newerResult] = await Promise.all([older.answer, newer.answer]);
+        assert.equal(olderResult.stopReason, "stopped");
+        assert.notEqual(newerResult.stopReason, "stopped");
+        assertOwnParts(olderResult, older.parts, "superseded");
+        assertOwnParts(newerResult, newer.parts, "newer");
+        // Nothing arrives for a settled request.
+        const counts = [chat, action, older, newer].map(({ parts }) => parts.length);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.deepEqual([chat, action, older, newer].map(({ parts }) => parts.length), counts);
     });
 
     it("the completion time budget holds during prompt evaluation: past it the request ends as a timeout, and what was evaluated stays cached", async () => {
@@ -139,7 +162,7 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
         assert.equal(first.stopReason, "timeout");
         assert.equal(first.text, "");
         assert.ok(first.counts.evaluatedTokens < first.counts.promptTokens, `${first.counts.evaluatedTokens} of ${first.counts.promptTokens} evaluated before the budget ran out`);
-        const second = await engine.client.complete({ ...params, requestId: 91, budget: { ...params.budget, maxMs: 60_000 } }, token());
+        const second = await engine.client.complete({ ...params, budget: { ...params.budget, maxMs: 60_000 } }, token());
         assert.notEqual(second.stopReason, "timeout");
         assert.ok(second.counts.reusedTokens >= first.counts.evaluatedTokens - 1, `the second request reused ${second.counts.reusedTokens} tokens`);
     });

@@ -17,16 +17,14 @@ const isReady = (state: EngineState): state is Ready => state.kind === "ready";
 const isError = (state: EngineState): state is Failed => state.kind === "error";
 
 const source = "function add(a: number, b: number): number {\n    return a + b;\n}\n\nfunction mul(a: number, b: number): number {\n    ";
-const completion = (requestId: number, text = source): CompleteParams => ({
-    requestId,
+const completion = (text = source): CompleteParams => ({
     document: { id: "file:///faults.ts", path: "faults.ts", languageId: "typescript", text },
     cursor: text.length,
     mode: "block",
     layout: "psm",
     budget: { maxTokens: 8, maxLines: 2, maxMs: 60_000 },
 });
-const longChat = (requestId: number, lane: ChatParams["lane"] = "chat"): ChatParams => ({
-    requestId,
+const longChat = (lane: ChatParams["lane"] = "chat"): ChatParams => ({
     conversationId: `faults-${lane ?? "chat"}`,
     messages: [{ role: "user", content: "Write a long story about a compiler." }],
     maxTokens: 400,
@@ -45,15 +43,11 @@ async function errorOf(promise: Promise<unknown>): Promise<EngineErrorData> {
     assert.fail("the request was expected to fail");
 }
 
-/** Resolves at the first streamed part of the answer to `requestId`. */
-function firstProgress(engine: TestEngine, requestId: number): Promise<void> {
-    return new Promise((resolve) => {
-        const subscription = engine.client.onChatProgress((progress) => {
-            if (progress.requestId !== requestId) return;
-            subscription.dispose();
-            resolve();
-        });
-    });
+/** A chat answer's listener for its streamed parts (`onPart`), and `started`, which resolves at the first one. */
+function firstPart(): { readonly started: Promise<void>; readonly onPart: () => void } {
+    let resolveStarted = (): void => undefined;
+    const started = new Promise<void>((resolve) => (resolveStarted = resolve));
+    return { started, onPart: () => resolveStarted() };
 }
 
 describe("reliability: faults the engine survives (kill, stop, files changing under it, unload in flight)", function () {
@@ -99,33 +93,66 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         engine = await readyEngine(fixtures.tiny);
         const pid = engine.client.sidecarPid;
         assert.ok(pid !== undefined);
-        const started = firstProgress(engine, 1);
-        const answer = engine.client.chat(longChat(1), new CancellationTokenSource().token);
-        await started;
+        const streaming = firstPart();
+        const answer = engine.client.chat(longChat(), new CancellationTokenSource().token, streaming.onPart);
+        await streaming.started;
         process.kill(pid, "SIGKILL");
         assert.equal((await errorOf(answer)).kind, "engineCrashed");
         await engine.waitFor((state) => isReady(state) && engine?.client.sidecarPid !== pid, "the restarted engine", 60_000);
-        const result = await engine.client.complete(completion(2), new CancellationTokenSource().token);
+        const result = await engine.client.complete(completion(), new CancellationTokenSource().token);
         assert.ok(result.counts.generatedTokens > 0);
         assert.ok(engine.states.some((state) => state.kind === "restarting"));
         survived.push("SIGKILL during a chat answer");
+    });
+
+    it("a restart while an answer streams: no part of the old engine's answer reaches its listener after the restart began", async () => {
+        engine = await readyEngine(fixtures.tiny);
+        const pid = engine.client.sidecarPid;
+        let parts = 0;
+        const streaming = firstPart();
+        const answer = engine.client.chat(longChat(), new CancellationTokenSource().token, () => {
+            parts++;
+            streaming.onPart();
+        });
+        await streaming.started;
+        const restarted = engine.client.restart();
+        const partsBeforeRestart = parts;
+        // The old sidecar may stream on while it shuts down; those parts are stale and dropped.
+        await answer.catch(() => undefined);
+        await restarted;
+        assert.equal(parts, partsBeforeRestart, "the old engine's parts after the restart began were ignored");
+        assert.ok(isReady(await engine.waitFor((state) => isReady(state) && engine?.client.sidecarPid !== pid, "the restarted engine", 60_000)));
+        survived.push("a restart during a chat answer");
+    });
+
+    it("a chat answer that takes far longer than its idle deadline lives on: each streamed part renews the deadline", async () => {
+        const chatIdleMs = 300;
+        engine = await readyEngine(fixtures.tiny, { chatIdleMs });
+        let parts = 0;
+        const started = performance.now();
+        const result = await engine.client.chat({ ...longChat(), maxTokens: 900 }, new CancellationTokenSource().token, () => parts++);
+        const elapsed = performance.now() - started;
+        assert.equal(result.stopReason, "maxTokens");
+        assert.ok(elapsed > 2 * chatIdleMs, `the answer took ${Math.round(elapsed)} ms, more than twice its idle deadline (else this shows nothing)`);
+        assert.ok(parts >= result.counts.generatedTokens - 1, `${parts} parts streamed`);
+        survived.push(`a ${Math.round(elapsed)} ms answer under a ${chatIdleMs} ms idle deadline`);
     });
 
     it("SIGSTOP: the heartbeat finds the engine hung, kills it, restarts it; pending requests end as engineUnresponsive", async () => {
         engine = await readyEngine(fixtures.tiny, { heartbeatMs: 250, unresponsiveMs: 6000 });
         const pid = engine.client.sidecarPid;
         assert.ok(pid !== undefined);
-        const started = firstProgress(engine, 1);
-        const answer = engine.client.chat(longChat(1), new CancellationTokenSource().token);
-        await started;
+        const streaming = firstPart();
+        const answer = engine.client.chat(longChat(), new CancellationTokenSource().token, streaming.onPart);
+        await streaming.started;
         process.kill(pid, "SIGSTOP");
-        const pendingCompletion = engine.client.complete(completion(2), new CancellationTokenSource().token);
+        const pendingCompletion = engine.client.complete(completion(), new CancellationTokenSource().token);
         assert.equal((await errorOf(answer)).kind, "engineUnresponsive");
         assert.equal((await errorOf(pendingCompletion)).kind, "engineUnresponsive");
         await engine.waitFor((state) => isReady(state) && engine?.client.sidecarPid !== pid, "the restarted engine", 60_000);
         assert.throws(() => process.kill(pid, 0), "the stopped process was killed");
         assert.ok(engine.logs.some((line) => line.includes("did not answer")));
-        const result = await engine.client.complete(completion(3), new CancellationTokenSource().token);
+        const result = await engine.client.complete(completion(), new CancellationTokenSource().token);
         assert.ok(result.counts.generatedTokens > 0);
         survived.push("SIGSTOP during a chat answer");
     });
@@ -159,7 +186,7 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         const file = copyOfTiny("cut-under-load.gguf");
         engine = await readyEngine(file);
         const pid = engine.client.sidecarPid;
-        await engine.client.complete(completion(1), new CancellationTokenSource().token);
+        await engine.client.complete(completion(), new CancellationTokenSource().token);
         truncateSync(file, 4096);
         const changed = await engine.waitFor(isError, "the change to be noticed", 20_000);
         assert.ok(isError(changed));
@@ -199,7 +226,7 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         let stop = false;
         const typing = (async () => {
             for (let i = 0; !stop && i < 500; i++) {
-                await active.client.complete(completion(i, `${source}${"x".repeat(i % 40)}`), new CancellationTokenSource().token).catch(() => undefined);
+                await active.client.complete(completion(`${source}${"x".repeat(i % 40)}`), new CancellationTokenSource().token).catch(() => undefined);
             }
         })();
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -216,11 +243,11 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
     it("unloading while a chat answer and completions are in flight: the work is cancelled cleanly, then the new model serves", async () => {
         engine = await readyEngine(fixtures.tiny);
         const pid = engine.client.sidecarPid;
-        const started = firstProgress(engine, 1);
-        const answer = engine.client.chat(longChat(1), new CancellationTokenSource().token);
-        await started;
+        const streaming = firstPart();
+        const answer = engine.client.chat(longChat(), new CancellationTokenSource().token, streaming.onPart);
+        await streaming.started;
         const client = engine.client;
-        const completions = Array.from({ length: 3 }, (_, i) => client.complete(completion(10 + i), new CancellationTokenSource().token).catch((error: unknown) => error));
+        const completions = Array.from({ length: 3 }, () => client.complete(completion(), new CancellationTokenSource().token).catch((error: unknown) => error));
         await engine.client.applySettings(settingsFor(fixtures.tinyChat));
         const outcome = await answer.then((result: ChatResult) => result.stopReason, (error: unknown) => (error instanceof ResponseError ? (error.data as EngineErrorData).kind : String(error)));
         assert.ok(["stopped", "cancelled", "noModelLoaded", "done", "maxTokens"].includes(outcome), `the answer ended cleanly: ${outcome}`);
@@ -228,7 +255,7 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         const reloaded = await engine.waitFor((state) => isReady(state) && state.load.model.name === "Hearth test chat model (random weights)", "the new model");
         assert.ok(isReady(reloaded));
         assert.equal(engine.client.sidecarPid, pid, "no crash");
-        const result = await engine.client.complete(completion(20), new CancellationTokenSource().token);
+        const result = await engine.client.complete(completion(), new CancellationTokenSource().token);
         assert.ok(result.counts.promptTokens > 0);
         survived.push("an unload with work in flight");
     });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ProgressType } from "vscode-jsonrpc/node";
 import { ChatRequest, type ChatParams, type ChatResult } from "../../src/protocol/chatProtocol";
 import { CompleteRequest, type CompleteParams, type CompleteResult } from "../../src/protocol/completionProtocol";
 import { InitializeRequest, LoadModelRequest, PingRequest } from "../../src/protocol/engineProtocol";
@@ -11,14 +12,13 @@ import { RawSidecar, type RawResponse } from "./rawSidecar";
 
 const source = "function add(a: number, b: number): number {\n    return a + b;\n}\n\nfunction mul(a: number, b: number): number {\n    ";
 const check: CompleteParams = {
-    requestId: 1,
     document: { id: "file:///check.ts", path: "check.ts", languageId: "typescript", text: source },
     cursor: source.length,
     mode: "block",
     layout: "psm",
     budget: { maxTokens: 8, maxLines: 2, maxMs: 60_000 },
 };
-const chatCheck: ChatParams = { requestId: 2, conversationId: "check", messages: [{ role: "user", content: "Say something." }], maxTokens: 6, temperature: 0 };
+const chatCheck: ChatParams = { conversationId: "check", messages: [{ role: "user", content: "Say something." }], maxTokens: 6, temperature: 0 };
 
 /** Values a hostile or broken client could put anywhere. */
 const hostileValues: readonly unknown[] = [
@@ -71,10 +71,11 @@ function burst(random: Random, index: number): Burst {
     const ids: string[] = [];
     const fuzzDocument = { ...check.document, id: "file:///fuzz.ts" };
     const bases: readonly (readonly [string, unknown])[] = [
-        [CompleteRequest.method, { ...check, document: fuzzDocument, requestId: 100 }],
+        // Progress tokens of both kinds (string and integer), which the mutations replace, delete or give siblings.
+        [CompleteRequest.method, { ...check, document: fuzzDocument, partialResultToken: "fuzz-complete" }],
         ["hearth/warm", { document: fuzzDocument, cursor: 10, layout: "psm", context: [{ path: "other.ts", text: "const x = 1;\n" }] }],
-        [ChatRequest.method, { ...chatCheck, maxTokens: 4, requestId: 101 }],
-        [ChatRequest.method, { ...chatCheck, maxTokens: 4, requestId: 102, lane: "action" }],
+        [ChatRequest.method, { ...chatCheck, maxTokens: 4, partialResultToken: 101 }],
+        [ChatRequest.method, { ...chatCheck, maxTokens: 4, partialResultToken: "fuzz-action", lane: "action" }],
     ];
     for (let i = 0; i < 50; i++) {
         const id = `raw-${index}-${i}`;
@@ -142,6 +143,24 @@ describe("reliability: protocol fuzzing against the real sidecar", function () {
         const baseline: CompleteResult = await connection.sendRequest(CompleteRequest.type, check);
         const chatBaseline: ChatResult = await connection.sendRequest(ChatRequest.type, chatCheck);
         const pid = sidecar.child.pid;
+        // Fuzzed requests stream to tokens no one here listens to: the library drops those parts, harmlessly.
+        let unhandledParts = 0;
+        connection.onUnhandledProgress(() => unhandledParts++);
+        /** A valid request's answer and the parts streamed on its own token (listened to until it settles). */
+        async function streamed<R, T>(send: (token: string) => Promise<R>, type: ProgressType<T>, token: string): Promise<{ result: R; parts: T[] }> {
+            const parts: T[] = [];
+            const listening = connection.onProgress(type, token, (part) => {
+                parts.push(part);
+            });
+            try {
+                return { result: await send(token), parts };
+            } finally {
+                listening.dispose();
+            }
+        }
+        const baselineParts = (await streamed((token) => connection.sendRequest(CompleteRequest.type, { ...check, partialResultToken: token }), CompleteRequest.partialResult, "check-baseline")).parts.length;
+        const chatBaselineParts = (await streamed((token) => connection.sendRequest(ChatRequest.type, { ...chatCheck, partialResultToken: token }), ChatRequest.partialResult, "chat-baseline")).parts.length;
+        assert.ok(chatBaselineParts > 0, "the chat answer streams on its token");
 
         const random = mulberry32(20261202);
         let sent = 0;
@@ -160,12 +179,14 @@ describe("reliability: protocol fuzzing against the real sidecar", function () {
             // Still alive, still the same process, and a valid request gets the same answer as before.
             assert.ok(sidecar.alive, `the sidecar died after burst ${index}`);
             assert.deepEqual(await connection.sendRequest(PingRequest.type), { pid });
-            const again: CompleteResult = await connection.sendRequest(CompleteRequest.type, { ...check, requestId: 1000 + index });
-            assert.equal(again.text, baseline.text, `burst ${index}: the same suggestion as before the fuzzing`);
-            assert.equal(again.counts.promptTokens, baseline.counts.promptTokens);
+            const again = await streamed((token) => connection.sendRequest(CompleteRequest.type, { ...check, partialResultToken: token }), CompleteRequest.partialResult, `check-${index}`);
+            assert.equal(again.result.text, baseline.text, `burst ${index}: the same suggestion as before the fuzzing`);
+            assert.equal(again.result.counts.promptTokens, baseline.counts.promptTokens);
+            assert.equal(again.parts.length, baselineParts, `burst ${index}: the suggestion streamed on its own token as before, and nothing else did`);
             if (index % 5 === 4) {
-                const chat: ChatResult = await connection.sendRequest(ChatRequest.type, { ...chatCheck, requestId: 2000 + index });
-                assert.equal(chat.text, chatBaseline.text, `burst ${index}: the same chat answer as before the fuzzing`);
+                const chat = await streamed((token) => connection.sendRequest(ChatRequest.type, { ...chatCheck, partialResultToken: token }), ChatRequest.partialResult, `chat-${index}`);
+                assert.equal(chat.result.text, chatBaseline.text, `burst ${index}: the same chat answer as before the fuzzing`);
+                assert.equal(chat.parts.length, chatBaselineParts, `burst ${index}: the answer streamed on its own token as before`);
             }
         }
 
@@ -174,12 +195,13 @@ describe("reliability: protocol fuzzing against the real sidecar", function () {
             const kind = response.error === undefined ? "result" : (response.error.data?.kind ?? `code ${response.error.code}`);
             kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
         }
-        console.log(`      ${sent} messages fuzzed, ${answered.length} requests among them answered: ${[...kinds].map(([kind, n]) => `${kind} ${n}`).join(", ")}`);
+        console.log(`      ${sent} messages fuzzed, ${answered.length} requests among them answered: ${[...kinds].map(([kind, n]) => `${kind} ${n}`).join(", ")}; ${unhandledParts} parts streamed to tokens no one listened to`);
         assert.ok(sent >= 1000);
         assert.equal(kinds.get("internal"), undefined, "no request reached the engine's catch-all (a bug)");
         assert.ok((kinds.get("badRequest") ?? 0) > answered.length / 3, "most mutated requests were refused as bad requests");
         // Unknown methods get JSON-RPC's "method not found" (-32601), from the library.
         assert.ok((kinds.get("code -32601") ?? 0) > 0);
         assert.ok(sidecar.logs.some((line) => line.includes("Ignored a message from the extension")), "dropped messages are logged");
+        assert.ok(unhandledParts > 0, "fuzzed requests with valid tokens streamed, to no listener, harmlessly");
     });
 });

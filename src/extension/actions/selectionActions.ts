@@ -40,7 +40,6 @@ interface Target {
 export class SelectionActions implements vscode.CodeActionProvider {
     static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
     readonly stats: ActionStats = { runs: 0, cancelled: 0 };
-    private nextRequestId = 1_000_000;
 
     constructor(
         private readonly engine: EngineClient,
@@ -188,18 +187,10 @@ export class SelectionActions implements vscode.CodeActionProvider {
             return undefined;
         }
         return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hearth: ${title}…`, cancellable: true }, async (progress, token) => {
-            const requestId = this.nextRequestId++;
             let shown = 0;
-            const streaming = this.engine.onChatProgress((update) => {
-                if (update.requestId !== requestId) return;
-                const tokens = update.text.length;
-                progress.report({ message: `${tokens} characters`, increment: 0 });
-                shown = tokens;
-            });
             try {
                 const result = await this.engine.chat(
                     {
-                        requestId,
                         conversationId: "hearth-actions",
                         messages: [
                             { role: "system", content: actionSystemPrompt },
@@ -210,6 +201,11 @@ export class SelectionActions implements vscode.CodeActionProvider {
                         lane: "action",
                     },
                     token,
+                    (update) => {
+                        const tokens = update.text.length;
+                        progress.report({ message: `${tokens} characters`, increment: 0 });
+                        shown = tokens;
+                    },
                 );
                 if (token.isCancellationRequested || result.stopReason === "stopped") {
                     this.stats.cancelled++;
@@ -225,8 +221,6 @@ export class SelectionActions implements vscode.CodeActionProvider {
                 const data = error instanceof ResponseError ? (error.data as EngineErrorData | undefined) : undefined;
                 void vscode.window.showErrorMessage(data !== undefined ? describeEngineError(data).message : `Hearth: ${title} failed: ${error instanceof Error ? error.message : String(error)}`);
                 return undefined;
-            } finally {
-                streaming.dispose();
             }
         });
     }

@@ -18,7 +18,6 @@ import { messageView, viewOf, type Conversation, type ConversationStore, type St
 interface Answering {
     readonly conversation: Conversation;
     readonly message: StoredMessage;
-    readonly requestId: number;
     readonly cancellation: vscode.CancellationTokenSource;
 }
 
@@ -38,7 +37,6 @@ export interface ChatStats {
 export class ChatController implements vscode.Disposable {
     private answering: Answering | undefined;
     private attachments: Attachment[] = [];
-    private nextRequestId = 1;
     private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
     private readonly disposables: vscode.Disposable[] = [];
     readonly stats: ChatStats = { answers: 0, stopped: 0, failed: 0, refusedActions: 0 };
@@ -51,15 +49,8 @@ export class ChatController implements vscode.Disposable {
         private readonly edits: ProposedEdits,
         private readonly log: Log,
     ) {
-        const progress = engine.onChatProgress(({ requestId, text }) => {
-            const answering = this.answering;
-            if (answering?.requestId !== requestId) return;
-            answering.message.text = text;
-            this.view.post({ type: "answer", conversationId: answering.conversation.id, messageId: answering.message.id, text, state: "streaming" });
-        });
         const engineState = engine.onDidChangeState((state) => this.view.post({ type: "engine", engine: engineStatus(state) }));
         this.disposables.push(
-            { dispose: () => progress.dispose() },
             { dispose: () => engineState.dispose() },
             view.onDidBecomeReady(() => this.sendAll()),
             vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -200,14 +191,22 @@ export class ChatController implements vscode.Disposable {
     private async answer(conversation: Conversation): Promise<void> {
         const turns = turnsOf(conversation, this.config.chatSystemPrompt);
         const message = this.store.add(conversation, { role: "assistant", text: "", state: "streaming" });
-        const requestId = this.nextRequestId++;
         const cancellation = new vscode.CancellationTokenSource();
-        const answering: Answering = { conversation, message, requestId, cancellation };
+        const answering: Answering = { conversation, message, cancellation };
         this.answering = answering;
         this.view.post({ type: "message", conversationId: conversation.id, message: messageView(message) });
         this.view.post({ type: "history", history: this.store.summaries() });
         try {
-            const result = await this.engine.chat({ requestId, conversationId: conversation.id, messages: turns, maxTokens: this.config.chatMaxTokens, temperature: this.config.chatTemperature }, cancellation.token);
+            const result = await this.engine.chat(
+                { conversationId: conversation.id, messages: turns, maxTokens: this.config.chatMaxTokens, temperature: this.config.chatTemperature },
+                cancellation.token,
+                ({ text }) => {
+                    // Only the answer being given streams into its message (not one stopped or superseded).
+                    if (this.answering !== answering) return;
+                    message.text = text;
+                    this.view.post({ type: "answer", conversationId: conversation.id, messageId: message.id, text, state: "streaming" });
+                },
+            );
             message.text = result.text;
             message.state = result.stopReason === "stopped" || cancellation.token.isCancellationRequested ? "stopped" : "done";
             this.stats.answers++;

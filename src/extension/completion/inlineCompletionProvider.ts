@@ -32,6 +32,7 @@ export interface CompletionStats {
 
 interface InFlight {
     readonly site: CursorText;
+    /** Numbers the requests for the log and the integration tests (`streaming`); the engine never sees it. */
     readonly requestId: number;
     readonly cancellation: vscode.CancellationTokenSource;
     readonly result: Promise<CompleteResult | undefined>;
@@ -63,16 +64,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         private readonly engine: EngineClient,
         private readonly config: Config,
         private readonly log: Log,
-    ) {
-        const progress = engine.onCompletionProgress(({ requestId, text }) => {
-            // The replace range comes with the final result; while streaming, the text is what matters (adoption).
-            if (this.inFlight?.requestId === requestId) {
-                this.inFlight.streamed = text;
-                this.inFlight.updates++;
-            }
-        });
-        this.disposables.push({ dispose: () => progress.dispose() });
-    }
+    ) {}
 
     async provideInlineCompletionItems(
         document: vscode.TextDocument,
@@ -170,7 +162,6 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         const result = this.engine
             .complete(
                 {
-                    requestId,
                     ...engineDocument(document, position),
                     mode,
                     layout: this.config.promptLayout,
@@ -178,6 +169,12 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
                     indentation: editorIndentation(document),
                 },
                 cancellation.token,
+                ({ text }) => {
+                    // The replace range comes with the final result; while streaming, the text is what matters (adoption).
+                    if (this.inFlight !== request) return;
+                    request.streamed = text;
+                    request.updates++;
+                },
             )
             .then(
                 (completion) => {
@@ -203,7 +200,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             )
             .finally(() => {
                 cancellation.dispose();
-                if (this.inFlight?.requestId === requestId) this.inFlight = undefined;
+                if (this.inFlight === request) this.inFlight = undefined;
             });
         const request: InFlight = { site, requestId, cancellation, result, streamed: "", updates: 0, adoptions: 0 };
         this.inFlight = request;

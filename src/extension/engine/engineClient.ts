@@ -1,10 +1,10 @@
 import { CancellationTokenSource, Emitter, ResponseError, type CancellationToken, type Event } from "vscode-jsonrpc/node";
-import type { ChatParams, ChatProgressParams, ChatResult } from "../../protocol/chatProtocol";
-import type { CompleteParams, CompleteResult, CompletionProgressParams, WarmParams, WarmResult } from "../../protocol/completionProtocol";
+import type { ChatParams, ChatPartialResult, ChatResult } from "../../protocol/chatProtocol";
+import type { CompleteParams, CompleteResult, CompletionPartialResult, WarmParams, WarmResult } from "../../protocol/completionProtocol";
 import type { EngineErrorData, InitializeResult, LogLevel } from "../../protocol/engineProtocol";
 import type { EngineSettings, EngineState } from "./engineState";
 import { RestartPolicy } from "./restartPolicy";
-import { describeExit, isEngineErrorData, SidecarProcess, type LivenessOptions, type SidecarExit } from "./sidecarProcess";
+import { describeExit, isEngineErrorData, SidecarProcess, type LivenessOptions, type SidecarExit, type Streamed } from "./sidecarProcess";
 
 export interface EngineClientOptions {
     readonly sidecarScript: string;
@@ -28,8 +28,6 @@ export class EngineClient {
     private settings: EngineSettings | undefined;
     private currentState: EngineState = { kind: "starting" };
     private readonly stateEmitter = new Emitter<EngineState>();
-    private readonly completionProgressEmitter = new Emitter<CompletionProgressParams>();
-    private readonly chatProgressEmitter = new Emitter<ChatProgressParams>();
     private readonly policy: RestartPolicy;
     private readonly now: () => number;
     /** Bumped by every launch and stop: callbacks of older sidecars see they are stale. */
@@ -51,15 +49,13 @@ export class EngineClient {
     }
 
     readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
-    /** Suggestions streaming in, by request id. */
-    readonly onCompletionProgress: Event<CompletionProgressParams> = this.completionProgressEmitter.event;
 
-    /** Chat answers streaming in, by request id. */
-    readonly onChatProgress: Event<ChatProgressParams> = this.chatProgressEmitter.event;
-
-    /** An answer from the loaded model, streamed through onChatProgress; rejects with a ResponseError. */
-    async chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
-        return this.readySidecar().chat(params, token);
+    /**
+     * An answer from the loaded model; rejects with a ResponseError. While it is generated, each part
+     * (the answer so far) goes to `onPartialResult`, in order, until the request settles.
+     */
+    async chat(params: Streamed<ChatParams>, token: CancellationToken, onPartialResult?: (partial: ChatPartialResult) => void): Promise<ChatResult> {
+        return this.readySidecar().chat(params, token, this.ofThisGeneration(onPartialResult));
     }
 
     /** Whether the loaded model can complete code (ready, with FIM tokens). */
@@ -67,13 +63,25 @@ export class EngineClient {
         return this.currentState.kind === "ready" && this.currentState.load.model.fim !== null;
     }
 
-    /** A completion from the loaded model; rejects with a ResponseError (kind "cancelled" when superseded). */
-    async complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
-        return this.readySidecar().complete(params, token);
+    /**
+     * A completion from the loaded model; rejects with a ResponseError (kind "cancelled" when
+     * superseded). While it streams, each step (the suggestion so far) goes to `onPartialResult`, in order.
+     */
+    async complete(params: Streamed<CompleteParams>, token: CancellationToken, onPartialResult?: (partial: CompletionPartialResult) => void): Promise<CompleteResult> {
+        return this.readySidecar().complete(params, token, this.ofThisGeneration(onPartialResult));
     }
 
     async warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
         return this.readySidecar().warm(params, token);
+    }
+
+    /** `listener`, deaf once the sidecar it listens to is stale (stopped, crashed or replaced). */
+    private ofThisGeneration<T>(listener: ((value: T) => void) | undefined): ((value: T) => void) | undefined {
+        if (listener === undefined) return undefined;
+        const generation = this.generation;
+        return (value) => {
+            if (generation === this.generation && !this.disposed) listener(value);
+        };
     }
 
     private readySidecar(): SidecarProcess {
@@ -144,8 +152,6 @@ export class EngineClient {
         this.disposed = true;
         await this.stopSidecar();
         this.stateEmitter.dispose();
-        this.completionProgressEmitter.dispose();
-        this.chatProgressEmitter.dispose();
     }
 
     private async launch(): Promise<void> {
@@ -157,12 +163,6 @@ export class EngineClient {
         this.sidecar = sidecar;
         this.backend = undefined;
         sidecar.onExit((exit) => this.onSidecarExit(generation, exit));
-        sidecar.onCompletionProgress((params) => {
-            if (generation === this.generation) this.completionProgressEmitter.fire(params);
-        });
-        sidecar.onChatProgress((params) => {
-            if (generation === this.generation) this.chatProgressEmitter.fire(params);
-        });
         sidecar.onModelFileChanged(({ path, detail }) => {
             if (generation !== this.generation) return;
             this.options.log("warn", `The model file ${path} changed on disk (${detail}); the engine unloaded it.`);

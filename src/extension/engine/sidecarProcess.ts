@@ -11,6 +11,7 @@ import {
     type Disposable,
     type Event,
     type MessageConnection,
+    type ProgressToken,
 } from "vscode-jsonrpc/node";
 import {
     engineErrorCode,
@@ -34,14 +35,13 @@ import {
     type ModelFileChangedParams,
     type SidecarReadyParams,
 } from "../../protocol/engineProtocol";
-import { ChatProgressNotification, ChatRequest, type ChatParams, type ChatProgressParams, type ChatResult } from "../../protocol/chatProtocol";
+import { ChatRequest, type ChatParams, type ChatPartialResult, type ChatResult } from "../../protocol/chatProtocol";
 import {
     CompleteRequest,
-    CompletionProgressNotification,
     WarmRequest,
     type CompleteParams,
     type CompleteResult,
-    type CompletionProgressParams,
+    type CompletionPartialResult,
     type WarmParams,
     type WarmResult,
 } from "../../protocol/completionProtocol";
@@ -91,14 +91,14 @@ export class SidecarProcess {
     private readonly connection: MessageConnection;
     private readonly exitEmitter = new Emitter<SidecarExit>();
     private readonly progressEmitter = new Emitter<LoadProgressParams>();
-    private readonly completionProgressEmitter = new Emitter<CompletionProgressParams>();
-    private readonly chatProgressEmitter = new Emitter<ChatProgressParams>();
     private readonly modelFileChangedEmitter = new Emitter<ModelFileChangedParams>();
     private exitInfo: SidecarExit | undefined;
     /** Set when the heartbeat killed the process: pending requests then end as engineUnresponsive. */
     private unresponsive = false;
     private heartbeat: NodeJS.Timeout | undefined;
     private readonly liveness: LivenessOptions;
+    /** The last partialResultToken handed out: each streaming request gets a token of its own on this connection. */
+    private lastPartialResultToken = 0;
     readonly exited: Promise<SidecarExit>;
 
     constructor(private readonly options: SidecarProcessOptions) {
@@ -128,12 +128,6 @@ export class SidecarProcess {
         });
         this.connection.onNotification(LoadProgressNotification.type, (params) => {
             this.progressEmitter.fire(params);
-        });
-        this.connection.onNotification(CompletionProgressNotification.type, (params) => {
-            this.completionProgressEmitter.fire(params);
-        });
-        this.connection.onNotification(ChatProgressNotification.type, (params) => {
-            this.chatProgressEmitter.fire(params);
         });
         this.connection.onNotification(ModelFileChangedNotification.type, (params) => {
             this.modelFileChangedEmitter.fire(params);
@@ -196,8 +190,6 @@ export class SidecarProcess {
 
     readonly onExit: Event<SidecarExit> = this.exitEmitter.event;
     readonly onProgress: Event<LoadProgressParams> = this.progressEmitter.event;
-    readonly onCompletionProgress: Event<CompletionProgressParams> = this.completionProgressEmitter.event;
-    readonly onChatProgress: Event<ChatProgressParams> = this.chatProgressEmitter.event;
     readonly onModelFileChanged: Event<ModelFileChangedParams> = this.modelFileChangedEmitter.event;
 
     initialize(params: InitializeParams): Promise<InitializeResult> {
@@ -209,14 +201,40 @@ export class SidecarProcess {
         return this.request("Loading the model", (linked) => this.connection.sendRequest(LoadModelRequest.type, params, linked), token);
     }
 
-    complete(params: CompleteParams, token: CancellationToken): Promise<CompleteResult> {
-        return this.request("A completion", (linked) => this.connection.sendRequest(CompleteRequest.type, params, linked), token, params.budget.maxMs + this.liveness.completionGraceMs);
+    /**
+     * A completion; with `onPartialResult`, the suggestion streams to it, each step in order, until the
+     * request settles (through a progress token of this request's own, see partialResultToken).
+     */
+    complete(params: Streamed<CompleteParams>, token: CancellationToken, onPartialResult?: (partial: CompletionPartialResult) => void): Promise<CompleteResult> {
+        const partialResultToken = this.nextPartialResultToken();
+        return this.request(
+            "A completion",
+            (linked) => this.connection.sendRequest(CompleteRequest.type, { ...params, partialResultToken }, linked),
+            token,
+            params.budget.maxMs + this.liveness.completionGraceMs,
+            () => this.connection.onProgress(CompleteRequest.partialResult, partialResultToken, (partial) => onPartialResult?.(partial)),
+        );
     }
 
-    chat(params: ChatParams, token: CancellationToken): Promise<ChatResult> {
-        // Each part of this answer renews its idle deadline.
-        const onPart = (renew: () => void): Disposable => this.chatProgressEmitter.event((update) => update.requestId === params.requestId && renew());
-        return this.request("A chat answer", (linked) => this.connection.sendRequest(ChatRequest.type, params, linked), token, this.liveness.chatIdleMs, onPart);
+    /** A chat answer, streaming to `onPartialResult` (each part in order) until it settles; each part renews its idle deadline. */
+    chat(params: Streamed<ChatParams>, token: CancellationToken, onPartialResult?: (partial: ChatPartialResult) => void): Promise<ChatResult> {
+        const partialResultToken = this.nextPartialResultToken();
+        return this.request(
+            "A chat answer",
+            (linked) => this.connection.sendRequest(ChatRequest.type, { ...params, partialResultToken }, linked),
+            token,
+            this.liveness.chatIdleMs,
+            (renew) =>
+                this.connection.onProgress(ChatRequest.partialResult, partialResultToken, (partial) => {
+                    renew();
+                    onPartialResult?.(partial);
+                }),
+        );
+    }
+
+    /** A token no other request on this connection has (vscode-jsonrpc allows one listener per token). */
+    private nextPartialResultToken(): ProgressToken {
+        return ++this.lastPartialResultToken;
     }
 
     warm(params: WarmParams, token: CancellationToken): Promise<WarmResult> {
@@ -228,12 +246,13 @@ export class SidecarProcess {
     }
 
     /**
-     * Sends a request with a deadline (`deadlineMs` from the start, renewed whenever `activity`
-     * calls back): past it the request is cancelled in the sidecar and ends as `timedOut`. A request
-     * pending when the process dies ends as `engineCrashed` (or `engineUnresponsive` when the
-     * heartbeat killed it), never as the library's "connection got disposed".
+     * Sends a request with a deadline (`deadlineMs` from the start, renewed whenever `listen`'s
+     * listener calls back): past it the request is cancelled in the sidecar and ends as `timedOut`. A
+     * request pending when the process dies ends as `engineCrashed` (or `engineUnresponsive` when the
+     * heartbeat killed it), never as the library's "connection got disposed". `listen` subscribes
+     * before the request goes out, and its subscription is disposed when the request settles.
      */
-    private async request<R>(what: string, send: (token: CancellationToken) => Promise<R>, token: CancellationToken, deadlineMs?: number, activity?: (renew: () => void) => Disposable): Promise<R> {
+    private async request<R>(what: string, send: (token: CancellationToken) => Promise<R>, token: CancellationToken, deadlineMs?: number, listen?: (renew: () => void) => Disposable): Promise<R> {
         const source = new CancellationTokenSource();
         const forward = token.onCancellationRequested(() => source.cancel());
         if (token.isCancellationRequested) source.cancel();
@@ -251,14 +270,14 @@ export class SidecarProcess {
             if (deadlineMs !== undefined) timer = setTimeout(expire, deadlineMs);
         };
         arm();
-        const renew = activity?.(arm);
+        const listening = listen?.(arm);
         try {
             return await Promise.race([send(source.token), deadline]);
         } catch (error) {
             throw await this.explain(error);
         } finally {
             clearTimeout(timer);
-            renew?.dispose();
+            listening?.dispose();
             forward.dispose();
             source.dispose();
         }
@@ -300,6 +319,12 @@ export class SidecarProcess {
         if (stderr) createInterface({ input: stderr }).on("line", (line) => this.options.log("warn", `sidecar: ${line}`));
     }
 }
+
+/**
+ * A streaming request's params as callers give them: the progress token is the connection's to
+ * choose (unique on it), so any token a caller's params carry is replaced.
+ */
+export type Streamed<P extends { readonly partialResultToken?: ProgressToken }> = Omit<P, "partialResultToken">;
 
 function engineFailure(kind: EngineErrorKind, detail: string): ResponseError<EngineErrorData> {
     return new ResponseError<EngineErrorData>(engineErrorCode, detail, { kind, detail });

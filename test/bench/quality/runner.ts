@@ -110,8 +110,6 @@ export interface CaseRun {
     readonly raw: ReadonlyMap<string, string>;
 }
 
-let nextRequestId = 1;
-
 /** The case one keystroke earlier: its last typed character not yet there. */
 function beforeLastKeystroke(c: BenchCase): BenchCase {
     const drop = /[\uDC00-\uDFFF]$/.test(c.prefix) ? 2 : 1;
@@ -123,15 +121,15 @@ const repo = "hearth";
 
 export async function runCase(engine: CompletionEngine, c: BenchCase, generations: readonly Generation[]): Promise<CaseRun> {
     const documentId = `bench:///${encodeURIComponent(c.id)}`;
-    const cold = await generateCase(engine, c, nextRequestId++, { documentId, repo });
-    const warmup = await generateCase(engine, beforeLastKeystroke(c), nextRequestId++, { documentId, warm: true, repo });
-    const keystroke = await generateCase(engine, c, nextRequestId++, { documentId, warm: true, repo });
+    const cold = await generateCase(engine, c, { documentId, repo });
+    const warmup = await generateCase(engine, beforeLastKeystroke(c), { documentId, warm: true, repo });
+    const keystroke = await generateCase(engine, c, { documentId, warm: true, repo });
     const jumpId = `${documentId}#jump`;
-    await generateCase(engine, jumpedFrom(c), nextRequestId++, { documentId: jumpId, repo, budget: { ...extensionBudget(), maxTokens: 1 } });
-    const jump = await generateCase(engine, c, nextRequestId++, { documentId: jumpId, warm: true, repo });
+    await generateCase(engine, jumpedFrom(c), { documentId: jumpId, repo, budget: { ...extensionBudget(), maxTokens: 1 } });
+    const jump = await generateCase(engine, c, { documentId: jumpId, warm: true, repo });
     const raw = new Map<string, string>();
     for (const generation of generations) {
-        const result = await generateCase(engine, c, nextRequestId++, {
+        const result = await generateCase(engine, c, {
             rawOnly: true,
             repo,
             features: generation.features,
