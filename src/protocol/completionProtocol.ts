@@ -108,7 +108,7 @@ export interface CompleteParams {
 
 export type StopReason = "stopToken" | "lineEnd" | "blockEnd" | "suffixRepeat" | "maxLines" | "maxTokens" | "timeout" | "cancelled";
 
-export interface CompletionCounts {
+interface CompletionCounts {
     /** Tokens in the prompt. */
     readonly promptTokens: number;
     /** Prompt tokens that were already in the KV cache (as its common prefix, or moved there: movedTokens). */
@@ -125,7 +125,7 @@ export interface CompletionCounts {
     readonly healedTokens: number;
 }
 
-export interface CompletionTimings {
+interface CompletionTimings {
     /** From the request's arrival in the sidecar to the first generated token. */
     readonly ttftMs: number;
     /** From arrival to the finished suggestion. */

@@ -168,7 +168,7 @@ export interface LoadProgressParams {
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
-export interface LogParams {
+interface LogParams {
     readonly level: LogLevel;
     readonly message: string;
 }
@@ -220,7 +220,7 @@ export namespace PingRequest {
     export const type = new RequestType0<PingResult, void>(method);
 }
 
-export interface PingResult {
+interface PingResult {
     readonly pid: number;
 }
 

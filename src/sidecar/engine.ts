@@ -51,8 +51,8 @@ interface PlannedModel {
     readonly sequences: number;
 }
 
-export type ProgressListener = (stage: LoadStage, progress: number) => void;
-export type ModelFileChangedListener = (changed: ModelFileChangedParams) => void;
+type ProgressListener = (stage: LoadStage, progress: number) => void;
+type ModelFileChangedListener = (changed: ModelFileChangedParams) => void;
 
 /**
  * Owns node-llama-cpp in the sidecar: the backend, the loaded model and its context.

@@ -52,7 +52,7 @@ const removedTypes: ReadonlyMap<number, string> = new Map([
     [38, "IQ4_NL_8_8"],
 ]);
 
-export interface GgmlTypeLayout {
+interface GgmlTypeLayout {
     readonly elementsPerBlock: number;
     readonly bytesPerBlock: number;
     readonly name: string;

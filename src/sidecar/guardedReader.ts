@@ -1,7 +1,7 @@
 import type { DataCallback, Disposable, Event, Message, MessageReader, PartialMessageInfo } from "vscode-jsonrpc/node";
 
 /** What the guard let through and what it dropped, for the log and the reliability tests. */
-export interface GuardCounts {
+interface GuardCounts {
     passed: number;
     dropped: number;
 }
@@ -65,7 +65,7 @@ export class GuardedMessageReader implements MessageReader {
 }
 
 /** Why a message must not reach the connection, or undefined when it may. */
-export function problemOf(message: unknown): string | undefined {
+function problemOf(message: unknown): string | undefined {
     if (typeof message !== "object" || message === null || Array.isArray(message)) return "not a JSON-RPC message object";
     const record = message as Partial<Record<keyof Message | "method" | "id" | "params", unknown>>;
     if (record.jsonrpc !== "2.0") return "not JSON-RPC 2.0";

@@ -11,7 +11,7 @@ export interface ModelDemand {
     capContextSize(contextSize: number): number;
 }
 
-export interface Requirement {
+interface Requirement {
     readonly cpuRam: number;
     readonly gpuVram: number;
 }
@@ -26,13 +26,13 @@ export interface FreeMemory {
     readonly unified: boolean;
 }
 
-export interface MemoryPlan {
+interface MemoryPlan {
     readonly fits: boolean;
     readonly fit: MemoryFit;
 }
 
 /** Context sizes below this are not worth suggesting: a completion prompt alone needs ~2,000 tokens. */
-export const smallestUsefulContext = 512;
+const smallestUsefulContext = 512;
 
 /**
  * Whether the models and their contexts fit in free memory at `contextSize`, and if not, the

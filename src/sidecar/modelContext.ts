@@ -7,7 +7,7 @@ export const completionSequences = engineSequences.completion;
 /** Sequences kept apart for chat, so that it never evicts a completion cache. */
 export const chatSequences = engineSequences.chat;
 
-export interface ModelContextOptions {
+interface ModelContextOptions {
     readonly contextSize: number;
     readonly threads: number;
     /** Sequences of `contextSize` tokens each: completions' and chat's when one model serves both. */

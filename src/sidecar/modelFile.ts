@@ -100,7 +100,7 @@ async function checkMagic(path: string, sizeBytes: number): Promise<void> {
 }
 
 /** Where the last tensor's data ends, or undefined when a tensor type or size is unknown (never NaN). */
-export function expectedFileSize(fileInfo: GgufFileInfo): number | undefined {
+function expectedFileSize(fileInfo: GgufFileInfo): number | undefined {
     const tensors = fileInfo.fullTensorInfo ?? fileInfo.tensorInfo;
     if (tensors === undefined || fileInfo.splicedParts > 1) return undefined;
     let end = fileInfo.infoEndOffset ?? 0;

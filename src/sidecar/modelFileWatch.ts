@@ -2,7 +2,7 @@ import { watch, type FSWatcher, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 
 /** How often the files are checked even when no watch event came (network drives send none). */
-export const modelFilePollMs = 1000;
+const modelFilePollMs = 1000;
 
 interface Identity {
     readonly dev: number;

@@ -16,9 +16,9 @@ import { EngineError } from "./engineError";
  */
 export const maxDocumentChars = 8 * 1024 * 1024;
 /** Per message and over a whole conversation: bounds what one chat request can make the sidecar read. */
-export const maxChatMessageChars = 4 * 1024 * 1024;
-export const maxChatTotalChars = 32 * 1024 * 1024;
-export const maxChatMessages = 100_000;
+const maxChatMessageChars = 4 * 1024 * 1024;
+const maxChatTotalChars = 32 * 1024 * 1024;
+const maxChatMessages = 100_000;
 const maxPathChars = 4096;
 /** A progress token (`partialResultToken`) as a string: the extension's are a few characters. */
 export const maxProgressTokenChars = 256;

@@ -2,7 +2,7 @@
 
 type Child = Node | string | undefined | false;
 
-export interface ElementOptions {
+interface ElementOptions {
     readonly className?: string;
     readonly text?: string;
     readonly attrs?: Readonly<Record<string, string>>;

@@ -4,7 +4,7 @@ import { el, iconButton, textButton } from "./dom";
 import type { Post } from "./vscodeApi";
 
 /** "just now", "5 minutes ago", "yesterday", or a date. */
-export function relativeTime(then: number, now = Date.now()): string {
+function relativeTime(then: number, now = Date.now()): string {
     const seconds = Math.round((then - now) / 1000);
     const size = Math.abs(seconds);
     const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });

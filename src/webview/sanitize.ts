@@ -7,7 +7,7 @@ import { isSafeHref } from "./links";
 const none: ReadonlySet<string> = new Set();
 
 /** Cleans `fragment` in place. */
-export function sanitizeFragment(fragment: DocumentFragment): void {
+function sanitizeFragment(fragment: DocumentFragment): void {
     for (const element of Array.from(fragment.querySelectorAll("*"))) {
         if (element.getRootNode() !== fragment) continue; // inside something already replaced
         if (!markdownTags.has(element.tagName)) {

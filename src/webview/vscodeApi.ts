@@ -10,7 +10,7 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 /** What survives a reload of the view (VS Code keeps it while the view exists). */
-export interface SavedState {
+interface SavedState {
     readonly draft: string;
 }
 

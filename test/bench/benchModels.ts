@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { writeBenchModel, writeTinyModel } from "../fixtures/gguf";
 
-export const benchModelsDir = join(process.env.HEARTH_TEST_CACHE ?? join(homedir(), ".cache", "hearth-test"), "models");
+const benchModelsDir = join(process.env.HEARTH_TEST_CACHE ?? join(homedir(), ".cache", "hearth-test"), "models");
 /** A real tokenizer for a realistic model, on developers' machines only (never needed). */
 const realQwenVocab = resolve(__dirname, "../../../../shared/vocab/ggml-vocab-qwen2.gguf");
 

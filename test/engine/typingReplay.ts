@@ -73,7 +73,7 @@ export function keystrokesAt(text: string, site: TypingSite, siteIndex: number):
     return strokes;
 }
 
-export function offsetOfLine(text: string, line: number): number {
+function offsetOfLine(text: string, line: number): number {
     let offset = 0;
     for (let i = 0; i < line; i++) offset = text.indexOf("\n", offset) + 1;
     return offset;

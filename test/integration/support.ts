@@ -4,7 +4,7 @@ import type { EngineState } from "../../src/extension/engine/engineState";
 import type { HearthApi } from "../../src/extension/api";
 import type { FixturePaths } from "../fixtures/gguf";
 
-export const extensionId = "hearth-dev.hearth";
+const extensionId = "hearth-dev.hearth";
 
 /** The generated models the launcher wrote (HEARTH_FIXTURES_JSON). */
 export function fixtureModels(): FixturePaths {

@@ -40,7 +40,7 @@ export function readZipEntries(data: Buffer): ZipEntry[] {
     return entries;
 }
 
-export function readZipEntry(data: Buffer, entry: ZipEntry): Buffer {
+function readZipEntry(data: Buffer, entry: ZipEntry): Buffer {
     const offset = entry.localHeaderOffset;
     if (data.readUInt32LE(offset) !== localFileHeader) throw new Error(`no local header for ${entry.name}`);
     const start = offset + 30 + data.readUInt16LE(offset + 26) + data.readUInt16LE(offset + 28);

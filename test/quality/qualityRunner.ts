@@ -45,7 +45,7 @@ export interface QualityResult {
     readonly movedTokens?: number;
 }
 
-export interface GenerateOptions {
+interface GenerateOptions {
     readonly budget?: CompletionBudget;
     readonly features?: Partial<CompletionFeatures>;
     /** Generate without stop rules and return the raw text whole (see CompleteParams.rawOnly). */
@@ -64,12 +64,12 @@ export function extensionBudget(): CompletionBudget {
 }
 
 /** The special tokens of Qwen2.5-Coder's vocabulary, for cases replayed without a model. */
-export const qwenSpecialTexts: readonly string[] = [
+const qwenSpecialTexts: readonly string[] = [
     "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>",
 ];
 
 /** The request the extension would send for a case: its mode and budget as the provider picks them. */
-export function caseParams(c: QualityCase, budget: CompletionBudget = extensionBudget(), features?: Partial<CompletionFeatures>): CompleteParams {
+function caseParams(c: QualityCase, budget: CompletionBudget = extensionBudget(), features?: Partial<CompletionFeatures>): CompleteParams {
     const text = c.prefix + c.suffix;
     const cursor = c.prefix.length;
     const lineEnd = text.indexOf("\n", cursor);

@@ -13,8 +13,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { chatViewHtml, createNonce } from "../../src/extension/chat/chatViewHtml";
 import type { FromWebview } from "../../src/protocol/chatViewProtocol";
 
-export const repoRoot = path.resolve(__dirname, "../../..");
-export const artifactsDir = path.join(repoRoot, "test-artifacts");
+const repoRoot = path.resolve(__dirname, "../../..");
+const artifactsDir = path.join(repoRoot, "test-artifacts");
 const webviewJs = path.join(repoRoot, "dist", "webview.js");
 
 /** Fails clearly when dist/webview.js is missing or older than its sources. */
@@ -29,7 +29,7 @@ export function assertWebviewBuilt(): void {
 }
 
 /** VS Code's Dark Modern colours for the variables the view uses (VS Code sets them on <html>). */
-export const darkModern: Readonly<Record<string, string>> = {
+const darkModern: Readonly<Record<string, string>> = {
     "--vscode-font-family": 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
     "--vscode-font-size": "13px",
     "--vscode-font-weight": "normal",
@@ -115,7 +115,7 @@ const staticFiles: Readonly<Record<string, { readonly file: string; readonly typ
     "/dist/codicons/codicon.css": { file: path.join(codiconsDir, "codicon.css"), type: "text/css" },
     "/dist/codicons/codicon.ttf": { file: path.join(codiconsDir, "codicon.ttf"), type: "font/ttf" },
 };
-export const pagePath = "/chat.html";
+const pagePath = "/chat.html";
 /** What the page may fetch; anything else (an <img src>, say) is a finding. */
 export const expectedRequests: ReadonlySet<string> = new Set([pagePath, ...Object.keys(staticFiles), "/favicon.ico"]);
 
@@ -305,7 +305,7 @@ const probesSource = `(() => {
 })();`;
 
 /** The conversation area may contain these elements: markdown output plus the view's own chrome. */
-export const allowedConversationTags: readonly string[] = [
+const allowedConversationTags: readonly string[] = [
     // markdown-it output
     "p", "pre", "code", "span", "a", "em", "strong", "s", "del", "ul", "ol", "li", "blockquote",
     "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr", "br",
@@ -313,19 +313,19 @@ export const allowedConversationTags: readonly string[] = [
     "div", "button", "i",
 ];
 /** Attributes anything in the conversation area may carry (no on*, no style, no src of any kind). */
-export const allowedConversationAttributes: readonly string[] = [
+const allowedConversationAttributes: readonly string[] = [
     "class", "href", "title", "start", "data-code", "data-lang", "data-code-action",
     "id", "role", "type", "tabindex", "disabled", "hidden",
     "aria-label", "aria-hidden", "aria-busy", "aria-live", "aria-relevant",
 ];
 
-export interface CountResult {
+interface CountResult {
     readonly batches: number;
     readonly messages: readonly number[];
 }
 
 /** How an answer's render went, measured in the page (see `measureRender`). */
-export interface RenderMeasure {
+interface RenderMeasure {
     /** From posting the first message to the last change in the conversation. */
     readonly ms: number;
     /** The longest task the page ran meanwhile (the longest it could not respond), 0 when none took 50 ms. */
@@ -336,7 +336,7 @@ export interface RenderMeasure {
 }
 
 /** An answer to stream after the messages: its text in `steps` growing prefixes a frame apart, the last one done. */
-export interface StreamPlan {
+interface StreamPlan {
     readonly conversationId: string;
     readonly messageId: string;
     readonly text: string;

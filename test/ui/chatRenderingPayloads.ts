@@ -1,7 +1,7 @@
 // Hostile text for the chat view: each is shown as a user message and as a model answer. Payloads that can
 // run script try to set `window.__pwned` and/or open a dialog; the test checks neither happens.
 
-export interface Payload {
+interface Payload {
     readonly name: string;
     readonly text: string;
 }

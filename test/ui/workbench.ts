@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { ensureFixtures, type FixturePaths } from "../fixtures/gguf";
 import { loadCodeServer, repoRoot, sampleWorkspace } from "../vscode/vscodeChoice";
 
-export const artifactsDir = path.join(repoRoot, "test-artifacts");
+const artifactsDir = path.join(repoRoot, "test-artifacts");
 
 /** Hearth's status bar item: VS Code gives it the id "<extension id>.<item id>". */
 export const engineStatusSelector = '[id="hearth-dev.hearth.hearth.engine"]';
@@ -21,7 +21,7 @@ export interface Workbench {
 }
 
 /** Starts code-server with Hearth under development and `machineSettings`, and opens it in Chromium. */
-export async function openWorkbench(machineSettings: Record<string, unknown>): Promise<Workbench> {
+async function openWorkbench(machineSettings: Record<string, unknown>): Promise<Workbench> {
     const cs = await loadCodeServer();
     // Quiet: npm test's setup step has said what is installed; setup.sh still reports its own work here.
     const install = cs.ensureCodeServer(() => undefined);
@@ -78,7 +78,7 @@ export async function openWorkbench(machineSettings: Record<string, unknown>): P
     }
 }
 
-export interface UiSuite {
+interface UiSuite {
     /** The generated models, written fresh for the suite. */
     readonly fixtures: FixturePaths;
     /** Opens a workbench with these machine settings; it is closed after the test (screenshot first if it failed). */

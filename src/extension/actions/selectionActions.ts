@@ -12,7 +12,7 @@ import { extractCode, reindent } from "./codeExtraction";
 import { commentStyleFor, formatDocComment, stripCommentMarkers } from "./commentStyle";
 import { enclosingScope } from "./enclosingScope";
 
-export const actionCommands = {
+const actionCommands = {
     explain: "hearth.explain",
     edit: "hearth.edit",
     document: "hearth.document",

@@ -9,7 +9,7 @@ export interface Attachment {
 }
 
 /** Characters of attached code kept per message (about a third of a 4K context). */
-export const attachmentBudgetChars = 6000;
+const attachmentBudgetChars = 6000;
 
 let nextChip = 1;
 

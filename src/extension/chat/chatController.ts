@@ -297,7 +297,7 @@ export class ChatController implements vscode.Disposable {
 }
 
 /** The conversation as chat turns: the system prompt, then what each side said (notes left out). */
-export function turnsOf(conversation: Conversation, systemPrompt: string): ChatTurn[] {
+function turnsOf(conversation: Conversation, systemPrompt: string): ChatTurn[] {
     const turns: ChatTurn[] = systemPrompt.trim() === "" ? [] : [{ role: "system", content: systemPrompt }];
     for (const message of conversation.messages) {
         if (message.role === "user") turns.push({ role: "user", content: message.prompt ?? message.text });

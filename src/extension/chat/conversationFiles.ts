@@ -23,13 +23,13 @@ export interface Conversation {
 }
 
 /** What a conversation file holds: the conversation itself, tagged with its format. */
-export interface ConversationFile {
+interface ConversationFile {
     readonly format: typeof fileFormat;
     readonly version: 1;
     readonly conversation: Conversation;
 }
 
-export const fileFormat = "hearth.conversation";
+const fileFormat = "hearth.conversation";
 
 /** Ids become file names: only these characters, so an id read from storage can never name a path elsewhere. */
 const idPattern = /^[0-9a-z][0-9a-z-]{0,63}$/;
@@ -124,7 +124,7 @@ export function parseConversationFile(text: string, expectedId: string): Convers
     return conversation;
 }
 
-export type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly missing: boolean; readonly reason: string };
+type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly missing: boolean; readonly reason: string };
 
 /**
  * Reads a conversation file synchronously, at most `maxBytes`. Refuses what is not a regular

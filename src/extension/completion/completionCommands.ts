@@ -2,8 +2,8 @@ import * as vscode from "vscode";
 import type { Config } from "../settings/config";
 import { acceptedCommand, type InlineCompletionProvider } from "./inlineCompletionProvider";
 
-export const toggleCompletionsCommand = "hearth.toggleCompletions";
-export const toggleForLanguageCommand = "hearth.toggleCompletionsForLanguage";
+const toggleCompletionsCommand = "hearth.toggleCompletions";
+const toggleForLanguageCommand = "hearth.toggleCompletionsForLanguage";
 
 /** Turning completions on and off (everywhere, or for the active file's language), and what follows an accepted suggestion. */
 export function registerCompletionCommands(config: Config, completions: InlineCompletionProvider): vscode.Disposable[] {

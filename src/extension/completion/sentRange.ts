@@ -3,7 +3,7 @@
  * whole of a huge file (a minified 50 MB line would cost a 50 MB message per keystroke). The start
  * moves in steps, so the text sent stays the same while the user types (the prompt's cache holds).
  */
-export const sentDocumentChars = { before: 256 * 1024, after: 64 * 1024, step: 64 * 1024 } as const;
+const sentDocumentChars = { before: 256 * 1024, after: 64 * 1024, step: 64 * 1024 } as const;
 
 /**
  * The offsets sent for a cursor: from a stepped point at most `before` (plus a step) back, moved on

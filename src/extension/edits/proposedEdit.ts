@@ -1,12 +1,12 @@
 import * as vscode from "vscode";
 
-export const proposalScheme = "hearth-proposal";
-export const acceptProposalCommand = "hearth.acceptProposal";
-export const rejectProposalCommand = "hearth.rejectProposal";
+const proposalScheme = "hearth-proposal";
+const acceptProposalCommand = "hearth.acceptProposal";
+const rejectProposalCommand = "hearth.rejectProposal";
 const pendingContextKey = "hearth.proposalPending";
 
 /** What came of a proposed edit. */
-export type ProposalOutcome = "applied" | "rejected" | "conflict";
+type ProposalOutcome = "applied" | "rejected" | "conflict";
 type Choice = "Accept" | "Reject" | undefined;
 
 /**
@@ -89,7 +89,7 @@ export class ProposedEdits implements vscode.TextDocumentContentProvider, vscode
 }
 
 /** The range that holds `original` now: the same place, or its only occurrence if text moved. */
-export function whereOriginalIs(document: vscode.TextDocument, range: vscode.Range, original: string, startOffset: number): vscode.Range | undefined {
+function whereOriginalIs(document: vscode.TextDocument, range: vscode.Range, original: string, startOffset: number): vscode.Range | undefined {
     if (document.getText(range) === original && document.offsetAt(range.start) === startOffset) return range;
     const text = document.getText();
     const first = text.indexOf(original);

@@ -6,7 +6,7 @@ import type { EngineSettings, EngineState } from "./engineState";
 import { RestartPolicy } from "./restartPolicy";
 import { describeExit, isEngineErrorData, SidecarProcess, type LivenessOptions, type SidecarExit, type Streamed } from "./sidecarProcess";
 
-export interface EngineClientOptions {
+interface EngineClientOptions {
     readonly sidecarScript: string;
     readonly log: (level: LogLevel, message: string) => void;
     readonly env?: NodeJS.ProcessEnv;
@@ -291,7 +291,7 @@ export class EngineClient {
 }
 
 /** Any failure as EngineErrorData: the engine's own errors as they are; anything else is a bug of ours. */
-export function toErrorData(error: unknown): EngineErrorData {
+function toErrorData(error: unknown): EngineErrorData {
     if (error instanceof ResponseError && isEngineErrorData(error.data)) return error.data;
     return { kind: "internal", detail: error instanceof Error ? error.message : String(error) };
 }

@@ -26,5 +26,3 @@ export type EngineState =
     | { readonly kind: "error"; readonly error: EngineErrorData; readonly backend?: InitializeResult }
     | { readonly kind: "restarting"; readonly delayMs: number; readonly crashesInWindow: number; readonly reason: string }
     | { readonly kind: "stopped"; readonly reason: string };
-
-export type EngineStateKind = EngineState["kind"];

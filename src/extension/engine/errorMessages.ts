@@ -13,7 +13,7 @@ export type EngineAction =
     | "useFittingContext"
     | "loadAnyway";
 
-export interface EngineProblem {
+interface EngineProblem {
     readonly message: string;
     readonly actions: readonly EngineAction[];
 }

@@ -2,21 +2,21 @@
  * When to restart a crashed sidecar: with growing delays, and not at all once it has
  * crashed `maxCrashes` times within `windowMs` (vscode-eslint's rule: 5 in 3 minutes).
  */
-export interface RestartPolicyOptions {
+interface RestartPolicyOptions {
     readonly maxCrashes: number;
     readonly windowMs: number;
     readonly initialDelayMs: number;
     readonly maxDelayMs: number;
 }
 
-export const defaultRestartPolicy: RestartPolicyOptions = {
+const defaultRestartPolicy: RestartPolicyOptions = {
     maxCrashes: 5,
     windowMs: 3 * 60 * 1000,
     initialDelayMs: 500,
     maxDelayMs: 8000,
 };
 
-export type RestartDecision =
+type RestartDecision =
     | { readonly action: "restart"; readonly delayMs: number; readonly crashesInWindow: number }
     | { readonly action: "giveUp"; readonly crashesInWindow: number };
 

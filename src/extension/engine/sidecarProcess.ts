@@ -51,7 +51,7 @@ export interface SidecarExit {
     readonly signal: NodeJS.Signals | null;
 }
 
-export interface SidecarProcessOptions {
+interface SidecarProcessOptions {
     /** The bundled sidecar script (dist/sidecar.mjs). */
     readonly script: string;
     readonly log: (level: LogLevel, message: string) => void;
@@ -79,7 +79,7 @@ export interface LivenessOptions {
     readonly chatIdleMs: number;
 }
 
-export const defaultLiveness: LivenessOptions = { heartbeatMs: 5_000, unresponsiveMs: 20_000, completionGraceMs: 15_000, requestMs: 120_000, chatIdleMs: 300_000 };
+const defaultLiveness: LivenessOptions = { heartbeatMs: 5_000, unresponsiveMs: 20_000, completionGraceMs: 15_000, requestMs: 120_000, chatIdleMs: 300_000 };
 
 /**
  * One sidecar process and its JSON-RPC connection. Plain Node (no `vscode`), so the

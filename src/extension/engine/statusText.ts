@@ -3,7 +3,7 @@ import type { EngineState } from "./engineState";
 import { modelPairName, shortModelName } from "./modelNames";
 import { formatBytes } from "../../common/units";
 
-export interface StatusPresentation {
+interface StatusPresentation {
     /** Status bar text, with codicons: short (icon, state or a short model name); the rest is in `details`. */
     readonly text: string;
     /** Plain-text lines for the tooltip. */

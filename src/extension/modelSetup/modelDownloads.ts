@@ -116,7 +116,7 @@ export class ModelDownloads {
 }
 
 /** "312 MB of 1.6 GB · 24.1 MB/s · 54 s left" */
-export function describeProgress(progress: DownloadProgress): string {
+function describeProgress(progress: DownloadProgress): string {
     const parts = [progress.totalBytes !== undefined ? `${formatBytes(progress.receivedBytes)} of ${formatBytes(progress.totalBytes)}` : formatBytes(progress.receivedBytes)];
     if (progress.bytesPerSecond > 0) parts.push(`${formatBytes(progress.bytesPerSecond)}/s`);
     if (progress.secondsLeft !== undefined && Number.isFinite(progress.secondsLeft)) parts.push(`${formatDuration(progress.secondsLeft)} left`);

@@ -5,7 +5,7 @@ import { parseModelReference, ModelReferenceError, type ModelReference } from ".
 import type { ModelStore } from "../models/modelStore";
 
 /** One model setting turned into a file, or the reason it cannot be loaded yet. */
-export type ResolvedModel = { readonly path: string } | { readonly error: EngineErrorData };
+type ResolvedModel = { readonly path: string } | { readonly error: EngineErrorData };
 
 /**
  * Turns the two model settings (paths or `hf:` references) into the files the engine loads.

@@ -14,7 +14,7 @@ import { recommendationFor, recommendationSentence } from "./recommendation";
 import { tierOf } from "../models/recommendationText";
 import { formatBytes } from "../../common/units";
 
-export const walkthroughId = "hearth-dev.hearth#hearth.gettingStarted";
+const walkthroughId = "hearth-dev.hearth#hearth.gettingStarted";
 const walkthroughShownKey = "hearth.walkthroughShown";
 
 /**
@@ -188,6 +188,6 @@ export class ModelSetup implements vscode.Disposable {
     }
 }
 
-export async function openWalkthrough(): Promise<void> {
+async function openWalkthrough(): Promise<void> {
     await vscode.commands.executeCommand("workbench.action.openWalkthrough", walkthroughId, false);
 }

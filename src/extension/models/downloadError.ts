@@ -26,9 +26,9 @@ export type DownloadErrorKind =
  * The deadlines a download runs under: "idle", too few bytes in the last stall window (retried
  * first, as a dropped connection is); "overall", the whole download took longer than allowed.
  */
-export type DownloadDeadline = "idle" | "overall";
+type DownloadDeadline = "idle" | "overall";
 
-export interface DownloadErrorDetails {
+interface DownloadErrorDetails {
     /** The file concerned: the final destination of a download. */
     readonly path?: string;
     /** Bytes of the download kept in its .partial file, to resume from; 0 when none. */
@@ -63,10 +63,6 @@ export class DownloadError extends Error {
     }
 }
 
-export function isDownloadError(error: unknown, kind?: DownloadErrorKind): error is DownloadError {
-    return error instanceof DownloadError && (kind === undefined || error.kind === kind);
-}
-
 /** The `code` of a Node system error (ENOSPC, EACCES…), if it is one. */
 export function errorCode(error: unknown): string | undefined {
     if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
@@ -74,7 +70,7 @@ export function errorCode(error: unknown): string | undefined {
     return typeof code === "string" ? code : undefined;
 }
 
-export interface FileSystemFailureContext {
+interface FileSystemFailureContext {
     /** The file being written or moved: what the message names. */
     readonly path: string;
     /** The destination the download is for (the error's `path`); its folder is where space is needed. */

@@ -6,7 +6,7 @@
  * the rest "if it is still this version" (If-Range).
  */
 
-export interface PartialDownloadInfo {
+interface PartialDownloadInfo {
     readonly version: 1;
     readonly url: string;
     /** The model reference it is for (hf:…), so the models list can name an unfinished download. */

@@ -22,7 +22,7 @@ interface Sample {
     readonly bytes: number;
 }
 
-export interface ProgressMeterOptions {
+interface ProgressMeterOptions {
     /** Least time between two reports (the last one always goes out). */
     readonly intervalMs: number;
     /** The span the speed is averaged over. */

@@ -8,7 +8,7 @@
 import { DownloadError, describeNetworkFailure } from "./downloadError";
 import { defaultHuggingFaceBranch, repoFilePathProblem, type HuggingFaceReference } from "./modelReference";
 
-export const defaultHuggingFaceEndpoint = "https://huggingface.co";
+const defaultHuggingFaceEndpoint = "https://huggingface.co";
 
 export interface ResolvedDownload {
     /** The canonical reference it was resolved from. */

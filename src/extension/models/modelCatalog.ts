@@ -14,10 +14,10 @@ import { formatBytes } from "../../common/units";
 import { engineSequences } from "../../protocol/engineProtocol";
 import { defaultNumber } from "../settings/settingDefaults";
 
-export type ModelRole = "completion" | "chat";
+type ModelRole = "completion" | "chat";
 
 /** Attention shape, enough to size the KV cache. From each model's config.json. */
-export interface ModelShape {
+interface ModelShape {
     readonly layers: number;
     readonly kvHeads: number;
     /** hidden_size / num_attention_heads. */
@@ -304,7 +304,7 @@ export function presetById(id: string): ModelPreset | undefined {
     return presetsById.get(id);
 }
 
-export interface HfFileReference {
+interface HfFileReference {
     readonly owner: string;
     readonly repo: string;
     /** Path inside the repo, "/"-separated; ends in .gguf. */
@@ -380,7 +380,7 @@ export const hearthMemoryDefaults = {
 const kvCacheElementBytes = 2;
 
 /** KV-cache bytes one token takes in one sequence: K and V, per layer, per KV head, per head dim. */
-export function kvCacheBytesPerToken(shape: ModelShape): number {
+function kvCacheBytesPerToken(shape: ModelShape): number {
     return 2 * shape.layers * shape.kvHeads * shape.headDim * kvCacheElementBytes;
 }
 
@@ -441,7 +441,7 @@ export const recommendationMemoryFraction = 0.5;
 
 const GiB = 1024 ** 3;
 
-export interface RecommendationTier {
+interface RecommendationTier {
     /** The least total memory (as the OS reports it: binary gigabytes) the tier is offered on. */
     readonly minTotalBytes: number;
     /**

@@ -38,8 +38,8 @@ import { nodeDownloadFileSystem, type DownloadFileSystem, type DownloadFileWrite
 import { isByteCount, parsePartialInfo, partialInfoPathFor, partialPathFor, serialisePartialInfo } from "./downloadPartialInfo";
 import { ProgressMeter, type DownloadProgress } from "./downloadProgress";
 
-export { DownloadError, isDownloadError, type DownloadDeadline, type DownloadErrorKind } from "./downloadError";
-export { nodeDownloadFileSystem, type DownloadFileSystem, type DownloadFileWriter } from "./downloadFileSystem";
+export { DownloadError,   type DownloadErrorKind } from "./downloadError";
+export { nodeDownloadFileSystem, type DownloadFileSystem,  } from "./downloadFileSystem";
 export { partialInfoPathFor, partialPathFor } from "./downloadPartialInfo";
 export type { DownloadProgress } from "./downloadProgress";
 

@@ -38,7 +38,7 @@ export type ModelReference =
 export type HuggingFaceReference = Extract<ModelReference, { readonly kind: "hfFile" | "hfQuant" }>;
 
 export const defaultHuggingFaceBranch = "main";
-export const defaultQuantTag = "latest";
+const defaultQuantTag = "latest";
 
 const examples =
     "Write hf:owner/repo:QUANT (for example hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF:Q4_K_M) " +

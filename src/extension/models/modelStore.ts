@@ -43,10 +43,10 @@ export interface PartialDownload {
 }
 
 /** Where a file of a repository goes: the parts of a ResolvedDownload that say which file. */
-export type RepositoryFile = Pick<ResolvedDownload, "owner" | "repo" | "branch" | "file">;
+type RepositoryFile = Pick<ResolvedDownload, "owner" | "repo" | "branch" | "file">;
 
 /** What the store remembers of a download. */
-export interface RecordedDownload {
+interface RecordedDownload {
     readonly sha256?: string;
     readonly sizeBytes?: number;
     readonly checksumVerified?: boolean;
@@ -367,12 +367,12 @@ async function readText(file: string): Promise<string | undefined> {
 
 // ---------- downloading a reference ----------
 
-export interface EnsureDownloadedOptions extends HuggingFaceOptions, Pick<DownloadOptions, "onProgress" | "fileSystem" | "retries" | "retryDelayMs" | "stallTimeoutMs" | "stallMinBytes" | "overallTimeoutMs" | "progressIntervalMs"> {
+interface EnsureDownloadedOptions extends HuggingFaceOptions, Pick<DownloadOptions, "onProgress" | "fileSystem" | "retries" | "retryDelayMs" | "stallTimeoutMs" | "stallMinBytes" | "overallTimeoutMs" | "progressIntervalMs"> {
     /** Told what the reference resolved to, before the download starts (to log `checksumNote`, say). */
     readonly onResolved?: (resolved: ResolvedDownload) => void;
 }
 
-export interface EnsureDownloadedResult {
+interface EnsureDownloadedResult {
     readonly path: string;
     /** False when the file was already here. */
     readonly downloaded: boolean;

@@ -4,7 +4,7 @@ import {
 import { formatBytes } from "../../common/units";
 
 /** "Qwen2.5-Coder 1.5B · Q8_0 (1.6 GB download, ~2.3 GB memory)" at Hearth's default context. */
-export function describePreset(preset: ModelPreset, sequences: number, contextSize: number = hearthMemoryDefaults.contextSize): string {
+function describePreset(preset: ModelPreset, sequences: number, contextSize: number = hearthMemoryDefaults.contextSize): string {
     const size = `${preset.sizeIsApproximate ? "~" : ""}${formatBytes(preset.downloadBytes)}`;
     return `${preset.label} (${size} download, ~${formatBytes(estimatePresetMemory(preset, contextSize, sequences))} memory)`;
 }

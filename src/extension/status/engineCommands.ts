@@ -5,7 +5,7 @@ import { settingsOfFilter, type EngineAction } from "../engine/errorMessages";
 import type { EngineSettings } from "../engine/engineState";
 import type { Log } from "../core/log";
 
-export interface CommandDeps {
+interface CommandDeps {
     readonly config: Config;
     readonly engine: EngineClient;
     readonly log: Log;
@@ -21,7 +21,7 @@ const extensionId = "hearth-dev.hearth";
  * side's, since Hearth runs there and its model settings are machine-scoped (the User tab does not
  * show them); else the user's.
  */
-export function openSettings(filter?: unknown): Thenable<unknown> {
+function openSettings(filter?: unknown): Thenable<unknown> {
     // From a command link, so anything may arrive: only a few plain words narrow the list.
     const words = typeof filter === "string" && /^[\w. -]{1,40}$/.test(filter) ? filter : undefined;
     const query = `@ext:${extensionId}${words !== undefined ? ` ${words}` : ""}`;

@@ -17,7 +17,7 @@ interface ModelNotice extends OpenNotice {
 }
 
 /** What a notice offers: an action, and the arguments its command takes (a settings query). */
-export type NoticeCommand = (action: EngineAction, error?: EngineErrorData) => { readonly command: string; readonly args?: readonly unknown[] };
+type NoticeCommand = (action: EngineAction, error?: EngineErrorData) => { readonly command: string; readonly args?: readonly unknown[] };
 
 /**
  * Tells the user about engine problems, once each: a message that says what failed, which file,
@@ -154,7 +154,7 @@ export class EngineNotifier implements vscode.Disposable {
     }
 }
 
-export interface NoticeLink {
+interface NoticeLink {
     readonly label: string;
     readonly command: string;
     readonly args?: readonly unknown[];
@@ -164,7 +164,7 @@ export interface NoticeLink {
  * Shows `message` with its actions as command links until the returned function is called or the
  * user dismisses it; `onClosed` runs once either way.
  */
-export function showNotice(message: string, links: readonly NoticeLink[], onClosed: () => void): () => void {
+function showNotice(message: string, links: readonly NoticeLink[], onClosed: () => void): () => void {
     let close = (): void => undefined;
     const closed = new Promise<void>((resolve) => (close = resolve));
     const text = [inert(message), links.map(commandLink).join(" · ")].filter((part) => part !== "").join(" ");
@@ -193,6 +193,6 @@ function commandLink(link: NoticeLink): string {
  * Text from outside (paths, model names, error details) must not become a link: a crafted file
  * name could otherwise put a command link in Hearth's message. Links need `](`; break it.
  */
-export function inert(text: string): string {
+function inert(text: string): string {
     return text.replace(/\]\(/g, "] (");
 }

@@ -4,7 +4,7 @@ import { EngineError } from "../engineError";
 import { LatestWins } from "../latestWins";
 
 /** Chat yields to completions: it waits whenever one is running. */
-export interface Priority {
+interface Priority {
     /** Resolves when no higher-priority work runs (at once when none does). */
     whenIdle(): Promise<void>;
 }

@@ -11,7 +11,7 @@
 /** Chunks shorter than this are evaluated again rather than moved. */
 export const minReuseChunkTokens = 64;
 
-export interface ChunkReusePlan {
+interface ChunkReusePlan {
     /** Ranges to erase from the cache, in order, each in the cache's positions after the ones before it. */
     readonly erase: readonly { readonly start: number; readonly end: number }[];
     /** Prompt tokens that end up in place after the common prefix, not evaluated again. */

@@ -4,27 +4,27 @@
  */
 import type { CompletionSite } from "./postProcess";
 
-export const CLOSERS = ")]}";
-export const OPENERS = "([{";
+const CLOSERS = ")]}";
+const OPENERS = "([{";
 export const OPENER_OF: Readonly<Record<string, string>> = { ")": "(", "]": "[", "}": "{" };
 
 // ---------------------------------------------------------------------------------------------
 // A small lexer: brackets outside strings and comments
 // ---------------------------------------------------------------------------------------------
 
-export interface LexState {
+interface LexState {
     readonly mode: "code" | "line-comment" | "block-comment" | "string";
     /** The string's delimiter: ", ', `, """, ''' or ```. */
     readonly quote: string;
 }
 
-export interface LexEvent {
+interface LexEvent {
     readonly kind: "open" | "close" | "stray-quote";
     readonly ch: string;
     readonly index: number;
 }
 
-export const CODE: LexState = { mode: "code", quote: "" };
+const CODE: LexState = { mode: "code", quote: "" };
 
 /** Scans `text[0, end)` from `state`; looks ahead past `end` (to the end of a line) to tell strings. */
 export function lex(text: string, state: LexState, end = text.length): { events: LexEvent[]; state: LexState } {

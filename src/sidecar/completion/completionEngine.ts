@@ -30,7 +30,7 @@ export const evaluationSliceTokens = 128;
  * Room kept in a sequence for generated tokens. The same for every request (warm-ups too),
  * so that the window a prompt gets never depends on the request's budget.
  */
-export const generationReserveTokens = 512;
+const generationReserveTokens = 512;
 
 interface DocumentState {
     anchor: AnchorState | undefined;
@@ -43,7 +43,7 @@ interface PreparedPrompt {
     readonly tokens: Token[];
 }
 
-export interface CompletionEngineOptions {
+interface CompletionEngineOptions {
     /** Documents whose KV cache is kept (one sequence each). */
     readonly sequences: number;
     readonly window?: WindowOptions;
@@ -351,7 +351,7 @@ function* vocabularyOf(model: LlamaModel): Iterable<{ token: Token; text: string
 }
 
 /** FIM token ids from the GGUF (never from the model's name). */
-export function fimVocabularyOf(model: LlamaModel): FimVocabulary | undefined {
+function fimVocabularyOf(model: LlamaModel): FimVocabulary | undefined {
     const { prefix, suffix, middle } = model.tokens.infill;
     if (prefix === null || suffix === null || middle === null) return undefined;
     const special = (text: string): Token | undefined => {

@@ -53,14 +53,14 @@ export function lineStartOf(text: string, offset: number): number {
     return text.lastIndexOf("\n", offset - 1) + 1;
 }
 
-export function lineIndexOf(text: string, offset: number): number {
+function lineIndexOf(text: string, offset: number): number {
     let count = 0;
     for (let at = text.indexOf("\n"); at !== -1 && at < offset; at = text.indexOf("\n", at + 1)) count++;
     return count;
 }
 
 /** Offset of the start of line `line` (clamped to the text). */
-export function offsetOfLine(text: string, line: number): number {
+function offsetOfLine(text: string, line: number): number {
     let offset = 0;
     for (let i = 0; i < line; i++) {
         const next = text.indexOf("\n", offset);

@@ -24,7 +24,7 @@ import { suffixReplacement } from "./suffixRules";
 
 export { indentationOf } from "./siteFacts";
 
-export type CompletionMode = "line" | "block";
+type CompletionMode = "line" | "block";
 
 /** What the model is completing, seen from the cursor. */
 export interface CompletionSite {
@@ -64,7 +64,7 @@ export interface Suggestion {
 export const noSuggestion: Suggestion = { insertText: "", replaceEnd: 0 };
 
 /** Where generation stops, and whether a budget (not the code) ended it there. */
-export interface Stop {
+interface Stop {
     readonly at: number;
     readonly budget: boolean;
 }

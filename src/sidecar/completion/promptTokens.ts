@@ -24,7 +24,7 @@ export interface PromptOptions {
 }
 
 /** Tokenizes plain text: special-token text in code stays text. */
-export type Tokenize = (text: string) => Token[];
+type Tokenize = (text: string) => Token[];
 
 /**
  * Joins separately tokenized segments, so that segment boundaries and special tokens

@@ -42,7 +42,7 @@ function nearlyEqual(a: string, b: string): boolean {
 }
 
 /** Levenshtein distance, or `limit + 1` as soon as it is known to exceed `limit`. */
-export function editDistance(a: string, b: string, limit: number): number {
+function editDistance(a: string, b: string, limit: number): number {
     let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
         const current = [i];

@@ -8,7 +8,7 @@ import { bracketContext, type BracketContext } from "./codeScan";
 import { indentStyleOf, type IndentStyle } from "./indentStyle";
 import type { CompletionSite } from "./postProcess";
 
-export const DEFAULT_TAB_SIZE = 4;
+const DEFAULT_TAB_SIZE = 4;
 /** A line that opens a block: its body follows on the next lines. */
 export const OPENS_BLOCK = /[([{:]$/;
 

@@ -2,7 +2,7 @@ import type { CompletionBudget, StopReason } from "../../protocol/completionProt
 import { finalizeSuggestion, findStopAndCause, noSuggestion, type CompletionSite, type Suggestion } from "./postProcess";
 
 /** A single-line suggestion stops at this many tokens (a block at the budget's maxTokens). */
-export const lineMaxTokens = 48;
+const lineMaxTokens = 48;
 
 /**
  * One suggestion as the model writes it: told the raw text after each generated token, it says

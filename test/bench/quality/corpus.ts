@@ -42,23 +42,23 @@ export interface BenchCase extends QualityCase {
     readonly tail: string;
 }
 
-export interface WindowLimits {
+interface WindowLimits {
     readonly prefixLines: number;
     readonly prefixChars: number;
     readonly suffixLines: number;
     readonly suffixChars: number;
 }
 
-export const defaultLimits: WindowLimits = { prefixLines: 120, prefixChars: 3200, suffixLines: 40, suffixChars: 1000 };
+const defaultLimits: WindowLimits = { prefixLines: 120, prefixChars: 3200, suffixLines: 40, suffixChars: 1000 };
 
-export interface SourceFile {
+interface SourceFile {
     readonly path: string;
     readonly language: Language;
     readonly text: string;
 }
 
 /** The folder of held-out Python modules. */
-export const pythonSourceDir = join("test", "fixtures", "quality-source", "python");
+const pythonSourceDir = join("test", "fixtures", "quality-source", "python");
 
 /** The corpus's files, sorted by path: src/**\/*.ts, test/**\/*.ts (not fixtures) and the Python modules. */
 export function readSources(repoRoot: string): SourceFile[] {
@@ -80,7 +80,7 @@ export function readSources(repoRoot: string): SourceFile[] {
 }
 
 /** A small seeded generator (mulberry32): the same seed gives the same cases. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
     let state = seed >>> 0;
     return () => {
         state = (state + 0x6d2b79f5) >>> 0;

@@ -13,13 +13,13 @@ import type { BenchCase, Language, SiteKind } from "./corpus";
  * A completion that starts a new line (a line-end case's "\nnext line") keeps that break, so that a
  * suggestion that continues the finished line instead never matches one that starts the next.
  */
-export function firstLine(text: string): string {
+function firstLine(text: string): string {
     const start = text.startsWith("\r\n") ? 2 : text.startsWith("\n") ? 1 : 0;
     const end = text.slice(start).search(/\r?\n/);
     return (start > 0 ? "\n" : "") + (end === -1 ? text.slice(start) : text.slice(start, start + end)).trimEnd();
 }
 
-export function levenshtein(a: string, b: string): number {
+function levenshtein(a: string, b: string): number {
     if (a.length < b.length) [a, b] = [b, a];
     let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
     for (let i = 1; i <= a.length; i++) {
@@ -34,7 +34,7 @@ export function levenshtein(a: string, b: string): number {
 }
 
 /** 1 − Levenshtein distance / the longer length (1 for two empty strings). */
-export function editSimilarity(a: string, b: string): number {
+function editSimilarity(a: string, b: string): number {
     const longer = Math.max(a.length, b.length);
     return longer === 0 ? 1 : 1 - levenshtein(a, b) / longer;
 }
@@ -60,7 +60,7 @@ interface WithParseDiagnostics {
 }
 
 /** Syntax errors in a TypeScript file, as the compiler's parser reports them. */
-export function typescriptSyntaxErrors(text: string, fileName = "file.ts"): number {
+function typescriptSyntaxErrors(text: string, fileName = "file.ts"): number {
     const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, fileName.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
     return (source as unknown as WithParseDiagnostics).parseDiagnostics?.length ?? 0;
 }
@@ -78,7 +78,7 @@ const pythonCheck = [
 ].join("\n");
 
 /** Whether each Python document parses, from one python3 process; undefined when python3 cannot be run. */
-export function pythonParses(documents: readonly string[]): boolean[] | undefined {
+function pythonParses(documents: readonly string[]): boolean[] | undefined {
     if (documents.length === 0) return [];
     const run = spawnSync("python3", ["-c", pythonCheck], { input: JSON.stringify(documents), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     if (run.status !== 0 || run.error !== undefined) return undefined;
@@ -138,7 +138,7 @@ export interface Spread {
     readonly p95: number;
 }
 
-export function percentile(values: readonly number[], p: number): number {
+function percentile(values: readonly number[], p: number): number {
     if (values.length === 0) return 0;
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;

@@ -11,16 +11,16 @@ import { completionSequences, createModelContext } from "../../../src/sidecar/mo
 import { extensionBudget, generateCase, replayCase, type QualityResult } from "../../quality/qualityRunner";
 import type { BenchCase } from "./corpus";
 
-export type Feature = keyof CompletionFeatures;
+type Feature = keyof CompletionFeatures;
 
 /** Features that change what the model is given or may emit: each needs a generation of its own. */
-export const promptFeatures: readonly Feature[] = ["tokenHealing", "repoName", "eofNewline", "controlTokens"];
+const promptFeatures: readonly Feature[] = ["tokenHealing", "repoName", "eofNewline", "controlTokens"];
 /** Features of post-processing only: replayed on the "all on" generation. */
-export const postFeatures: readonly Feature[] = [
+const postFeatures: readonly Feature[] = [
     "replaceRange", "enclosingIndent", "repetition", "fences", "prefixEcho", "indentStyle", "balancedCut", "edgeWhitespace", "modeUpgrade",
 ];
 
-export const allOff: CompletionFeatures = Object.fromEntries(Object.keys(allCompletionFeatures).map((key) => [key, false])) as unknown as CompletionFeatures;
+const allOff: CompletionFeatures = Object.fromEntries(Object.keys(allCompletionFeatures).map((key) => [key, false])) as unknown as CompletionFeatures;
 
 /**
  * A rawOnly generation: its name and the features it runs with. Each runs cold, under a document id
@@ -29,7 +29,7 @@ export const allOff: CompletionFeatures = Object.fromEntries(Object.keys(allComp
  * warm cache evaluates the prompt's last token alone; the float rounding of that different batch
  * changed the greedy text of this model in about 1 case in 5, which would blur the comparisons.)
  */
-export interface Generation {
+interface Generation {
     readonly name: string;
     readonly features: Partial<CompletionFeatures>;
 }
@@ -58,7 +58,7 @@ export function replayConfigsFor(ablate: boolean): ReplayConfig[] {
     ];
 }
 
-export interface LoadedModel {
+interface LoadedModel {
     readonly engine: CompletionEngine;
     readonly model: LlamaModel;
     /** general.name from the GGUF, when it has one. */
@@ -88,7 +88,7 @@ export async function loadModel(modelPath: string, threads: number, contextSize 
 }
 
 /** The raw text as the model would have streamed it: the text after each of its tokens. */
-export function tokenSteps(model: LlamaModel, raw: string): string[] {
+function tokenSteps(model: LlamaModel, raw: string): string[] {
     const tokens = model.tokenize(raw, false);
     return tokens.map((_, i) => model.detokenize(tokens.slice(0, i + 1)));
 }

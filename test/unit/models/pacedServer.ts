@@ -10,7 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { listenOnLoopback } from "../../fixtures/loopbackServer";
 
 /** `bytes` every `everyMs`. */
-export interface Pace {
+interface Pace {
     readonly bytes: number;
     readonly everyMs: number;
 }

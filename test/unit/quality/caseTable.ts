@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { documentAfter, replayCase } from "../../quality/qualityRunner";
 
 /** Marks the cursor in a case's `doc`. */
-export const CURSOR = "‸";
+const CURSOR = "‸";
 
 export interface TableCase {
     /** What the case checks, starting with its language ("python: tab-indented file gets tabs"). */
@@ -31,15 +31,15 @@ export interface Table {
 }
 
 /** Every table runTable declared, in the order their files loaded. */
-export const registeredTables: Table[] = [];
+const registeredTables: Table[] = [];
 
 /** How many cursor markers `doc` holds. */
-export function cursorCount(doc: string): number {
+function cursorCount(doc: string): number {
     return doc.split(CURSOR).length - 1;
 }
 
 /** The text before and after the cursor; throws unless `doc` holds exactly one "‸". */
-export function splitAtCursor(doc: string): { prefix: string; suffix: string } {
+function splitAtCursor(doc: string): { prefix: string; suffix: string } {
     const count = cursorCount(doc);
     if (count !== 1) throw new Error(`a case's doc must mark the cursor with exactly one "${CURSOR}"; this one has ${count}: ${JSON.stringify(doc)}`);
     const at = doc.indexOf(CURSOR);
@@ -47,7 +47,7 @@ export function splitAtCursor(doc: string): { prefix: string; suffix: string } {
 }
 
 /** The document as it is, without its cursor marker. */
-export function withoutCursor(doc: string): string {
+function withoutCursor(doc: string): string {
     return doc.split(CURSOR).join("");
 }
 
@@ -62,7 +62,7 @@ export function nothing(c: Omit<TableCase, "after">): TableCase {
 }
 
 /** The document replayCase leaves for a case (what the tables assert). */
-export function replayedDocument(c: TableCase): string {
+function replayedDocument(c: TableCase): string {
     const { prefix, suffix } = splitAtCursor(c.doc);
     const result = replayCase({ id: c.name, language: c.language, prefix, suffix, raw: c.raw, tabSize: c.tabSize, insertSpaces: c.insertSpaces });
     return documentAfter({ prefix, suffix }, result);
@@ -82,7 +82,7 @@ export function runTable(title: string, cases: readonly TableCase[]): Table {
     return table;
 }
 
-export interface TableStats {
+interface TableStats {
     readonly cases: number;
     /** Cases per language. */
     readonly languages: ReadonlyMap<string, number>;
