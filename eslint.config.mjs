@@ -84,7 +84,14 @@ export default tseslint.config(
     },
     {
         files: ["src/protocol/**/*.ts"],
-        rules: { "no-restricted-imports": restrict([{ regex: "^(?!vscode-jsonrpc$|\\./)", message: "src/protocol holds contracts only: it may import vscode-jsonrpc and its own files, nothing else." }]) },
+        rules: {
+            "no-restricted-imports": restrict([
+                {
+                    regex: "^(?!vscode-jsonrpc$|\\./)",
+                    message: "src/protocol holds contracts only: it may import vscode-jsonrpc and its own files, nothing else.",
+                },
+            ]),
+        },
     },
     {
         files: ["src/sidecar/**/*.ts"],
@@ -106,7 +113,10 @@ export default tseslint.config(
         files: ["src/extension/engine/**/*.ts", "src/extension/models/**/*.ts", "src/extension/settings/settingDefaults.ts", "src/common/**/*.ts"],
         rules: {
             "no-restricted-imports": restrict([
-                { group: ["vscode"], message: "src/common, src/extension/engine, src/extension/models and settingDefaults.ts are plain Node so their tests run outside VS Code." },
+                {
+                    group: ["vscode"],
+                    message: "src/common, src/extension/engine, src/extension/models and settingDefaults.ts are plain Node so their tests run outside VS Code.",
+                },
                 { group: ["node-llama-cpp", "node-llama-cpp/*"], message: "The extension never imports node-llama-cpp." },
             ]),
         },

@@ -135,7 +135,8 @@ function runtimeDependencies(manifest) {
         const subpaths = specifiers.filter((specifier) => packageNameOf(specifier) === name).map((specifier) => `.${specifier.slice(name.length)}`);
         if (subpaths.length > 0) roots[name] = [...new Set(subpaths)];
     }
-    if (Object.keys(roots).length === 0) throw new Error("The bundles import no production dependency: is dist/sidecar.mjs built? (node esbuild.js --production)");
+    if (Object.keys(roots).length === 0)
+        throw new Error("The bundles import no production dependency: is dist/sidecar.mjs built? (node esbuild.js --production)");
     return roots;
 }
 
@@ -170,7 +171,10 @@ function stageNodeModules(stage, roots, platform, downloads) {
         if (location === undefined || shipped.has(location) || !belongsOn(edge, lock[location], platform)) continue;
         const entry = lock[location];
         const dependencies = stagePackage(stage, location, edge.name, entry, roots[edge.name] ?? ["."], downloads);
-        shipped.set(location, dependencies.map((dependency) => dependency.name));
+        shipped.set(
+            location,
+            dependencies.map((dependency) => dependency.name),
+        );
         pending.push(...dependencies.map((dependency) => ({ ...dependency, from: location, requiredBy: `${edge.name}@${entry.version}` })));
     }
     for (const location of shipped.keys()) {
@@ -179,7 +183,9 @@ function stageNodeModules(stage, roots, platform, downloads) {
     const names = [...shipped.keys()].map(packageNameAt).sort();
     const missing = platform.binaries.filter((binary) => !names.includes(binaryScope + binary));
     if (missing.length > 0) {
-        throw new Error(`node-llama-cpp does not list ${missing.map((binary) => binaryScope + binary).join(", ")} (any more?): update the targets table in scripts/package.mjs.`);
+        throw new Error(
+            `node-llama-cpp does not list ${missing.map((binary) => binaryScope + binary).join(", ")} (any more?): update the targets table in scripts/package.mjs.`,
+        );
     }
     return names;
 }
@@ -222,7 +228,9 @@ function dependencyEdges(entry) {
     return [
         ...Object.keys(entry.dependencies ?? {}).map((name) => ({ name, optional: false })),
         ...Object.keys(entry.optionalDependencies ?? {}).map((name) => ({ name, optional: true })),
-        ...Object.keys(entry.peerDependencies ?? {}).filter((name) => !optionalPeer(name)).map((name) => ({ name, optional: false })),
+        ...Object.keys(entry.peerDependencies ?? {})
+            .filter((name) => !optionalPeer(name))
+            .map((name) => ({ name, optional: false })),
     ];
 }
 
@@ -262,7 +270,14 @@ function fetchFailure(spec, result) {
     } catch {
         error = undefined;
     }
-    const npmSays = error?.summary ?? result.error?.message ?? result.stderr?.split("\n").filter((line) => /npm error/i.test(line)).slice(0, 4).join("\n    ");
+    const npmSays =
+        error?.summary ??
+        result.error?.message ??
+        result.stderr
+            ?.split("\n")
+            .filter((line) => /npm error/i.test(line))
+            .slice(0, 4)
+            .join("\n    ");
     const offline = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH)$/.test(error?.code ?? "");
     const advice = offline
         ? `The registry (${npmRegistry()}) cannot be reached and npm's cache does not hold this package yet. ` +
@@ -314,7 +329,10 @@ function extractTarball(file, dir) {
 function trimToImports(dir, keep, subpaths) {
     const manifest = readJson(path.join(dir, "package.json"));
     const gone = keep.filter((file) => !fs.existsSync(path.join(dir, file)));
-    if (gone.length > 0) throw new Error(`${manifest.name}@${manifest.version} has no ${gone.join(", ")}: check what it reads at run time now and update \`trimmed\` in scripts/package.mjs.`);
+    if (gone.length > 0)
+        throw new Error(
+            `${manifest.name}@${manifest.version} has no ${gone.join(", ")}: check what it reads at run time now and update \`trimmed\` in scripts/package.mjs.`,
+        );
     const files = new Set(keep);
     const imports = new Set();
     const pending = subpaths.map((subpath) => path.join(dir, exportedFile(manifest, subpath)));
@@ -334,7 +352,7 @@ function trimToImports(dir, keep, subpaths) {
 
 /** The file a package's `exports` (or `main`) maps a subpath like "." to, for `import`. */
 function exportedFile(manifest, key) {
-    let target = manifest.exports?.[key] ?? (key === "." ? manifest.main ?? "index.js" : undefined);
+    let target = manifest.exports?.[key] ?? (key === "." ? (manifest.main ?? "index.js") : undefined);
     while (target !== null && typeof target === "object") target = target.import ?? target.node ?? target.default;
     if (typeof target !== "string") throw new Error(`${manifest.name} exports no "${key}" to import.`);
     return target;

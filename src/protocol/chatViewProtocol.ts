@@ -100,11 +100,21 @@ const answerStates: readonly string[] = ["streaming", "done", "stopped", "error"
 const roles: readonly string[] = ["user", "assistant", "note"];
 
 const isMessage = (v: unknown): boolean =>
-    isObject(v) && isString(v.id, 200) && typeof v.role === "string" && roles.includes(v.role) && isString(v.text) && (v.state === undefined || (typeof v.state === "string" && answerStates.includes(v.state)));
+    isObject(v) &&
+    isString(v.id, 200) &&
+    typeof v.role === "string" &&
+    roles.includes(v.role) &&
+    isString(v.text) &&
+    (v.state === undefined || (typeof v.state === "string" && answerStates.includes(v.state)));
 const isConversation = (v: unknown): boolean => isObject(v) && isString(v.id, 200) && isString(v.title, 1000) && isArrayOf(v.messages, isMessage);
-const isSummary = (v: unknown): boolean => isObject(v) && isString(v.id, 200) && isString(v.title, 1000) && typeof v.updatedAt === "number" && typeof v.messageCount === "number";
+const isSummary = (v: unknown): boolean =>
+    isObject(v) && isString(v.id, 200) && isString(v.title, 1000) && typeof v.updatedAt === "number" && typeof v.messageCount === "number";
 const isChip = (v: unknown): boolean =>
-    isObject(v) && isString(v.id, 200) && (v.kind === "selection" || v.kind === "file") && isString(v.label, 1000) && (v.trimmedNote === undefined || isString(v.trimmedNote, 1000));
+    isObject(v) &&
+    isString(v.id, 200) &&
+    (v.kind === "selection" || v.kind === "file") &&
+    isString(v.label, 1000) &&
+    (v.trimmedNote === undefined || isString(v.trimmedNote, 1000));
 const isEngine = (v: unknown): boolean => isObject(v) && typeof v.ready === "boolean" && isString(v.label, 1000);
 const isAction = (v: unknown): boolean => isObject(v) && isString(v.command, 200) && isString(v.label, 200);
 
@@ -113,7 +123,8 @@ const toWebviewChecks: Readonly<Record<ToWebview["type"], Checker>> = {
     conversation: (v) => isConversation(v.conversation),
     history: (v) => isArrayOf(v.history, isSummary),
     message: (v) => isString(v.conversationId, 200) && isMessage(v.message),
-    answer: (v) => isString(v.conversationId, 200) && isString(v.messageId, 200) && isString(v.text) && typeof v.state === "string" && answerStates.includes(v.state),
+    answer: (v) =>
+        isString(v.conversationId, 200) && isString(v.messageId, 200) && isString(v.text) && typeof v.state === "string" && answerStates.includes(v.state),
     chips: (v) => isArrayOf(v.chips, isChip),
     engine: (v) => isEngine(v.engine),
     error: (v) => isString(v.message, 10_000) && isArrayOf(v.actions, isAction),

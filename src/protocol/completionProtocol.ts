@@ -74,8 +74,20 @@ export interface CompletionFeatures {
 }
 
 export const allCompletionFeatures: CompletionFeatures = {
-    replaceRange: true, enclosingIndent: true, repetition: true, fences: true, prefixEcho: true, indentStyle: true, balancedCut: true,
-    edgeWhitespace: true, neededCloser: true, modeUpgrade: true, repoName: true, eofNewline: true, controlTokens: true, tokenHealing: true,
+    replaceRange: true,
+    enclosingIndent: true,
+    repetition: true,
+    fences: true,
+    prefixEcho: true,
+    indentStyle: true,
+    balancedCut: true,
+    edgeWhitespace: true,
+    neededCloser: true,
+    modeUpgrade: true,
+    repoName: true,
+    eofNewline: true,
+    controlTokens: true,
+    tokenHealing: true,
     chunkReuse: true,
 };
 

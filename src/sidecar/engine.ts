@@ -1,4 +1,12 @@
-import type { ChatWrapper, GgufFileInfo, GgufInsights, Llama, LlamaContext, LlamaLogLevel, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type {
+    ChatWrapper,
+    GgufFileInfo,
+    GgufInsights,
+    Llama,
+    LlamaContext,
+    LlamaLogLevel,
+    LlamaModel,
+} from "node-llama-cpp" with { "resolution-mode": "import" };
 import type {
     Backend,
     GpuSetting,
@@ -129,7 +137,8 @@ export class Engine {
     private completionEngine(): CompletionEngine {
         const loaded = this.loaded;
         if (loaded === undefined) throw new EngineError("noModelLoaded", "No model is loaded.");
-        if (loaded.completion === undefined) throw new EngineError("noFimTokens", "The model's vocabulary has no fill-in-the-middle tokens.", loaded.result.model.path);
+        if (loaded.completion === undefined)
+            throw new EngineError("noFimTokens", "The model's vocabulary has no fill-in-the-middle tokens.", loaded.result.model.path);
         return loaded.completion;
     }
 
@@ -145,7 +154,10 @@ export class Engine {
         await Promise.all([loaded.completion?.abortAndWait(), loaded.lanes.chat.abortAndWait(), loaded.lanes.action.abortAndWait()]);
         for (const context of loaded.contexts) await context.dispose();
         for (const model of loaded.models) await model.dispose();
-        this.log.log("info", `Unloaded ${[loaded.result.model, loaded.result.chatModel].flatMap((model) => (model === null ? [] : [model.name])).join(" and ")}.`);
+        this.log.log(
+            "info",
+            `Unloaded ${[loaded.result.model, loaded.result.chatModel].flatMap((model) => (model === null ? [] : [model.name])).join(" and ")}.`,
+        );
     }
 
     async dispose(): Promise<void> {
@@ -162,7 +174,11 @@ export class Engine {
         if (!shared) plan.push(await this.planModel(lib, llama, params.chatModelPath, chatSequences));
         throwIfCancelled(signal);
 
-        const memory = await planMemory(plan.map((planned) => modelDemand(planned.insights, planned.sequences)), params.contextSize, await this.freeMemory(llama));
+        const memory = await planMemory(
+            plan.map((planned) => modelDemand(planned.insights, planned.sequences)),
+            params.contextSize,
+            await this.freeMemory(llama),
+        );
         if (!memory.fits && params.ignoreMemoryFit !== true) {
             const fit = memory.fit;
             throw new EngineError(
@@ -183,13 +199,26 @@ export class Engine {
         this.onProgress("model", 0);
         try {
             for (const [index, planned] of plan.entries()) {
-                this.log.log("info", `Loading ${planned.path} (${formatBytes(planned.inspected.sizeBytes)}, ${planned.inspected.architecture}) with ${threads} thread(s) on ${this.backend}${plan.length > 1 ? (index === 0 ? " for completions" : " for chat") : ""}.`);
-                const model = await this.loadOne(lib, llama, planned.path, signal, params.ignoreMemoryFit === true, (progress) => this.onProgress("model", (index + progress) / plan.length));
+                this.log.log(
+                    "info",
+                    `Loading ${planned.path} (${formatBytes(planned.inspected.sizeBytes)}, ${planned.inspected.architecture}) with ${threads} thread(s) on ${this.backend}${plan.length > 1 ? (index === 0 ? " for completions" : " for chat") : ""}.`,
+                );
+                const model = await this.loadOne(lib, llama, planned.path, signal, params.ignoreMemoryFit === true, (progress) =>
+                    this.onProgress("model", (index + progress) / plan.length),
+                );
                 models.push(model);
                 const contextStarted = performance.now();
                 this.onProgress("context", index / plan.length);
                 try {
-                    contexts.push(await createModelContext(model, { contextSize: params.contextSize, threads, sequences: planned.sequences, signal, ignoreMemoryFit: params.ignoreMemoryFit === true }));
+                    contexts.push(
+                        await createModelContext(model, {
+                            contextSize: params.contextSize,
+                            threads,
+                            sequences: planned.sequences,
+                            signal,
+                            ignoreMemoryFit: params.ignoreMemoryFit === true,
+                        }),
+                    );
                 } catch (error) {
                     throwIfCancelled(signal);
                     throw loadError(lib, error, planned.path);
@@ -209,7 +238,13 @@ export class Engine {
         // Resolved once per model: node-llama-cpp matches the template by rendering it (up to 1.4 s measured).
         const wrappers = models.map((model) => resolveWrapper(lib, model));
         const describe = (index: number): ModelInfo =>
-            describeModel(models[index], plan[index].inspected.fileInfo, plan[index].path, plan[index].inspected.sizeBytes, wrappers[index]?.wrapperName ?? null);
+            describeModel(
+                models[index],
+                plan[index].inspected.fileInfo,
+                plan[index].path,
+                plan[index].inspected.sizeBytes,
+                wrappers[index]?.wrapperName ?? null,
+            );
         const result: LoadModelResult = {
             model: describe(0),
             chatModel: plan.length > 1 ? describe(1) : null,
@@ -222,7 +257,10 @@ export class Engine {
         const completion = CompletionEngine.create(completionModel, completionContext, { sequences: completionSequences, tokenBias: lib.TokenBias });
         const priority = completion ?? { whenIdle: () => Promise.resolve() };
         const chatWrapper = wrappers[wrappers.length - 1] ?? new lib.GeneralChatWrapper();
-        const lanes = { chat: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper), action: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper) };
+        const lanes = {
+            chat: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper),
+            action: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper),
+        };
         this.loaded = { models, contexts, result, completion, lanes, watch };
         const names = result.chatModel === null ? result.model.name : `${result.model.name} (completions) and ${result.chatModel.name} (chat)`;
         this.log.log("info", `Loaded ${names} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
@@ -251,11 +289,21 @@ export class Engine {
     private async planModel(lib: NodeLlamaCpp, llama: Llama, path: string, sequences: number): Promise<PlannedModel> {
         // The architecture check builds the file's insights; the memory plan reuses them.
         let insights: GgufInsights | undefined;
-        const inspected = await inspectModelFile(path, fileReader(lib, llama, (built) => (insights = built)));
+        const inspected = await inspectModelFile(
+            path,
+            fileReader(lib, llama, (built) => (insights = built)),
+        );
         return { path, inspected, insights: insights ?? (await lib.GgufInsights.from(inspected.fileInfo, llama)), sequences };
     }
 
-    private async loadOne(lib: NodeLlamaCpp, llama: Llama, path: string, signal: AbortSignal, ignoreMemoryFit: boolean, onProgress: (progress: number) => void): Promise<LlamaModel> {
+    private async loadOne(
+        lib: NodeLlamaCpp,
+        llama: Llama,
+        path: string,
+        signal: AbortSignal,
+        ignoreMemoryFit: boolean,
+        onProgress: (progress: number) => void,
+    ): Promise<LlamaModel> {
         try {
             return await llama.loadModel({
                 modelPath: path,

@@ -76,7 +76,17 @@ export const ggufGuardLimits = {
 const chunkBytes = 64 * 1024;
 
 // GGUF value types (gguf.h `enum gguf_type`).
-const U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12;
+const U8 = 0,
+    I8 = 1,
+    U16 = 2,
+    I16 = 3,
+    U32 = 4,
+    I32 = 5,
+    STRING = 8,
+    ARRAY = 9,
+    U64 = 10,
+    I64 = 11,
+    F64 = 12;
 const valueTypeNames = ["u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64", "i64", "f64"] as const;
 /** Bytes of a fixed-size value; strings and arrays have at least 8 (their u64 length). */
 const valueSizes = [1, 1, 2, 2, 4, 4, 4, 1, 8, 12, 8, 8, 8] as const;
@@ -101,8 +111,18 @@ const dimensionKeys: ReadonlyMap<string, number> = new Map([
 ]);
 /** `{arch}.` keys whose values are checked. */
 const hyperparameterKeys: ReadonlySet<string> = new Set([
-    "block_count", "context_length", "embedding_length", "feed_forward_length", "attention.head_count", "attention.head_count_kv",
-    "expert_count", "expert_used_count", "expert_group_count", "expert_group_used_count", "nextn_predict_layers", "rope.scaling.type",
+    "block_count",
+    "context_length",
+    "embedding_length",
+    "feed_forward_length",
+    "attention.head_count",
+    "attention.head_count_kv",
+    "expert_count",
+    "expert_used_count",
+    "expert_group_count",
+    "expert_group_used_count",
+    "nextn_predict_layers",
+    "rope.scaling.type",
     ...dimensionKeys.keys(),
 ]);
 /** Architectures without attention: converters write a head count of 0 for them (llama-arch.cpp `llm_arch_is_recurrent`). */
@@ -115,8 +135,24 @@ const attentionFreeArchitectures: ReadonlySet<string> = new Set(["mamba", "mamba
  */
 const layerSkippingArchitectures: ReadonlySet<string> = new Set([
     ...attentionFreeArchitectures,
-    "jamba", "falcon-h1", "plamo2", "granitehybrid", "lfm2", "lfm2moe", "nemotron_h", "nemotron_h_moe", "qwen3next", "kimi-linear",
-    "bailingmoe3", "kimi-k3", "qwen35", "qwen35moe", "qwen4exp", "deepseek4", "minimax-01", "deci",
+    "jamba",
+    "falcon-h1",
+    "plamo2",
+    "granitehybrid",
+    "lfm2",
+    "lfm2moe",
+    "nemotron_h",
+    "nemotron_h_moe",
+    "qwen3next",
+    "kimi-linear",
+    "bailingmoe3",
+    "kimi-k3",
+    "qwen35",
+    "qwen35moe",
+    "qwen4exp",
+    "deepseek4",
+    "minimax-01",
+    "deci",
 ]);
 /** llama-model.cpp `LLAMA_ROPE_SCALING_TYPES`: any other name aborts the load. */
 const ropeScalingTypes: ReadonlySet<string> = new Set(["none", "linear", "yarn", "longrope"]);
@@ -298,7 +334,8 @@ class GgufGuard {
 
         if (elementType === STRING) {
             if (key === tokensKey) {
-                if (count > ggufGuardLimits.maxTokens) throw this.corrupt(`${capitalize(subject)} lists ${count} tokens, more than the ${ggufGuardLimits.maxTokens} Hearth accepts.`);
+                if (count > ggufGuardLimits.maxTokens)
+                    throw this.corrupt(`${capitalize(subject)} lists ${count} tokens, more than the ${ggufGuardLimits.maxTokens} Hearth accepts.`);
                 const start = reader.position;
                 const hashes = new TokenHashes(count);
                 await reader.scanStrings(count, subject, hashes);
@@ -363,7 +400,9 @@ class GgufGuard {
         const noZero = (name: string, values: readonly bigint[], part: string): void => {
             const layer = values.indexOf(0n);
             if (layer < 0 || skipsLayers) return;
-            throw this.corrupt(`Its ${show(key(name))} is 0${perLayerNote(values, layer)}, but a ${show(architecture)} model has no layers without ${part}: llama.cpp would build an empty tensor and abort.`);
+            throw this.corrupt(
+                `Its ${show(key(name))} is 0${perLayerNote(values, layer)}, but a ${show(architecture)} model has no layers without ${part}: llama.cpp would build an empty tensor and abort.`,
+            );
         };
         const feedForward = this.perLayer(key("feed_forward_length"), layers);
         if (feedForward !== undefined) {
@@ -373,7 +412,9 @@ class GgufGuard {
         const heads = this.perLayer(key("attention.head_count"), layers);
         if (heads !== undefined) {
             if (heads.every((value) => value === 0n) && !attentionFreeArchitectures.has(architecture)) {
-                throw this.corrupt(`Its ${show(key("attention.head_count"))} is 0${heads.length > 1 ? " for every layer" : ""}: a ${show(architecture)} model needs at least one attention head.`);
+                throw this.corrupt(
+                    `Its ${show(key("attention.head_count"))} is 0${heads.length > 1 ? " for every layer" : ""}: a ${show(architecture)} model needs at least one attention head.`,
+                );
             }
             noZero("attention.head_count", heads, "attention");
             heads.forEach((value, layer) => this.inRange(key("attention.head_count"), value, 0, limits.maxHeads, perLayerNote(heads, layer)));
@@ -393,7 +434,9 @@ class GgufGuard {
         const ropeScaling = this.kept.get(key("rope.scaling.type"));
         if (ropeScaling !== undefined && (ropeScaling.kind !== "string" || ropeScaling.value === undefined || !ropeScalingTypes.has(ropeScaling.value))) {
             const shown = ropeScaling.kind === "string" && ropeScaling.value !== undefined ? quote(ropeScaling.value) : describe(ropeScaling);
-            throw this.corrupt(`Its ${show(key("rope.scaling.type"))} is ${shown}; llama.cpp knows ${[...ropeScalingTypes].map((name) => `"${name}"`).join(", ")}.`);
+            throw this.corrupt(
+                `Its ${show(key("rope.scaling.type"))} is ${shown}; llama.cpp knows ${[...ropeScalingTypes].map((name) => `"${name}"`).join(", ")}.`,
+            );
         }
     }
 
@@ -403,7 +446,9 @@ class GgufGuard {
             const kv = kvHeads[layer];
             const most = kvHeads.length === 1 ? heads.reduce((a, b) => (a > b ? a : b)) : heads.length === 1 ? heads[0] : heads.at(layer);
             if (most !== undefined && kv > most) {
-                throw this.corrupt(`Its ${show(key("attention.head_count_kv"))} is ${kv}${perLayerNote(kvHeads, layer)}, more than its attention.head_count (${most}).`);
+                throw this.corrupt(
+                    `Its ${show(key("attention.head_count_kv"))} is ${kv}${perLayerNote(kvHeads, layer)}, more than its attention.head_count (${most}).`,
+                );
             }
         }
     }
@@ -418,7 +463,9 @@ class GgufGuard {
         const mostUsed = used.reduce((a, b) => (a > b ? a : b));
         const leastUsed = used.reduce((a, b) => (a < b ? a : b));
         if (leastUsed < 0n || mostUsed > experts) {
-            throw this.corrupt(`Its ${show(key("expert_used_count"))} (${leastUsed < 0n ? leastUsed : mostUsed}) is outside 0 to its expert_count (${experts}).`);
+            throw this.corrupt(
+                `Its ${show(key("expert_used_count"))} (${leastUsed < 0n ? leastUsed : mostUsed}) is outside 0 to its expert_count (${experts}).`,
+            );
         }
         const groups = this.scalar(key("expert_group_count")) ?? 0n;
         const groupsUsed = this.scalar(key("expert_group_used_count")) ?? 0n;
@@ -427,7 +474,8 @@ class GgufGuard {
             return;
         }
         if (mostUsed === 0n) throw this.corrupt(`It has ${experts} experts but its ${show(key("expert_used_count"))} uses none.`);
-        if (groups < 0n || groups >= experts) throw this.corrupt(`Its ${show(key("expert_group_count"))} (${groups}) is not below its expert_count (${experts}).`);
+        if (groups < 0n || groups >= experts)
+            throw this.corrupt(`Its ${show(key("expert_group_count"))} (${groups}) is not below its expert_count (${experts}).`);
         if (groups > 1n && (experts % groups !== 0n || groupsUsed <= 0n || groupsUsed >= groups)) {
             throw this.corrupt(`Its expert groups do not fit: ${experts} experts in ${groups} groups, ${groupsUsed} of them used.`);
         }
@@ -449,7 +497,9 @@ class GgufGuard {
         if (kept.kind !== "integers") throw this.corrupt(`Its ${show(key)} is ${describe(kept)}, not a whole number or one per layer.`);
         if (kept.count === 0) throw this.corrupt(`Its ${show(key)} is an empty array.`);
         if (kept.values === undefined) {
-            throw this.corrupt(`Its ${show(key)} has ${kept.count} entries, one per layer, more than the ${ggufGuardLimits.maxLayers} layers a model can have.`);
+            throw this.corrupt(
+                `Its ${show(key)} has ${kept.count} entries, one per layer, more than the ${ggufGuardLimits.maxLayers} layers a model can have.`,
+            );
         }
         if (layers !== undefined && BigInt(kept.count) !== layers) {
             throw this.corrupt(`Its ${show(key)} has ${kept.count} entries, one per layer, but the model has ${layers} layers.`);
@@ -483,7 +533,9 @@ class GgufGuard {
         if (repeat !== undefined) {
             const [first, second] = repeat;
             const text = await this.reader.stringAt(this.tokenArray.start, first, 120);
-            throw this.corrupt(`Its vocabulary lists the token ${text === "" ? "\"\" (empty)" : quote(text)} twice, as ids ${first} and ${second}; llama.cpp cannot load such a vocabulary.`);
+            throw this.corrupt(
+                `Its vocabulary lists the token ${text === "" ? '"" (empty)' : quote(text)} twice, as ids ${first} and ${second}; llama.cpp cannot load such a vocabulary.`,
+            );
         }
     }
 
@@ -534,7 +586,9 @@ class GgufGuard {
             }
             const blockElements = BigInt(layout.elementsPerBlock);
             if (dimensions[0] % blockElements !== 0n) {
-                throw this.corrupt(`Its ${tensor} of type ${layout.name} has rows of ${dimensions[0]} elements, not a multiple of the type's blocks of ${blockElements}.`);
+                throw this.corrupt(
+                    `Its ${tensor} of type ${layout.name} has rows of ${dimensions[0]} elements, not a multiple of the type's blocks of ${blockElements}.`,
+                );
             }
             const offset = await reader.u64();
             if (offset % alignmentBig !== 0n) {
@@ -555,7 +609,11 @@ class GgufGuard {
             if (end > dataEnd) dataEnd = end;
         }
         if (dataEnd > BigInt(fileSize)) {
-            throw new EngineError("truncated", `The file is ${fileSize} bytes but its tensors need ${dataEnd}: it is incomplete (an interrupted download or copy?).`, this.path);
+            throw new EngineError(
+                "truncated",
+                `The file is ${fileSize} bytes but its tensors need ${dataEnd}: it is incomplete (an interrupted download or copy?).`,
+                this.path,
+            );
         }
         // Every offset and size is now below the file size: safe as numbers.
         const spans = tensors.map((tensor) => ({ name: tensor.name, start: Number(tensor.offset), end: Number(tensor.offset + tensor.bytes) }));
@@ -572,7 +630,9 @@ class GgufGuard {
         let expected = 0;
         for (const span of spans) {
             if (span.start !== expected) {
-                throw this.corrupt(`Its tensor ${quote(span.name)} starts at offset ${span.start} of the data section, but llama.cpp expects it at ${expected}, right after the tensor before it.`);
+                throw this.corrupt(
+                    `Its tensor ${quote(span.name)} starts at offset ${span.start} of the data section, but llama.cpp expects it at ${expected}, right after the tensor before it.`,
+                );
             }
             expected = alignUp(span.end, alignment);
         }
@@ -628,9 +688,17 @@ class HeaderReader {
         if (bytes <= BigInt(Math.min(left, room))) return;
         if (bytes > BigInt(left)) {
             if (bytes > BigInt(room)) {
-                throw new EngineError("corruptModel", `${capitalize(subject)} claims ${amount}, more than the ${left} bytes left in the file could hold.`, this.path);
+                throw new EngineError(
+                    "corruptModel",
+                    `${capitalize(subject)} claims ${amount}, more than the ${left} bytes left in the file could hold.`,
+                    this.path,
+                );
             }
-            throw new EngineError("truncated", `The GGUF header is cut short: ${subject} needs ${bytes} bytes, but the file ends ${left} bytes later.`, this.path);
+            throw new EngineError(
+                "truncated",
+                `The GGUF header is cut short: ${subject} needs ${bytes} bytes, but the file ends ${left} bytes later.`,
+                this.path,
+            );
         }
         throw new EngineError(
             "corruptModel",
@@ -663,15 +731,24 @@ class HeaderReader {
         this.valuesScanned++;
         const buffer = this.buffer;
         switch (type) {
-            case U8: return BigInt(buffer.readUInt8(at));
-            case I8: return BigInt(buffer.readInt8(at));
-            case U16: return BigInt(buffer.readUInt16LE(at));
-            case I16: return BigInt(buffer.readInt16LE(at));
-            case U32: return BigInt(buffer.readUInt32LE(at));
-            case I32: return BigInt(buffer.readInt32LE(at));
-            case U64: return buffer.readBigUInt64LE(at);
-            case I64: return buffer.readBigInt64LE(at);
-            default: throw new Error(`${valueTypeNames[type] ?? type} is not an integer type`);
+            case U8:
+                return BigInt(buffer.readUInt8(at));
+            case I8:
+                return BigInt(buffer.readInt8(at));
+            case U16:
+                return BigInt(buffer.readUInt16LE(at));
+            case I16:
+                return BigInt(buffer.readInt16LE(at));
+            case U32:
+                return BigInt(buffer.readUInt32LE(at));
+            case I32:
+                return BigInt(buffer.readInt32LE(at));
+            case U64:
+                return buffer.readBigUInt64LE(at);
+            case I64:
+                return buffer.readBigInt64LE(at);
+            default:
+                throw new Error(`${valueTypeNames[type] ?? type} is not an integer type`);
         }
     }
 
@@ -832,9 +909,18 @@ const idSpace = 2 ** 24;
 
 function checkVersion(version: number, path: string): void {
     if (version === 2 || version === 3) return;
-    if (version === 1) throw new EngineError("notGguf", "It is a GGUF version 1 file, which llama.cpp no longer reads: convert the model again with a current llama.cpp.", path);
+    if (version === 1)
+        throw new EngineError(
+            "notGguf",
+            "It is a GGUF version 1 file, which llama.cpp no longer reads: convert the model again with a current llama.cpp.",
+            path,
+        );
     if (version !== 0 && (version & 0xffff) === 0) {
-        throw new EngineError("notGguf", `Its version field reads ${version}: it is a big-endian GGUF file, which llama.cpp cannot read on this machine.`, path);
+        throw new EngineError(
+            "notGguf",
+            `Its version field reads ${version}: it is a big-endian GGUF file, which llama.cpp cannot read on this machine.`,
+            path,
+        );
     }
     throw new EngineError("notGguf", `It claims GGUF version ${version}; llama.cpp reads versions 2 and 3.`, path);
 }
@@ -853,10 +939,13 @@ function perLayerNote(values: readonly bigint[], layer: number): string {
 function describe(kept: Kept): string {
     switch (kept.kind) {
         case "integer":
-        case "other": return `a ${valueTypeNames[kept.type] ?? kept.type} value`;
-        case "string": return "a string";
+        case "other":
+            return `a ${valueTypeNames[kept.type] ?? kept.type} value`;
+        case "string":
+            return "a string";
         case "integers":
-        case "array": return `an array of ${kept.count} ${valueTypeNames[kept.elementType] ?? kept.elementType} values`;
+        case "array":
+            return `an array of ${kept.count} ${valueTypeNames[kept.elementType] ?? kept.elementType} values`;
     }
 }
 

@@ -33,7 +33,16 @@ import { CompleteRequest, WarmRequest } from "../protocol/completionProtocol";
 import { Engine } from "./engine";
 import { EngineError, errorMessage } from "./engineError";
 import { GuardedMessageReader } from "./guardedReader";
-import { checkConversation, checkDocument, chatParamsSchema, completeParamsSchema, initializeParamsSchema, loadModelParamsSchema, validated, warmParamsSchema } from "./requestSchemas";
+import {
+    checkConversation,
+    checkDocument,
+    chatParamsSchema,
+    completeParamsSchema,
+    initializeParamsSchema,
+    loadModelParamsSchema,
+    validated,
+    warmParamsSchema,
+} from "./requestSchemas";
 import type { SidecarLog } from "./sidecarLog";
 
 if (process.send === undefined) {
@@ -45,23 +54,32 @@ const writer = new IPCMessageWriter(process);
 const reader = new GuardedMessageReader(
     new IPCMessageReader(process),
     (why) => log.log("warn", `Ignored a message from the extension: ${why}.`),
-    (id, why) => void writer.write({ jsonrpc: "2.0", id, error: { code: ErrorCodes.InvalidRequest, message: `Invalid request: ${why}.` } } as ResponseMessage).catch(() => undefined),
+    (id, why) =>
+        void writer
+            .write({ jsonrpc: "2.0", id, error: { code: ErrorCodes.InvalidRequest, message: `Invalid request: ${why}.` } } as ResponseMessage)
+            .catch(() => undefined),
 );
 const connection = createMessageConnection(reader, writer);
 const log: SidecarLog = {
     log: (level: LogLevel, message: string) => void connection.sendNotification(LogNotification.type, { level, message }).catch(() => undefined),
 };
 const progressThrottle = new Map<string, number>();
-const engine = new Engine(log, (stage, progress) => {
-    // At most one notification per percent and stage: loads report thousands of steps.
-    const percent = Math.floor(progress * 100);
-    if (progressThrottle.get(stage) === percent) return;
-    progressThrottle.set(stage, percent);
-    void connection.sendNotification(LoadProgressNotification.type, { stage, progress }).catch(() => undefined);
-}, (changed) => void connection.sendNotification(ModelFileChangedNotification.type, changed).catch(() => undefined));
+const engine = new Engine(
+    log,
+    (stage, progress) => {
+        // At most one notification per percent and stage: loads report thousands of steps.
+        const percent = Math.floor(progress * 100);
+        if (progressThrottle.get(stage) === percent) return;
+        progressThrottle.set(stage, percent);
+        void connection.sendNotification(LoadProgressNotification.type, { stage, progress }).catch(() => undefined);
+    },
+    (changed) => void connection.sendNotification(ModelFileChangedNotification.type, changed).catch(() => undefined),
+);
 
 // Every handler validates its parameters before the engine sees them (requestSchemas.ts).
-connection.onRequest(InitializeRequest.type, (params: unknown) => respond(() => engine.initialize(validated(InitializeRequest.method, initializeParamsSchema, params))));
+connection.onRequest(InitializeRequest.type, (params: unknown) =>
+    respond(() => engine.initialize(validated(InitializeRequest.method, initializeParamsSchema, params))),
+);
 connection.onRequest(LoadModelRequest.type, (params: unknown, token) =>
     respond(() => engine.loadModel(validated(LoadModelRequest.method, loadModelParamsSchema, params), abortSignalOf(token))),
 );
@@ -113,7 +131,8 @@ async function respond<T>(work: () => Promise<T> | T): Promise<T | ResponseError
         // Anything that is not an EngineError is a bug of ours (or of a library): say so, with the stack in the log.
         const engineError = error instanceof EngineError ? error : new EngineError("internal", errorMessage(error));
         if (!(error instanceof EngineError)) log.log("error", `Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        else if (engineError.kind !== "cancelled" && engineError.kind !== "noFimTokens") log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
+        else if (engineError.kind !== "cancelled" && engineError.kind !== "noFimTokens")
+            log.log("warn", `${engineError.kind}: ${engineError.message}${engineError.path ? ` (${engineError.path})` : ""}`);
         return new ResponseError(engineErrorCode, engineError.message, engineError.toData());
     }
 }

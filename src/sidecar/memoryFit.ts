@@ -60,7 +60,11 @@ export function smallerContextSizes(contextSize: number): number[] {
     return sizes;
 }
 
-async function measure(demands: readonly ModelDemand[], contextSize: number, free: FreeMemory): Promise<{ fits: boolean; fit: Omit<MemoryFit, "fittingContextSize"> }> {
+async function measure(
+    demands: readonly ModelDemand[],
+    contextSize: number,
+    free: FreeMemory,
+): Promise<{ fits: boolean; fit: Omit<MemoryFit, "fittingContextSize"> }> {
     const cappedContextSize = Math.min(...demands.map((demand) => demand.capContextSize(contextSize)));
     const offload = async (all: boolean): Promise<{ weights: Requirement; context: Requirement }> => {
         let weights = { cpuRam: 0, gpuVram: 0 };
@@ -72,8 +76,10 @@ async function measure(demands: readonly ModelDemand[], contextSize: number, fre
         }
         return { weights, context };
     };
-    const result = (pool: MemoryPool, fits: boolean, modelBytes: number, contextBytes: number, availableBytes: number) =>
-        ({ fits, fit: { pool, modelBytes, contextBytes, availableBytes, contextSize: cappedContextSize } });
+    const result = (pool: MemoryPool, fits: boolean, modelBytes: number, contextBytes: number, availableBytes: number) => ({
+        fits,
+        fit: { pool, modelBytes, contextBytes, availableBytes, contextSize: cappedContextSize },
+    });
 
     if (!free.gpu) {
         const { weights, context } = await offload(false);

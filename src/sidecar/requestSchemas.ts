@@ -30,7 +30,10 @@ const count = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.mi
  * integer, bounded so that a hostile one is refused rather than echoed with every streamed part.
  */
 const partialResultToken = v.optional(
-    v.union([v.pipe(v.string(), v.minLength(1), v.maxLength(maxProgressTokenChars)), count(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)], "must be a non-empty string or an integer"),
+    v.union(
+        [v.pipe(v.string(), v.minLength(1), v.maxLength(maxProgressTokenChars)), count(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)],
+        "must be a non-empty string or an integer",
+    ),
 );
 
 const documentSchema = v.strictObject({
@@ -43,8 +46,21 @@ const documentSchema = v.strictObject({
 
 const layout = v.picklist(["psm", "spm"]);
 const featureNames = [
-    "replaceRange", "enclosingIndent", "repetition", "fences", "prefixEcho", "indentStyle", "balancedCut", "edgeWhitespace", "neededCloser", "modeUpgrade",
-    "repoName", "eofNewline", "controlTokens", "tokenHealing", "chunkReuse",
+    "replaceRange",
+    "enclosingIndent",
+    "repetition",
+    "fences",
+    "prefixEcho",
+    "indentStyle",
+    "balancedCut",
+    "edgeWhitespace",
+    "neededCloser",
+    "modeUpgrade",
+    "repoName",
+    "eofNewline",
+    "controlTokens",
+    "tokenHealing",
+    "chunkReuse",
 ] as const;
 
 export const completeParamsSchema = v.strictObject({
@@ -56,7 +72,14 @@ export const completeParamsSchema = v.strictObject({
     cold: v.optional(v.boolean()),
     partialResultToken,
     indentation: v.optional(v.strictObject({ tabSize: count(1, 64), insertSpaces: v.boolean() })),
-    features: v.optional(v.strictObject(Object.fromEntries(featureNames.map((name) => [name, v.optional(v.boolean())])) as Record<(typeof featureNames)[number], v.OptionalSchema<v.BooleanSchema<undefined>, undefined>>)),
+    features: v.optional(
+        v.strictObject(
+            Object.fromEntries(featureNames.map((name) => [name, v.optional(v.boolean())])) as Record<
+                (typeof featureNames)[number],
+                v.OptionalSchema<v.BooleanSchema<undefined>, undefined>
+            >,
+        ),
+    ),
     rawOnly: v.optional(v.boolean()),
 });
 
@@ -107,7 +130,10 @@ export function validated<Schema extends v.GenericSchema>(method: string, schema
     const result = v.safeParse(schema, params, { abortPipeEarly: true });
     if (!result.success) {
         const problems = result.issues.slice(0, 3).map((issue) => `${v.getDotPath(issue) ?? "params"}: ${issue.message}`);
-        throw new EngineError("badRequest", `${method} refused: ${problems.join("; ")}${result.issues.length > 3 ? ` (and ${result.issues.length - 3} more)` : ""}.`);
+        throw new EngineError(
+            "badRequest",
+            `${method} refused: ${problems.join("; ")}${result.issues.length > 3 ? ` (and ${result.issues.length - 3} more)` : ""}.`,
+        );
     }
     return result.output;
 }
@@ -116,9 +142,13 @@ export function validated<Schema extends v.GenericSchema>(method: string, schema
 export function checkDocument(method: string, params: { readonly document: { readonly text: string }; readonly cursor: number }): void {
     const length = params.document.text.length;
     if (length > maxDocumentChars) {
-        throw new EngineError("tooLarge", `${method}: the document's text is ${length} characters; the engine reads at most ${maxDocumentChars} around the cursor.`);
+        throw new EngineError(
+            "tooLarge",
+            `${method}: the document's text is ${length} characters; the engine reads at most ${maxDocumentChars} around the cursor.`,
+        );
     }
-    if (params.cursor > length) throw new EngineError("badRequest", `${method} refused: the cursor offset ${params.cursor} is past the document's end (${length} characters).`);
+    if (params.cursor > length)
+        throw new EngineError("badRequest", `${method} refused: the cursor offset ${params.cursor} is past the document's end (${length} characters).`);
 }
 
 /** A conversation the chat engine can work on: its total size bounded. */
@@ -126,6 +156,9 @@ export function checkConversation(params: ChatParams): void {
     let total = 0;
     for (const message of params.messages) total += message.content.length;
     if (total > maxChatTotalChars) {
-        throw new EngineError("tooLarge", `The conversation holds ${total} characters; the engine reads at most ${maxChatTotalChars}. Start a new conversation.`);
+        throw new EngineError(
+            "tooLarge",
+            `The conversation holds ${total} characters; the engine reads at most ${maxChatTotalChars}. Start a new conversation.`,
+        );
     }
 }

@@ -3,8 +3,34 @@
 
 /** Elements markdown rendering may produce (upper case, as tagName reports them). */
 export const markdownTags: ReadonlySet<string> = new Set([
-    "P", "PRE", "CODE", "SPAN", "A", "EM", "STRONG", "S", "DEL", "UL", "OL", "LI", "BLOCKQUOTE",
-    "H1", "H2", "H3", "H4", "H5", "H6", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "HR", "BR", "DIV",
+    "P",
+    "PRE",
+    "CODE",
+    "SPAN",
+    "A",
+    "EM",
+    "STRONG",
+    "S",
+    "DEL",
+    "UL",
+    "OL",
+    "LI",
+    "BLOCKQUOTE",
+    "H1",
+    "H2",
+    "H3",
+    "H4",
+    "H5",
+    "H6",
+    "TABLE",
+    "THEAD",
+    "TBODY",
+    "TR",
+    "TH",
+    "TD",
+    "HR",
+    "BR",
+    "DIV",
 ]);
 
 /** The attributes each element may carry (none for an element not listed). */

@@ -21,7 +21,13 @@ export class Composer {
     ) {
         this.input = el("textarea", {
             className: "input",
-            attrs: { id: "chat-input", rows: "1", "aria-label": "Message to Hearth", "aria-describedby": "composer-hint", placeholder: "Ask about your code (Shift+Enter for a new line)" },
+            attrs: {
+                id: "chat-input",
+                rows: "1",
+                "aria-label": "Message to Hearth",
+                "aria-describedby": "composer-hint",
+                placeholder: "Ask about your code (Shift+Enter for a new line)",
+            },
         });
         this.sendButton = iconButton("send", "Send", () => this.onSendButton(), "send-button");
         this.hint = el("div", { className: "composer-hint", attrs: { id: "composer-hint" } });
@@ -148,9 +154,18 @@ export class Composer {
         if (engine === undefined) {
             this.hint.replaceChildren(el("span", { text: "Connecting to Hearth…" }));
         } else if (engine.ready) {
-            this.hint.replaceChildren(icon("chip", "hint-icon"), el("span", { className: "hint-text", text: engine.label, attrs: { title: engine.title ?? engine.label } }));
+            this.hint.replaceChildren(
+                icon("chip", "hint-icon"),
+                el("span", { className: "hint-text", text: engine.label, attrs: { title: engine.title ?? engine.label } }),
+            );
         } else {
-            this.hint.replaceChildren(icon("warning", "hint-icon"), el("span", { className: "hint-text", text: `Chat is unavailable: ${engine.label}${/[.…!?]$/.test(engine.label) ? "" : "."} What you type is kept.` }));
+            this.hint.replaceChildren(
+                icon("warning", "hint-icon"),
+                el("span", {
+                    className: "hint-text",
+                    text: `Chat is unavailable: ${engine.label}${/[.…!?]$/.test(engine.label) ? "" : "."} What you type is kept.`,
+                }),
+            );
         }
     }
 }

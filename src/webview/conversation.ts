@@ -90,7 +90,17 @@ export class ConversationPane {
         this.errors = el("div", { className: "errors" });
         this.element = el(
             "div",
-            { className: "conversation", attrs: { id: "conversation", role: "log", "aria-live": "polite", "aria-relevant": "additions text", "aria-label": "Conversation", tabindex: "0" } },
+            {
+                className: "conversation",
+                attrs: {
+                    id: "conversation",
+                    role: "log",
+                    "aria-live": "polite",
+                    "aria-relevant": "additions text",
+                    "aria-label": "Conversation",
+                    tabindex: "0",
+                },
+            },
             this.empty,
             this.list,
             this.errors,
@@ -179,7 +189,12 @@ export class ConversationPane {
         const buttons = actions.map((action) => textButton(action.label, () => this.post({ type: "runAction", command: action.command })));
         box.append(
             icon("error", "error-icon"),
-            el("div", { className: "error-body" }, el("p", { className: "error-text", text: message }), buttons.length > 0 && el("div", { className: "error-actions" }, ...buttons)),
+            el(
+                "div",
+                { className: "error-body" },
+                el("p", { className: "error-text", text: message }),
+                buttons.length > 0 && el("div", { className: "error-actions" }, ...buttons),
+            ),
             iconButton("close", "Dismiss Error", () => {
                 box.remove();
                 this.updateChrome();
@@ -203,11 +218,28 @@ export class ConversationPane {
             status = message.role === "assistant" ? el("span", { className: "message-status" }) : undefined;
             footer = message.role === "assistant" ? el("div", { className: "message-footer" }) : undefined;
             if (footer !== undefined) footer.hidden = true;
-            element.append(el("div", { className: "message-header" }, icon(author.icon, "author-icon"), el("span", { className: "author", text: author.name }), status), body);
+            element.append(
+                el("div", { className: "message-header" }, icon(author.icon, "author-icon"), el("span", { className: "author", text: author.name }), status),
+                body,
+            );
             if (footer !== undefined) element.append(footer);
         }
         const renderer = message.role === "assistant" ? new MarkdownRenderer() : undefined;
-        const record: MessageRecord = { id: message.id, role: message.role, text: message.text, state: message.state, element, body, status, footer, blocks: [], codes: [], shownState: null, renderer, notBefore: 0 };
+        const record: MessageRecord = {
+            id: message.id,
+            role: message.role,
+            text: message.text,
+            state: message.state,
+            element,
+            body,
+            status,
+            footer,
+            blocks: [],
+            codes: [],
+            shownState: null,
+            renderer,
+            notBefore: 0,
+        };
         this.records.set(message.id, record);
         this.byElement.set(element, record);
         this.order.push(record);
@@ -289,7 +321,9 @@ export class ConversationPane {
         record.element.classList.toggle("streaming", streaming);
         record.body.setAttribute("aria-busy", String(streaming));
         if (record.status !== undefined) {
-            record.status.replaceChildren(...(streaming ? [icon("loading", "codicon-modifier-spin"), el("span", { className: "visually-hidden", text: "Answering" })] : []));
+            record.status.replaceChildren(
+                ...(streaming ? [icon("loading", "codicon-modifier-spin"), el("span", { className: "visually-hidden", text: "Answering" })] : []),
+            );
         }
         if (record.footer !== undefined) {
             const note = record.state === "stopped" ? "Stopped." : record.state === "error" ? "The answer ended early because of an error." : "";
@@ -369,6 +403,13 @@ function decorateCodeBlocks(root: Element): void {
             button.dataset.codeAction = action;
             return button;
         });
-        block.prepend(el("div", { className: "code-header" }, el("span", { className: "code-language", text: language }), el("div", { className: "code-actions" }, ...buttons)));
+        block.prepend(
+            el(
+                "div",
+                { className: "code-header" },
+                el("span", { className: "code-language", text: language }),
+                el("div", { className: "code-actions" }, ...buttons),
+            ),
+        );
     }
 }

@@ -27,7 +27,11 @@ export function icon(name: string, extraClass = ""): HTMLElement {
 
 /** An icon-only button: the label is its accessible name and its tooltip. */
 export function iconButton(iconName: string, label: string, onClick: (event: MouseEvent) => void, className = ""): HTMLButtonElement {
-    const button = el("button", { className: `icon-button${className === "" ? "" : ` ${className}`}`, attrs: { type: "button", "aria-label": label, title: label } }, icon(iconName));
+    const button = el(
+        "button",
+        { className: `icon-button${className === "" ? "" : ` ${className}`}`, attrs: { type: "button", "aria-label": label, title: label } },
+        icon(iconName),
+    );
     button.addEventListener("click", onClick);
     return button;
 }
@@ -41,7 +45,11 @@ export function setIconButton(button: HTMLButtonElement, iconName: string, label
 }
 
 /** A button with an icon and visible text. */
-export function textButton(text: string, onClick: (event: MouseEvent) => void, options: { readonly iconName?: string; readonly secondary?: boolean; readonly label?: string } = {}): HTMLButtonElement {
+export function textButton(
+    text: string,
+    onClick: (event: MouseEvent) => void,
+    options: { readonly iconName?: string; readonly secondary?: boolean; readonly label?: string } = {},
+): HTMLButtonElement {
     const attrs: Record<string, string> = { type: "button" };
     if (options.label !== undefined) attrs["aria-label"] = options.label;
     const button = el(

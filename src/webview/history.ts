@@ -33,7 +33,12 @@ export class HistoryView {
         this.element = el(
             "section",
             { className: "history", attrs: { id: "history", "aria-label": "Conversation history" } },
-            el("div", { className: "history-header" }, el("h2", { className: "history-title", text: "Conversations" }), iconButton("close", "Close History", () => this.onClose(false))),
+            el(
+                "div",
+                { className: "history-header" },
+                el("h2", { className: "history-title", text: "Conversations" }),
+                iconButton("close", "Close History", () => this.onClose(false)),
+            ),
             this.list,
             this.emptyNote,
         );
@@ -97,7 +102,10 @@ export class HistoryView {
         const when = relativeTime(item.updatedAt, now);
         const open = el(
             "button",
-            { className: "history-open", attrs: { type: "button", "aria-label": `${title}, ${when}${current ? ", current" : ""}`, title: new Date(item.updatedAt).toLocaleString() } },
+            {
+                className: "history-open",
+                attrs: { type: "button", "aria-label": `${title}, ${when}${current ? ", current" : ""}`, title: new Date(item.updatedAt).toLocaleString() },
+            },
             el("span", { className: "history-item-title", text: title }),
             el("span", { className: "history-item-time", text: when }),
         );
@@ -106,10 +114,15 @@ export class HistoryView {
             this.post({ type: "openConversation", id: item.id });
             this.onClose(true);
         });
-        const remove = iconButton("trash", `Delete ${title}`, () => {
-            this.confirming = item.id;
-            this.render("confirm");
-        }, "history-delete");
+        const remove = iconButton(
+            "trash",
+            `Delete ${title}`,
+            () => {
+                this.confirming = item.id;
+                this.render("confirm");
+            },
+            "history-delete",
+        );
         return el("li", { className: `history-item${current ? " current" : ""}` }, open, remove);
     }
 

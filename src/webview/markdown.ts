@@ -158,14 +158,18 @@ function hasLongLine(code: string): boolean {
 
 function renderCodeBlock(content: string, info: string): string {
     const word = info.trim().split(/\s+/, 1)[0] ?? "";
-    const languageId = word.toLowerCase().replace(/[^a-z0-9_+#.-]/g, "").slice(0, 32);
+    const languageId = word
+        .toLowerCase()
+        .replace(/[^a-z0-9_+#.-]/g, "")
+        .slice(0, 32);
     const language = languageId !== "" && hljs.getLanguage(languageId) !== undefined ? languageId : undefined;
     const code = content.endsWith("\n") ? content.slice(0, -1) : content;
     const index = (pass?.codesBefore ?? 0) + (pass?.codes.push(code) ?? 1) - 1;
     // Whether to highlight is a function of the text alone (sizes, and the answer's budget used by the blocks
     // before); whether it happens in this pass also depends on the pass's budget.
     const used = pass?.highlighted ?? 0;
-    const wanted = language !== undefined && code.length <= renderLimits.highlightBlockChars && used + code.length <= renderLimits.highlightChars && !hasLongLine(code);
+    const wanted =
+        language !== undefined && code.length <= renderLimits.highlightBlockChars && used + code.length <= renderLimits.highlightChars && !hasLongLine(code);
     let body: string | undefined;
     if (wanted) {
         if (pass !== undefined) pass.highlighted += code.length;
@@ -266,7 +270,8 @@ md.inline.ruler.before("text", "hearth_runs", (state: StateInline, silent: boole
 const tableRule = md.block.ruler.__rules__.find((rule) => rule.name === "table");
 if (tableRule !== undefined) {
     const original = tableRule.fn;
-    const lineText = (state: StateBlock, line: number): string => state.src.slice((state.bMarks[line] ?? 0) + (state.tShift[line] ?? 0), state.eMarks[line]).trim();
+    const lineText = (state: StateBlock, line: number): string =>
+        state.src.slice((state.bMarks[line] ?? 0) + (state.tShift[line] ?? 0), state.eMarks[line]).trim();
     /** The cells of a row as markdown-it splits it (on unescaped pipes, without the outer ones). */
     const cells = (row: string): number => {
         let count = 1;
@@ -471,7 +476,13 @@ export class MarkdownRenderer {
         const prefixDefinitions = definitions.length;
         const codes = kept.flatMap((block) => block.codes);
         const keptTokens = kept.reduce((sum, block) => sum + block.tokens, 0);
-        const context: PassContext = { work, codesBefore: codes.length, codes: [], highlighted: kept.reduce((sum, block) => sum + block.highlighted, 0), incomplete: false };
+        const context: PassContext = {
+            work,
+            codesBefore: codes.length,
+            codes: [],
+            highlighted: kept.reduce((sum, block) => sum + block.highlighted, 0),
+            incomplete: false,
+        };
 
         let fresh: RenderedBlock[];
         pass = context;
@@ -516,7 +527,15 @@ export class MarkdownRenderer {
      * inside it (cut in proportion, at a line start where there is one, and parsed again: at most three times,
      * each at most half as long as the one before, so that all the parses add up to less than twice the first).
      */
-    private parse(text: string, start: number, end: number, budget: number, definitions: ReferenceDefinition[], prefixDefinitions: number, context: PassContext): { blocks: RenderedBlock[]; end: number } {
+    private parse(
+        text: string,
+        start: number,
+        end: number,
+        budget: number,
+        definitions: ReferenceDefinition[],
+        prefixDefinitions: number,
+        context: PassContext,
+    ): { blocks: RenderedBlock[]; end: number } {
         for (let attempt = 0; ; attempt++) {
             const region = text.slice(start, end);
             definitions.splice(prefixDefinitions);
@@ -582,7 +601,8 @@ export class MarkdownRenderer {
         while (from < this.rendered.length) {
             let to = from;
             let size = 0;
-            while (to < this.rendered.length && size < renderLimits.chunkChars && to - from < renderLimits.chunkBlocks) size += this.rendered[to++]?.markup.length ?? 0;
+            while (to < this.rendered.length && size < renderLimits.chunkChars && to - from < renderLimits.chunkBlocks)
+                size += this.rendered[to++]?.markup.length ?? 0;
             const markup = this.rendered
                 .slice(from, to)
                 .map((block) => block.markup)

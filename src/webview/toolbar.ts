@@ -18,7 +18,13 @@ export class Toolbar {
             "div",
             { className: "toolbar" },
             this.title,
-            el("div", { className: "toolbar-actions" }, iconButton("add", "New Conversation", () => post({ type: "newConversation" })), this.regenerate, this.historyButton),
+            el(
+                "div",
+                { className: "toolbar-actions" },
+                iconButton("add", "New Conversation", () => post({ type: "newConversation" })),
+                this.regenerate,
+                this.historyButton,
+            ),
         );
         this.setCanRegenerate(false);
     }

@@ -48,23 +48,37 @@ async function main(): Promise<void> {
     await engine.client.dispose();
 }
 
-async function chatFirstTokens(engine: TestEngine): Promise<{ turn1_ttft_ms: { p50: number }; turn2_ttft_ms: { p50: number }; turn2_reused_tokens: { p50: number } }> {
+async function chatFirstTokens(
+    engine: TestEngine,
+): Promise<{ turn1_ttft_ms: { p50: number }; turn2_ttft_ms: { p50: number }; turn2_reused_tokens: { p50: number } }> {
     const snippet = readRealSource().slice(0, 1200);
     const turn1: number[] = [];
     const turn2: number[] = [];
     const reused: number[] = [];
     for (let i = 0; i < 3; i++) {
         const question: ChatTurn = { role: "user", content: `Conversation ${i}. What does this code do?\n\`\`\`ts\n${snippet}\n\`\`\`` };
-        const first = await engine.client.chat({ conversationId: `c${i}`, messages: [systemPrompt, question], maxTokens: 32, temperature: 0 }, new CancellationTokenSource().token);
+        const first = await engine.client.chat(
+            { conversationId: `c${i}`, messages: [systemPrompt, question], maxTokens: 32, temperature: 0 },
+            new CancellationTokenSource().token,
+        );
         turn1.push(first.timings.ttftMs);
         const second = await engine.client.chat(
-            { conversationId: `c${i}`, messages: [systemPrompt, question, { role: "assistant", content: first.text }, { role: "user", content: "Shorter, please." }], maxTokens: 32, temperature: 0 },
+            {
+                conversationId: `c${i}`,
+                messages: [systemPrompt, question, { role: "assistant", content: first.text }, { role: "user", content: "Shorter, please." }],
+                maxTokens: 32,
+                temperature: 0,
+            },
             new CancellationTokenSource().token,
         );
         turn2.push(second.timings.ttftMs);
         reused.push(second.counts.reusedTokens);
     }
-    return { turn1_ttft_ms: { p50: percentile(turn1, 50) }, turn2_ttft_ms: { p50: percentile(turn2, 50) }, turn2_reused_tokens: { p50: percentile(reused, 50) } };
+    return {
+        turn1_ttft_ms: { p50: percentile(turn1, 50) },
+        turn2_ttft_ms: { p50: percentile(turn2, 50) },
+        turn2_reused_tokens: { p50: percentile(reused, 50) },
+    };
 }
 
 async function typing(engine: TestEngine, keystrokes: number, seed: number): Promise<CompleteResult[]> {
@@ -81,7 +95,12 @@ async function typing(engine: TestEngine, keystrokes: number, seed: number): Pro
             const lineEnd = stroke.text.indexOf("\n", stroke.cursor);
             const mode = chooseMode(stroke.text.slice(lineStart, stroke.cursor), stroke.text.slice(stroke.cursor, lineEnd === -1 ? undefined : lineEnd));
             await new Promise((r) => setTimeout(r, Number(option("gap-ms") ?? 150)));
-            results.push(await engine.client.complete({ document: document(stroke.text), cursor: stroke.cursor, mode, layout: "psm", budget }, new CancellationTokenSource().token));
+            results.push(
+                await engine.client.complete(
+                    { document: document(stroke.text), cursor: stroke.cursor, mode, layout: "psm", budget },
+                    new CancellationTokenSource().token,
+                ),
+            );
         }
     }
     return results;
@@ -90,7 +109,12 @@ async function typing(engine: TestEngine, keystrokes: number, seed: number): Pro
 async function typingWhileChatting(engine: TestEngine, keystrokes: number): Promise<{ results: CompleteResult[]; chatTokens: number }> {
     const stop = new CancellationTokenSource();
     const answering = engine.client.chat(
-        { conversationId: "long", messages: [systemPrompt, { role: "user", content: "Explain, at length, how a lexer and a parser work together." }], maxTokens: 4000, temperature: 0 },
+        {
+            conversationId: "long",
+            messages: [systemPrompt, { role: "user", content: "Explain, at length, how a lexer and a parser work together." }],
+            maxTokens: 4000,
+            temperature: 0,
+        },
         stop.token,
     );
     await new Promise((r) => setTimeout(r, 1500)); // the answer is streaming
@@ -102,7 +126,16 @@ async function typingWhileChatting(engine: TestEngine, keystrokes: number): Prom
 
 function summarize(results: readonly CompleteResult[]): { keystrokes: number; ttft_ms: { p50: number; p95: number }; evaluated_tokens: { p50: number } } {
     const ttft = results.map((r) => r.timings.ttftMs);
-    return { keystrokes: results.length, ttft_ms: { p50: percentile(ttft, 50), p95: percentile(ttft, 95) }, evaluated_tokens: { p50: percentile(results.map((r) => r.counts.evaluatedTokens), 50) } };
+    return {
+        keystrokes: results.length,
+        ttft_ms: { p50: percentile(ttft, 50), p95: percentile(ttft, 95) },
+        evaluated_tokens: {
+            p50: percentile(
+                results.map((r) => r.counts.evaluatedTokens),
+                50,
+            ),
+        },
+    };
 }
 
 main().catch((error: unknown) => {

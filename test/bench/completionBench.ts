@@ -52,7 +52,15 @@ import { basename, resolve } from "node:path";
 import { CancellationToken } from "vscode-jsonrpc/node";
 import { chooseMode } from "../../src/extension/completion/completionSite";
 import type { EngineClient } from "../../src/extension/engine/engineClient";
-import type { CompleteParams, CompleteResult, CompletionBudget, CompletionDocument, CompletionMode, PromptLayout, StopReason } from "../../src/protocol/completionProtocol";
+import type {
+    CompleteParams,
+    CompleteResult,
+    CompletionBudget,
+    CompletionDocument,
+    CompletionMode,
+    PromptLayout,
+    StopReason,
+} from "../../src/protocol/completionProtocol";
 import { extensionBudget as settingsBudget } from "../quality/qualityRunner";
 import type { ModelInfo } from "../../src/protocol/engineProtocol";
 import { createTestEngine, settingsFor, type TestEngine } from "../engine/engineHarness";
@@ -261,16 +269,23 @@ async function runLayout(client: EngineClient, layout: PromptLayout, text: strin
         for (const stroke of typing) samples.push(await complete(stroke, site.line, warmRequest));
         if (!rested && samples.length > 0) unwarmed.push(...samples.splice(0, 1));
         warm.push(...samples);
-        say(`  ${layout} site ${siteIndex + 1}/${sites.length} (line ${site.line + 1}, ${samples.length} keystrokes): ` +
-            `ttft p50 ${ttftOf(samples).p50} ms${samples.some(outOfBudget) ? ` (${samples.filter(outOfBudget).length} past the budget before a token)` : ""}, evaluated p50 ${percentile(samples.map((s) => s.evaluatedTokens), 50)}, ` +
-            `jump warm-up ${jumps[jumps.length - 1]?.evaluatedTokens ?? 0} tokens\n`);
+        say(
+            `  ${layout} site ${siteIndex + 1}/${sites.length} (line ${site.line + 1}, ${samples.length} keystrokes): ` +
+                `ttft p50 ${ttftOf(samples).p50} ms${samples.some(outOfBudget) ? ` (${samples.filter(outOfBudget).length} past the budget before a token)` : ""}, evaluated p50 ${percentile(
+                    samples.map((s) => s.evaluatedTokens),
+                    50,
+                )}, ` +
+                `jump warm-up ${jumps[jumps.length - 1]?.evaluatedTokens ?? 0} tokens\n`,
+        );
     }
     const coldRequest: Request = { client, layout, documentId: `file:///bench/${layout}-cold/${documentPath}`, cold: true };
     const cold: { warm: Sample; cold: Sample }[] = [];
     for (const pick of coldPicks(warm, coldCount)) {
         const sample = await complete(pick.stroke, pick.line, coldRequest);
         cold.push({ warm: pick, cold: sample });
-        say(`  ${layout} cold ${cold.length}/${coldCount} (line ${pick.line + 1}, keystroke ${pick.index}): ttft ${sample.ttftMs} ms, ${sample.evaluatedTokens} tokens evaluated\n`);
+        say(
+            `  ${layout} cold ${cold.length}/${coldCount} (line ${pick.line + 1}, keystroke ${pick.index}): ttft ${sample.ttftMs} ms, ${sample.evaluatedTokens} tokens evaluated\n`,
+        );
     }
     return { layout, warm, jumps, unwarmed, cold, seconds: (performance.now() - started) / 1000 };
 }
@@ -313,7 +328,12 @@ interface LayoutFigures {
     readonly warm: { readonly out_of_budget: number; readonly ttft_ms: Spread; readonly suggestion_ms: Spread; readonly evaluated_tokens: Spread };
     readonly cold: { readonly samples: number; readonly ttft_ms: { readonly p50: number }; readonly evaluated_tokens: { readonly p50: number } };
     /** The first keystroke at a site nothing warmed (typed before the cursor rested). */
-    readonly unwarmed_first_keystroke: { readonly samples: number; readonly out_of_budget: number; readonly ttft_ms: Spread; readonly evaluated_tokens: Spread };
+    readonly unwarmed_first_keystroke: {
+        readonly samples: number;
+        readonly out_of_budget: number;
+        readonly ttft_ms: Spread;
+        readonly evaluated_tokens: Spread;
+    };
     readonly decode_ms_per_token: number;
     readonly speedup_p50: number;
 }
@@ -342,15 +362,37 @@ function decodeMsPerToken(samples: readonly Sample[]): number {
 
 function figuresOf(run: LayoutRun, model: string, threads: number): LayoutFigures {
     const warmTtft = ttftOf(run.warm);
-    const coldTtft = percentile(run.cold.map((c) => c.cold.ttftMs), 50);
+    const coldTtft = percentile(
+        run.cold.map((c) => c.cold.ttftMs),
+        50,
+    );
     return {
         model,
         threads,
         layout: run.layout,
         keystrokes: run.warm.length,
-        warm: { out_of_budget: run.warm.filter(outOfBudget).length, ttft_ms: warmTtft, suggestion_ms: spread(run.warm.map((s) => s.suggestionMs)), evaluated_tokens: spread(run.warm.map((s) => s.evaluatedTokens)) },
-        cold: { samples: run.cold.length, ttft_ms: { p50: coldTtft }, evaluated_tokens: { p50: percentile(run.cold.map((c) => c.cold.evaluatedTokens), 50) } },
-        unwarmed_first_keystroke: { samples: run.unwarmed.length, out_of_budget: run.unwarmed.filter(outOfBudget).length, ttft_ms: ttftOf(run.unwarmed), evaluated_tokens: spread(run.unwarmed.map((s) => s.evaluatedTokens)) },
+        warm: {
+            out_of_budget: run.warm.filter(outOfBudget).length,
+            ttft_ms: warmTtft,
+            suggestion_ms: spread(run.warm.map((s) => s.suggestionMs)),
+            evaluated_tokens: spread(run.warm.map((s) => s.evaluatedTokens)),
+        },
+        cold: {
+            samples: run.cold.length,
+            ttft_ms: { p50: coldTtft },
+            evaluated_tokens: {
+                p50: percentile(
+                    run.cold.map((c) => c.cold.evaluatedTokens),
+                    50,
+                ),
+            },
+        },
+        unwarmed_first_keystroke: {
+            samples: run.unwarmed.length,
+            out_of_budget: run.unwarmed.filter(outOfBudget).length,
+            ttft_ms: ttftOf(run.unwarmed),
+            evaluated_tokens: spread(run.unwarmed.map((s) => s.evaluatedTokens)),
+        },
         decode_ms_per_token: decodeMsPerToken(run.warm),
         speedup_p50: warmTtft.p50 > 0 ? round(coldTtft / warmTtft.p50) : 0,
     };
@@ -362,20 +404,77 @@ function printLayout(run: LayoutRun, figures: LayoutFigures, fileTokens: number)
     const { warm, cold } = figures;
     const name = run.layout === "psm" ? "PSM, anchored middle" : "SPM, suffix first";
     say(`\n${name}: ${figures.keystrokes} keystrokes at ${new Set(run.warm.map((s) => s.site)).size} sites, ${run.seconds.toFixed(0)} s\n`);
-    say(table(["", "p50", "p95"], [
-        ["time to first token (sidecar)", `${warm.ttft_ms.p50} ms`, `${warm.ttft_ms.p95} ms`],
-        ["suggestion (client wall time)", `${warm.suggestion_ms.p50} ms`, `${warm.suggestion_ms.p95} ms`],
-        ["prompt tokens evaluated", `${warm.evaluated_tokens.p50}`, `${warm.evaluated_tokens.p95}`],
-        ["prompt tokens", `${percentile(run.warm.map((s) => s.promptTokens), 50)}`, `${percentile(run.warm.map((s) => s.promptTokens), 95)}`],
-        ["tokens generated", `${percentile(run.warm.map((s) => s.generatedTokens), 50)}`, `${percentile(run.warm.map((s) => s.generatedTokens), 95)}`],
-        ["jump warm-up: tokens evaluated", `${percentile(run.jumps.map((j) => j.evaluatedTokens), 50)}`, `${percentile(run.jumps.map((j) => j.evaluatedTokens), 95)}`],
-        ["jump warm-up: time", `${percentile(run.jumps.map((j) => j.ms), 50)} ms`, `${percentile(run.jumps.map((j) => j.ms), 95)} ms`],
-        [`unwarmed site, first keystroke (${figures.unwarmed_first_keystroke.samples}): time to first token`, `${figures.unwarmed_first_keystroke.ttft_ms.p50} ms`, `${figures.unwarmed_first_keystroke.ttft_ms.p95} ms`],
-        ["keystrokes past the time budget before a first token (warm / unwarmed first)", `${warm.out_of_budget}`, `${figures.unwarmed_first_keystroke.out_of_budget}`],
-        ["unwarmed site, first keystroke: tokens evaluated", `${figures.unwarmed_first_keystroke.evaluated_tokens.p50}`, `${figures.unwarmed_first_keystroke.evaluated_tokens.p95}`],
-        [`cold, ${cold.samples} samples: time to first token`, `${cold.ttft_ms.p50} ms`, ""],
-        [`cold, ${cold.samples} samples: tokens evaluated`, `${cold.evaluated_tokens.p50}`, ""],
-    ]));
+    say(
+        table(
+            ["", "p50", "p95"],
+            [
+                ["time to first token (sidecar)", `${warm.ttft_ms.p50} ms`, `${warm.ttft_ms.p95} ms`],
+                ["suggestion (client wall time)", `${warm.suggestion_ms.p50} ms`, `${warm.suggestion_ms.p95} ms`],
+                ["prompt tokens evaluated", `${warm.evaluated_tokens.p50}`, `${warm.evaluated_tokens.p95}`],
+                [
+                    "prompt tokens",
+                    `${percentile(
+                        run.warm.map((s) => s.promptTokens),
+                        50,
+                    )}`,
+                    `${percentile(
+                        run.warm.map((s) => s.promptTokens),
+                        95,
+                    )}`,
+                ],
+                [
+                    "tokens generated",
+                    `${percentile(
+                        run.warm.map((s) => s.generatedTokens),
+                        50,
+                    )}`,
+                    `${percentile(
+                        run.warm.map((s) => s.generatedTokens),
+                        95,
+                    )}`,
+                ],
+                [
+                    "jump warm-up: tokens evaluated",
+                    `${percentile(
+                        run.jumps.map((j) => j.evaluatedTokens),
+                        50,
+                    )}`,
+                    `${percentile(
+                        run.jumps.map((j) => j.evaluatedTokens),
+                        95,
+                    )}`,
+                ],
+                [
+                    "jump warm-up: time",
+                    `${percentile(
+                        run.jumps.map((j) => j.ms),
+                        50,
+                    )} ms`,
+                    `${percentile(
+                        run.jumps.map((j) => j.ms),
+                        95,
+                    )} ms`,
+                ],
+                [
+                    `unwarmed site, first keystroke (${figures.unwarmed_first_keystroke.samples}): time to first token`,
+                    `${figures.unwarmed_first_keystroke.ttft_ms.p50} ms`,
+                    `${figures.unwarmed_first_keystroke.ttft_ms.p95} ms`,
+                ],
+                [
+                    "keystrokes past the time budget before a first token (warm / unwarmed first)",
+                    `${warm.out_of_budget}`,
+                    `${figures.unwarmed_first_keystroke.out_of_budget}`,
+                ],
+                [
+                    "unwarmed site, first keystroke: tokens evaluated",
+                    `${figures.unwarmed_first_keystroke.evaluated_tokens.p50}`,
+                    `${figures.unwarmed_first_keystroke.evaluated_tokens.p95}`,
+                ],
+                [`cold, ${cold.samples} samples: time to first token`, `${cold.ttft_ms.p50} ms`, ""],
+                [`cold, ${cold.samples} samples: tokens evaluated`, `${cold.evaluated_tokens.p50}`, ""],
+            ],
+        ),
+    );
     say(`file: ${fileTokens} tokens; decode ${figures.decode_ms_per_token} ms/token; speedup (cold/warm ttft p50) ${figures.speedup_p50}x\n`);
     say(`stop reasons: ${countsOf(run.warm.map((s) => s.stopReason))}; modes: ${countsOf(run.warm.map((s) => s.mode))}\n`);
     printTargets(figures, fileTokens);
@@ -394,7 +493,10 @@ function printTargets(figures: LayoutFigures, fileTokens: number): void {
 
 /** The keystrokes that evaluated the most prompt tokens, and the slowest ones, with what their results say about why. */
 function printOutliers(samples: readonly Sample[]): void {
-    const costly = [...samples].sort((a, b) => b.evaluatedTokens - a.evaluatedTokens).slice(0, 3).filter((s) => s.evaluatedTokens > 3);
+    const costly = [...samples]
+        .sort((a, b) => b.evaluatedTokens - a.evaluatedTokens)
+        .slice(0, 3)
+        .filter((s) => s.evaluatedTokens > 3);
     if (costly.length > 0) say("keystrokes that evaluated the most tokens:\n");
     for (const s of costly) say(`  ${describeSample(s)}\n`);
     say("slowest keystrokes to first token:\n");
@@ -402,8 +504,10 @@ function printOutliers(samples: readonly Sample[]): void {
 }
 
 function describeSample(s: Sample): string {
-    return `line ${s.line + 1}, keystroke ${s.index} (${s.mode}): ttft ${s.ttftMs} ms (waited ${s.waitMs} ms), ` +
-        `${s.evaluatedTokens} of ${s.promptTokens} prompt tokens evaluated (${s.reusedTokens} reused), anchor ${s.anchorMoved ? "moved" : "kept"}`;
+    return (
+        `line ${s.line + 1}, keystroke ${s.index} (${s.mode}): ttft ${s.ttftMs} ms (waited ${s.waitMs} ms), ` +
+        `${s.evaluatedTokens} of ${s.promptTokens} prompt tokens evaluated (${s.reusedTokens} reused), anchor ${s.anchorMoved ? "moved" : "kept"}`
+    );
 }
 
 /**
@@ -415,8 +519,13 @@ function describeSample(s: Sample): string {
 function printColdCheck(run: LayoutRun): void {
     const samePrompt = run.cold.filter(({ warm, cold }) => warm.promptTokens === cold.promptTokens).length;
     const sameText = run.cold.filter(({ warm, cold }) => (warm.stopReason === "timeout" ? cold.raw.startsWith(warm.raw) : cold.raw === warm.raw)).length;
-    say(`cold vs warm: same prompt size ${samePrompt}/${run.cold.length}, same suggestion ${sameText}/${run.cold.length}` +
-        (sameText < run.cold.length ? ` (they part after ${run.cold.map(({ warm, cold }) => commonPrefixLength(warm.raw, cold.raw)).join(", ")} characters)` : "") + "\n");
+    say(
+        `cold vs warm: same prompt size ${samePrompt}/${run.cold.length}, same suggestion ${sameText}/${run.cold.length}` +
+            (sameText < run.cold.length
+                ? ` (they part after ${run.cold.map(({ warm, cold }) => commonPrefixLength(warm.raw, cold.raw)).join(", ")} characters)`
+                : "") +
+            "\n",
+    );
     for (const { warm, cold } of run.cold.filter((c) => c.warm.promptTokens !== c.cold.promptTokens)) {
         say(`  line ${warm.line + 1}, keystroke ${warm.index}: warm prompt ${warm.promptTokens} tokens, cold ${cold.promptTokens}\n`);
     }
@@ -438,7 +547,10 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
     const all = [header, ...rows];
     const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? "").length)));
     const line = (row: readonly string[]): string =>
-        row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ").trimEnd();
+        row
+            .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+            .join("  ")
+            .trimEnd();
     return all.map((row) => `  ${line(row)}\n`).join("");
 }
 
@@ -469,8 +581,10 @@ async function main(): Promise<void> {
     try {
         const model = describeModel(info, options.model === undefined);
         say(`model: ${model}\n  ${modelPath}\nbackend ${backend}, ${threads} thread(s) on ${availableParallelism()} cores, context ${options.context}\n`);
-        say(`source: ${basename(realSourceFile)}, ${text.split("\n").length - (text.endsWith("\n") ? 1 : 0)} lines, ${fileTokens} tokens; ${sites.length} sites, ` +
-            `${sites.reduce((sum, site) => sum + site.tail.length, 0)} keystrokes per layout\n`);
+        say(
+            `source: ${basename(realSourceFile)}, ${text.split("\n").length - (text.endsWith("\n") ? 1 : 0)} lines, ${fileTokens} tokens; ${sites.length} sites, ` +
+                `${sites.reduce((sum, site) => sum + site.tail.length, 0)} keystrokes per layout\n`,
+        );
         const figures: LayoutFigures[] = [];
         const runs: LayoutRun[] = [];
         for (const layout of options.layouts) {

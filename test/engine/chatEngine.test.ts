@@ -20,7 +20,12 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
     let completion: CompletionEngine;
     const never = new AbortController().signal;
     const system: ChatTurn = { role: "system", content: "You are Hearth, a coding assistant. Answer briefly." };
-    const ask = (conversationId: string, messages: ChatTurn[], maxTokens = 16): ChatParams => ({ conversationId, messages: [system, ...messages], maxTokens, temperature: 0 });
+    const ask = (conversationId: string, messages: ChatTurn[], maxTokens = 16): ChatParams => ({
+        conversationId,
+        messages: [system, ...messages],
+        maxTokens,
+        temperature: 0,
+    });
 
     before(async () => {
         const fixtures = await ensureFixtures(fixtureDir);
@@ -50,9 +55,19 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
         const first = await chat.chat(ask("a", [question]), never, () => undefined);
         assert.ok(first.text.length > 0);
         assert.equal(first.counts.reusedTokens + first.counts.evaluatedTokens, first.counts.promptTokens);
-        const second = await chat.chat(ask("a", [question, { role: "assistant", content: first.text }, { role: "user", content: "And filter?" }]), never, () => undefined);
-        assert.ok(second.counts.reusedTokens >= first.counts.promptTokens - 1, `turn 2 reused ${second.counts.reusedTokens} tokens; turn 1's prompt was ${first.counts.promptTokens}`);
-        assert.ok(second.counts.evaluatedTokens < second.counts.promptTokens / 2, `turn 2 evaluated ${second.counts.evaluatedTokens} of ${second.counts.promptTokens}`);
+        const second = await chat.chat(
+            ask("a", [question, { role: "assistant", content: first.text }, { role: "user", content: "And filter?" }]),
+            never,
+            () => undefined,
+        );
+        assert.ok(
+            second.counts.reusedTokens >= first.counts.promptTokens - 1,
+            `turn 2 reused ${second.counts.reusedTokens} tokens; turn 1's prompt was ${first.counts.promptTokens}`,
+        );
+        assert.ok(
+            second.counts.evaluatedTokens < second.counts.promptTokens / 2,
+            `turn 2 evaluated ${second.counts.evaluatedTokens} of ${second.counts.promptTokens}`,
+        );
     });
 
     it("stopping mid-answer keeps what was said and the session stays usable", async () => {
@@ -65,7 +80,11 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
         assert.ok(stopped.counts.generatedTokens >= 5 && stopped.counts.generatedTokens < 200, `${stopped.counts.generatedTokens} tokens`);
         assert.ok(stopped.text.length > 0, "the partial answer is kept");
         const next = await chat.chat(
-            ask("b", [{ role: "user", content: "Write a long essay about parsers." }, { role: "assistant", content: stopped.text }, { role: "user", content: "Shorter." }]),
+            ask("b", [
+                { role: "user", content: "Write a long essay about parsers." },
+                { role: "assistant", content: stopped.text },
+                { role: "user", content: "Shorter." },
+            ]),
             never,
             () => undefined,
         );
@@ -76,7 +95,15 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
     it("switching conversations restores their history and reuses the shared prefix", async () => {
         const a1 = await chat.chat(ask("a", [{ role: "user", content: "Name a sorting algorithm." }]), never, () => undefined);
         await chat.chat(ask("other", [{ role: "user", content: "Something else entirely." }]), never, () => undefined);
-        const back = await chat.chat(ask("a", [{ role: "user", content: "Name a sorting algorithm." }, { role: "assistant", content: a1.text }, { role: "user", content: "Another?" }]), never, () => undefined);
+        const back = await chat.chat(
+            ask("a", [
+                { role: "user", content: "Name a sorting algorithm." },
+                { role: "assistant", content: a1.text },
+                { role: "user", content: "Another?" },
+            ]),
+            never,
+            () => undefined,
+        );
         assert.ok(back.counts.reusedTokens > 0, "the system prompt's tokens are reused");
         assert.ok(back.counts.promptTokens > a1.counts.promptTokens, "the whole history was restored into the prompt");
     });
@@ -93,7 +120,10 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
 
     it("a message too long for the context is refused with what to do", async () => {
         const huge = readRealSource().repeat(3);
-        await assert.rejects(chat.chat(ask("huge", [{ role: "user", content: huge }]), never, () => undefined), (error: unknown) => error instanceof EngineError && error.kind === "contextOverflow" && /hearth\.contextSize/.test(error.message));
+        await assert.rejects(
+            chat.chat(ask("huge", [{ role: "user", content: huge }]), never, () => undefined),
+            (error: unknown) => error instanceof EngineError && error.kind === "contextOverflow" && /hearth\.contextSize/.test(error.message),
+        );
     });
 
     it("yields to a completion while an answer streams", async () => {
@@ -102,7 +132,13 @@ describe("chat engine: a sequence of its own, KV reuse across turns (real node-l
         await new Promise((resolve) => setTimeout(resolve, 50));
         const cursor = source.indexOf("\n", 3000);
         const typed = await completion.complete(
-            { document: { id: "file:///chat-priority.ts", path: "x.ts", languageId: "typescript", text: source }, cursor, mode: "block", layout: "psm", budget: { maxTokens: 8, maxLines: 2, maxMs: 60_000 } },
+            {
+                document: { id: "file:///chat-priority.ts", path: "x.ts", languageId: "typescript", text: source },
+                cursor,
+                mode: "block",
+                layout: "psm",
+                budget: { maxTokens: 8, maxLines: 2, maxMs: 60_000 },
+            },
             never,
         );
         const answered = await answering;

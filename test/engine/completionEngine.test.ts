@@ -165,7 +165,10 @@ describe("completion engine: prompts that stay in the KV cache (real node-llama-
     it("keeps one sequence per recent document, least recently used reassigned", async () => {
         for (const name of ["a", "b", "c", "d"]) {
             const text = `// file ${name}\nexport const ${name} = 1;\n`;
-            await engine.warm({ document: { id: `file:///lru/${name}.ts`, path: `${name}.ts`, languageId: "typescript", text }, cursor: text.length, layout: "psm" }, never);
+            await engine.warm(
+                { document: { id: `file:///lru/${name}.ts`, path: `${name}.ts`, languageId: "typescript", text }, cursor: text.length, layout: "psm" },
+                never,
+            );
         }
         const cached = engine.cachedDocuments.filter((id) => id.startsWith("file:///lru/"));
         assert.deepEqual(cached, ["file:///lru/b.ts", "file:///lru/c.ts", "file:///lru/d.ts"]);

@@ -93,8 +93,14 @@ describe("engine: the real sidecar over its real protocol", function () {
                 if (kind !== "noModel") assert.equal(state.error.path, path, `${name} names the file`);
                 details.push(state.error.detail);
             }
-            assert.ok(details.some((d) => d.startsWith("The GGUF header is cut short")), "a cut header is named as such");
-            assert.ok(details.some((d) => /tensors need \d+/.test(d)), "cut tensor data is named as such");
+            assert.ok(
+                details.some((d) => d.startsWith("The GGUF header is cut short")),
+                "a cut header is named as such",
+            );
+            assert.ok(
+                details.some((d) => /tensors need \d+/.test(d)),
+                "cut tensor data is named as such",
+            );
             // Same process throughout: no bad file crashed the sidecar.
             assert.equal(engine.client.sidecarPid, pid);
             await engine.client.applySettings(settingsFor(fixtures.tiny));
@@ -141,7 +147,10 @@ describe("engine: the real sidecar over its real protocol", function () {
         assert.ok(isReady(state));
         assert.equal(state.load.model.path, fixtures.tiny);
         assert.notEqual(engine.client.sidecarPid, pid);
-        assert.ok(engine.logs.some((line) => line.includes("killed by SIGKILL")), "the crash is logged");
+        assert.ok(
+            engine.logs.some((line) => line.includes("killed by SIGKILL")),
+            "the crash is logged",
+        );
     });
 
     it("stops restarting after 5 crashes within 3 minutes, and restarts on request", async () => {

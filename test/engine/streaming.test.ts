@@ -34,16 +34,26 @@ describe("engine: answers stream over the request's own progress token", functio
         const chatParts: ChatPartialResult[] = [];
         let firstChatPart = (): void => undefined;
         const chatStarted = new Promise<void>((resolve) => (firstChatPart = resolve));
-        const answering = engine.client.chat({ conversationId: "streaming", messages: [{ role: "user", content: "Write a long story about a compiler." }], maxTokens: 200, temperature: 0 }, token, (part) => {
-            chatParts.push(part);
-            firstChatPart();
-        });
+        const answering = engine.client.chat(
+            { conversationId: "streaming", messages: [{ role: "user", content: "Write a long story about a compiler." }], maxTokens: 200, temperature: 0 },
+            token,
+            (part) => {
+                chatParts.push(part);
+                firstChatPart();
+            },
+        );
         await chatStarted;
 
         const completionParts: CompletionPartialResult[] = [];
         const text = "function add(a: number, b: number): number {\n    return a + b;\n}\n\nfunction mul(a: number, b: number): number {\n    ";
         const suggestion = await engine.client.complete(
-            { document: { id: "file:///streaming.ts", path: "streaming.ts", languageId: "typescript", text }, cursor: text.length, mode: "block", layout: "psm", budget: { maxTokens: 16, maxLines: 4, maxMs: 60_000 } },
+            {
+                document: { id: "file:///streaming.ts", path: "streaming.ts", languageId: "typescript", text },
+                cursor: text.length,
+                mode: "block",
+                layout: "psm",
+                budget: { maxTokens: 16, maxLines: 4, maxMs: 60_000 },
+            },
             token,
             (part) => {
                 completionParts.push(part);
@@ -52,11 +62,23 @@ describe("engine: answers stream over the request's own progress token", functio
         const answer = await answering;
 
         // Each listener heard its own kind of part only: a chat part has no replace range.
-        assert.ok(chatParts.every((part) => Object.keys(part).join() === "text"), "only chat parts reach the chat's listener");
-        assert.ok(completionParts.every((part) => Object.keys(part).sort().join() === "replaceEnd,text"), "only completion parts reach the completion's listener");
+        assert.ok(
+            chatParts.every((part) => Object.keys(part).join() === "text"),
+            "only chat parts reach the chat's listener",
+        );
+        assert.ok(
+            completionParts.every((part) => Object.keys(part).sort().join() === "replaceEnd,text"),
+            "only completion parts reach the completion's listener",
+        );
         // As many as each generated (a chat part per token, one fewer where a stop text cut the last; a completion step per token at most).
-        assert.ok(chatParts.length >= answer.counts.generatedTokens - 1 && chatParts.length <= answer.counts.generatedTokens, `${chatParts.length} chat parts, ${answer.counts.generatedTokens} tokens`);
-        assert.ok(completionParts.length > 0 && completionParts.length <= suggestion.counts.generatedTokens, `${completionParts.length} completion steps, ${suggestion.counts.generatedTokens} tokens`);
+        assert.ok(
+            chatParts.length >= answer.counts.generatedTokens - 1 && chatParts.length <= answer.counts.generatedTokens,
+            `${chatParts.length} chat parts, ${answer.counts.generatedTokens} tokens`,
+        );
+        assert.ok(
+            completionParts.length > 0 && completionParts.length <= suggestion.counts.generatedTokens,
+            `${completionParts.length} completion steps, ${suggestion.counts.generatedTokens} tokens`,
+        );
         // In order: the answer's last part is the answer.
         if (answer.stopReason === "maxTokens") assert.equal(chatParts.at(-1)?.text.trim(), answer.text);
 

@@ -29,7 +29,10 @@ describe("Hearth in VS Code: chat", () => {
         await until(() => api.chat.stats.answers > answers, "the answer");
         const { messages, title } = api.chat.conversation;
         assert.equal(title, "What does this project do?");
-        assert.deepEqual(messages.map((m) => m.role), ["user", "assistant"]);
+        assert.deepEqual(
+            messages.map((m) => m.role),
+            ["user", "assistant"],
+        );
         assert.equal(messages[1]?.state, "done");
         assert.ok((messages[1]?.text.length ?? 0) > 0);
     });

@@ -6,8 +6,12 @@ import type { HearthApi } from "../../src/extension/api";
 import { scriptedBodyText, scriptedCallText, type FixturePaths } from "../fixtures/gguf";
 import { fixtureModels, readyHearth, readyWith, revertAll, setting, until } from "./support";
 
-
-const typingAsIs = [["autoClosingBrackets", "never"], ["autoClosingQuotes", "never"], ["autoClosingOvertype", "never"], ["autoIndent", "none"]] as const;
+const typingAsIs = [
+    ["autoClosingBrackets", "never"],
+    ["autoClosingQuotes", "never"],
+    ["autoClosingOvertype", "never"],
+    ["autoIndent", "none"],
+] as const;
 
 describe("Hearth in VS Code: inline completions", () => {
     let api: HearthApi;
@@ -39,7 +43,10 @@ describe("Hearth in VS Code: inline completions", () => {
         assert.ok(folder, "the sample workspace is open");
         const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, file));
         const editor = await vscode.window.showTextDocument(document);
-        const line = document.getText().split("\n").findIndex((text) => text.includes(after));
+        const line = document
+            .getText()
+            .split("\n")
+            .findIndex((text) => text.includes(after));
         assert.ok(line >= 0, `${file} has ${after}`);
         const end = document.lineAt(line).range.end;
         const indent = /^\s*/.exec(document.lineAt(line).text)?.[0] ?? "";
@@ -151,7 +158,10 @@ describe("Hearth in VS Code: inline completions", () => {
         await until(() => api.warmed > warmedBefore, "the warm-up at the new place");
         const requests = api.completionStats.requests;
         await vscode.commands.executeCommand("type", { text: " " });
-        await until(() => api.completionStats.requests > requests && api.completionStats.lastEvaluatedTokens !== undefined, "the first keystroke's request to finish");
+        await until(
+            () => api.completionStats.requests > requests && api.completionStats.lastEvaluatedTokens !== undefined,
+            "the first keystroke's request to finish",
+        );
         const evaluated = api.completionStats.lastEvaluatedTokens ?? Infinity;
         assert.ok(evaluated <= 8, `the first keystroke after the jump evaluated ${evaluated} prompt tokens`);
     });
@@ -192,7 +202,7 @@ describe("Hearth in VS Code: inline completions", () => {
         }
     }
 
-    it("a suggestion that writes the closers the editor already has replaces them (a model that always writes `\", obj);`)", async () => {
+    it('a suggestion that writes the closers the editor already has replaces them (a model that always writes `", obj);`)', async () => {
         const source = 'function log(obj: unknown): void {\n    console.log("Obj: ");\n}\n';
         const { suggestion, replaceEnd, after } = await acceptScripted(models.scriptedCall, source, source.indexOf('");'));
         assert.equal(suggestion, scriptedCallText);

@@ -54,7 +54,10 @@ describe("Hearth in VS Code: the engine", () => {
         assert.equal(api.statusBarText, "$(warning) Hearth: no model");
         const offer = api.notifications.find((m) => m.includes("Hearth has no model yet"));
         assert.ok(offer, api.notifications.join("\n"));
-        assert.match(offer, /Recommended for this machine \(\d+ GB\): Qwen2\.5-Coder .+ \([\d.]+ [GM]B download, ~[\d.]+ [GM]B memory\) for completions and Qwen2\.5-Coder .+ Instruct .+ for chat/);
+        assert.match(
+            offer,
+            /Recommended for this machine \(\d+ GB\): Qwen2\.5-Coder .+ \([\d.]+ [GM]B download, ~[\d.]+ [GM]B memory\) for completions and Qwen2\.5-Coder .+ Instruct .+ for chat/,
+        );
         assert.ok(api.openNotices.includes(offer), "the offer is on screen while there is no model");
     });
 
@@ -78,7 +81,10 @@ describe("Hearth in VS Code: the engine", () => {
         const notGguf = await waitForState(api, (s) => s.kind === "error" && s.error.path === models.notGguf, "the not-GGUF error");
         assert.ok(notGguf.kind === "error" && notGguf.error.kind === "notGguf");
         assert.equal(api.statusBarText, "$(error) Hearth: error");
-        assert.ok(api.notifications.some((m) => m.includes(models.notGguf) && m.includes("is not a GGUF model")), api.notifications.join("\n"));
+        assert.ok(
+            api.notifications.some((m) => m.includes(models.notGguf) && m.includes("is not a GGUF model")),
+            api.notifications.join("\n"),
+        );
 
         await setModel(models.truncated);
         const truncated = await waitForState(api, (s) => s.kind === "error" && s.error.path === models.truncated, "the truncated error");
@@ -107,7 +113,10 @@ describe("Hearth in VS Code: the engine", () => {
             await setModel(file);
             const refused = await waitForState(api, (s) => s.kind === "error" && s.error.path === file, "the crafted file's error");
             assert.ok(refused.kind === "error" && refused.error.kind === "corruptModel", JSON.stringify(refused));
-            assert.ok(api.notifications.some((m) => m.includes(file) && m.includes("block_count is 2147483648")), api.notifications.join("\n"));
+            assert.ok(
+                api.notifications.some((m) => m.includes(file) && m.includes("block_count is 2147483648")),
+                api.notifications.join("\n"),
+            );
             assert.equal(api.sidecarPid, pid, "the engine did not crash (llama.cpp would have aborted on this file)");
             await setModel(models.tiny);
             assert.equal((await waitForState(api, readyWith(models.tiny), "the good model again")).kind, "ready");

@@ -16,7 +16,10 @@ describe("integration harness", () => {
     });
 
     it("opened the sample workspace and passed the fixtures through the environment", () => {
-        assert.deepEqual(vscode.workspace.workspaceFolders?.map((f) => f.name), ["sample-workspace"]);
+        assert.deepEqual(
+            vscode.workspace.workspaceFolders?.map((f) => f.name),
+            ["sample-workspace"],
+        );
         const fixtures = JSON.parse(process.env.HEARTH_FIXTURES_JSON ?? "{}") as Partial<FixturePaths>;
         assert.ok(fixtures.tiny?.startsWith(process.env.HEARTH_FIXTURES_DIR ?? "?"), "HEARTH_FIXTURES_JSON/_DIR not passed through");
     });

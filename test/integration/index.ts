@@ -24,7 +24,8 @@ export async function run(): Promise<void> {
     const rootHooks: Mocha.RootHookObject = {
         afterEach(this: Mocha.Context) {
             const files = saved.splice(0);
-            if (files.length > 0) throw new Error(`"${this.currentTest?.fullTitle() ?? "a test"}" saved ${files.join(", ")}: tests must leave the sample workspace as it is`);
+            if (files.length > 0)
+                throw new Error(`"${this.currentTest?.fullTitle() ?? "a test"}" saved ${files.join(", ")}: tests must leave the sample workspace as it is`);
         },
     };
     // Per test: longer than any one wait (support.ts, patienceMs), so a wait that gives up reports what it waited for.

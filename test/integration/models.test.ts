@@ -51,7 +51,10 @@ describe("Hearth in VS Code: choosing, downloading and fitting models", () => {
     it("a separate chat model loads beside the completion model, and the status bar names both", async () => {
         await setting("completions.model", models.tiny);
         await vscode.commands.executeCommand("hearth.selectChatModel", { reference: models.tinyChat });
-        const state = await until(() => (api.engineState.kind === "ready" && api.engineState.load.chatModel !== null ? api.engineState : undefined), "two models");
+        const state = await until(
+            () => (api.engineState.kind === "ready" && api.engineState.load.chatModel !== null ? api.engineState : undefined),
+            "two models",
+        );
         assert.equal(state.load.model.path, models.tiny);
         assert.equal(state.load.chatModel?.path, models.tinyChat);
         assert.equal(api.statusBarText, "$(flame) Hearth test model + chat model");
@@ -91,10 +94,16 @@ describe("Hearth in VS Code: choosing, downloading and fitting models", () => {
         await setting("completions.model", reference);
         await until(() => api.engineState.kind === "error" && api.engineState.error.kind === "modelNotDownloaded", "the not-downloaded state");
         assert.match(api.statusBarText, /not downloaded/);
-        assert.ok(api.notifications.some((message) => message.includes(`${reference} is not downloaded yet`)), api.notifications.join("\n"));
+        assert.ok(
+            api.notifications.some((message) => message.includes(`${reference} is not downloaded yet`)),
+            api.notifications.join("\n"),
+        );
 
         await vscode.commands.executeCommand("hearth.downloadModel");
-        await until(() => api.engineState.kind === "ready" && api.engineState.load.model.path.endsWith("chat.gguf") && api.engineState, "the downloaded chat model");
+        await until(
+            () => api.engineState.kind === "ready" && api.engineState.load.model.path.endsWith("chat.gguf") && api.engineState,
+            "the downloaded chat model",
+        );
     });
 
     it("a model too large for this machine's memory is refused with the estimate and choices, and nothing is loaded", async () => {
@@ -108,7 +117,10 @@ describe("Hearth in VS Code: choosing, downloading and fitting models", () => {
         assert.equal(refused.error.path, models.oversized);
         assert.ok((refused.error.memory?.modelBytes ?? 0) > 1e12);
         assert.match(api.statusBarText, /not enough memory/);
-        const warning = await until(() => api.notifications.find((message) => message.includes(models.oversized) && message.includes("needs about")), "the warning");
+        const warning = await until(
+            () => api.notifications.find((message) => message.includes(models.oversized) && message.includes("needs about")),
+            "the warning",
+        );
         assert.match(warning, /but only [\d.]+ [GMk]B is free/);
         assert.match(warning, /smaller quantisation/);
 

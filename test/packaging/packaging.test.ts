@@ -52,7 +52,10 @@ function runNode(args: string[], cwd = root): Promise<Run> {
 /** The engine's first ready, error or stopped state. */
 function settledState(client: EngineClient, timeoutMs: number): Promise<EngineState> {
     return new Promise((resolvePromise, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the engine did not settle in ${timeoutMs} ms; last state ${JSON.stringify(client.state)}`)), timeoutMs);
+        const timer = setTimeout(
+            () => reject(new Error(`the engine did not settle in ${timeoutMs} ms; last state ${JSON.stringify(client.state)}`)),
+            timeoutMs,
+        );
         const subscription = client.onDidChangeState((state) => {
             if (state.kind !== "ready" && state.kind !== "error" && state.kind !== "stopped") return;
             clearTimeout(timer);
@@ -164,7 +167,10 @@ describe("packaging: the linux-x64 VSIX", function () {
         // Every native file, whatever package holds it, is built for x64 Linux.
         const natives = [...names].filter((name) => /\.(node|so|dylib|dll)$/.test(name));
         assert.ok(natives.length > 0);
-        assert.deepEqual(natives.filter((name) => /\.(dylib|dll)$/.test(name)), []);
+        assert.deepEqual(
+            natives.filter((name) => /\.(dylib|dll)$/.test(name)),
+            [],
+        );
         for (const dir of packageDirs()) {
             const { os, cpu } = readShipped(`${dir}/package.json`);
             if (os !== undefined) assert.ok(os.includes("linux"), `${dir} is for ${os.join(", ")}`);
@@ -210,7 +216,9 @@ describe("packaging: the linux-x64 VSIX", function () {
         // Run from the unpacked extension; report which llama-addon.node the process mapped. A file,
         // not \`node -e\`: node-llama-cpp tests the binary in a child forked with this process's flags.
         const script = join(work, "load-node-llama-cpp.mjs");
-        writeFileSync(script, `
+        writeFileSync(
+            script,
+            `
             import { readFileSync } from "node:fs";
             import { pathToFileURL } from "node:url";
             const lib = await import(pathToFileURL("node_modules/node-llama-cpp/dist/index.js").href);
@@ -218,11 +226,14 @@ describe("packaging: the linux-x64 VSIX", function () {
             const addons = readFileSync("/proc/self/maps", "utf8").split("\\n")
                 .map((line) => line.split(/\\s+/).slice(5).join(" ")).filter((file) => file.endsWith("llama-addon.node"));
             console.log(JSON.stringify({ release: llama.llamaCppRelease.release, cpuMathCores: llama.cpuMathCores, gpu: llama.gpu, addons: [...new Set(addons)] }));
-            await llama.dispose();`);
+            await llama.dispose();`,
+        );
         const run = await runNode([script], extension);
         assert.equal(run.code, 0, run.stderr);
         const loaded = JSON.parse(run.stdout.trim().split("\n").pop() ?? "") as { release: string; cpuMathCores: number; gpu: unknown; addons: string[] };
-        const shippedRelease = (JSON.parse(readFileSync(join(extension, "node_modules/node-llama-cpp/llama/binariesGithubRelease.json"), "utf8")) as { release: string }).release;
+        const shippedRelease = (
+            JSON.parse(readFileSync(join(extension, "node_modules/node-llama-cpp/llama/binariesGithubRelease.json"), "utf8")) as { release: string }
+        ).release;
         assert.equal(loaded.release, shippedRelease);
         assert.equal(loaded.gpu, false);
         assert.ok(loaded.cpuMathCores >= 1);
@@ -243,7 +254,9 @@ describe("packaging: the linux-x64 VSIX", function () {
             assert.equal(state.kind, "ready", `${JSON.stringify(state)}\n${logs.slice(-20).join("\n")}`);
             if (state.kind !== "ready") return;
             assert.equal(state.backend.backend, "cpu");
-            const shippedRelease = (JSON.parse(readFileSync(join(extension, "node_modules/node-llama-cpp/llama/binariesGithubRelease.json"), "utf8")) as { release: string }).release;
+            const shippedRelease = (
+                JSON.parse(readFileSync(join(extension, "node_modules/node-llama-cpp/llama/binariesGithubRelease.json"), "utf8")) as { release: string }
+            ).release;
             assert.equal(state.backend.llamaCppRelease, shippedRelease);
         } finally {
             await client.dispose();

@@ -48,14 +48,21 @@ function parseOptions(args: readonly string[]): Options {
     }
     const cases = values.get("cases");
     const out = values.get("out");
-    if (cases === undefined || out === undefined) throw new Error("Usage: npm run quality -- --cases IN.jsonl --out OUT.jsonl [--model FILE.gguf] [--context N] [--threads N]");
+    if (cases === undefined || out === undefined)
+        throw new Error("Usage: npm run quality -- --cases IN.jsonl --out OUT.jsonl [--model FILE.gguf] [--context N] [--threads N]");
     const number = (name: string, fallback: number): number => {
         const raw = values.get(name);
         const parsed = raw === undefined ? fallback : Number(raw);
         if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a whole number of at least 1, not ${raw}.`);
         return parsed;
     };
-    return { cases: resolve(cases), out: resolve(out), model: values.has("model") ? resolve(values.get("model") ?? "") : undefined, context: number("context", 2048), threads: number("threads", 1) };
+    return {
+        cases: resolve(cases),
+        out: resolve(out),
+        model: values.has("model") ? resolve(values.get("model") ?? "") : undefined,
+        context: number("context", 2048),
+        threads: number("threads", 1),
+    };
 }
 
 /** Parses and checks the input: every line a case, ids unique. */
@@ -75,7 +82,8 @@ export function parseCases(text: string, source: string): QualityCase[] {
         const c = value as Record<string, unknown>;
         for (const key of ["id", "language", "prefix", "suffix"]) if (typeof c[key] !== "string") throw new Error(`${where}: "${key}" must be a string`);
         if (c.raw !== undefined && typeof c.raw !== "string") throw new Error(`${where}: "raw" must be a string when given`);
-        if (c.tabSize !== undefined && (typeof c.tabSize !== "number" || !Number.isInteger(c.tabSize) || c.tabSize < 1 || c.tabSize > 16)) throw new Error(`${where}: "tabSize" must be a whole number from 1 to 16`);
+        if (c.tabSize !== undefined && (typeof c.tabSize !== "number" || !Number.isInteger(c.tabSize) || c.tabSize < 1 || c.tabSize > 16))
+            throw new Error(`${where}: "tabSize" must be a whole number from 1 to 16`);
         if (c.insertSpaces !== undefined && typeof c.insertSpaces !== "boolean") throw new Error(`${where}: "insertSpaces" must be true or false`);
         const id = c.id as string;
         if (ids.has(id)) throw new Error(`${where}: the id ${JSON.stringify(id)} appears twice`);
@@ -90,7 +98,9 @@ async function main(): Promise<void> {
     const cases = parseCases(readFileSync(options.cases, "utf8"), options.cases);
     const needsModel = cases.filter((c) => c.raw === undefined);
     if (needsModel.length > 0 && options.model === undefined) {
-        throw new Error(`${needsModel.length} case(s) have no "raw" (the first: ${JSON.stringify(needsModel[0]?.id)}): give --model FILE.gguf to generate them.`);
+        throw new Error(
+            `${needsModel.length} case(s) have no "raw" (the first: ${JSON.stringify(needsModel[0]?.id)}): give --model FILE.gguf to generate them.`,
+        );
     }
 
     const results: QualityResult[] = [];
@@ -105,7 +115,11 @@ async function main(): Promise<void> {
         const engine = CompletionEngine.create(model, context, { sequences: completionSequences, tokenBias: lib.TokenBias });
         if (engine === undefined) throw new Error(`${options.model} has no fill-in-the-middle tokens: it cannot complete code.`);
         for (const c of cases) {
-            results.push(c.raw !== undefined ? replayCase({ ...c, raw: c.raw }, { steps: tokenSteps(model, c.raw), specialTexts: engine.specialTexts }) : await generateCase(engine, c));
+            results.push(
+                c.raw !== undefined
+                    ? replayCase({ ...c, raw: c.raw }, { steps: tokenSteps(model, c.raw), specialTexts: engine.specialTexts })
+                    : await generateCase(engine, c),
+            );
         }
         await context.dispose();
         await model.dispose();

@@ -60,12 +60,24 @@ interface GenerateOptions {
 
 /** The completion settings' defaults, read from package.json (where they live once). */
 export function extensionBudget(): CompletionBudget {
-    return { maxLines: defaultNumber("completions.maxLines"), maxTokens: defaultNumber("completions.maxTokens"), maxMs: defaultNumber("completions.timeBudgetMs") };
+    return {
+        maxLines: defaultNumber("completions.maxLines"),
+        maxTokens: defaultNumber("completions.maxTokens"),
+        maxMs: defaultNumber("completions.timeBudgetMs"),
+    };
 }
 
 /** The special tokens of Qwen2.5-Coder's vocabulary, for cases replayed without a model. */
 const qwenSpecialTexts: readonly string[] = [
-    "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>",
+    "<|fim_prefix|>",
+    "<|fim_suffix|>",
+    "<|fim_middle|>",
+    "<|fim_pad|>",
+    "<|repo_name|>",
+    "<|file_sep|>",
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
 ];
 
 /** The request the extension would send for a case: its mode and budget as the provider picks them. */
@@ -134,9 +146,29 @@ export function documentAfter(c: Pick<QualityCase, "prefix" | "suffix">, result:
 }
 
 const extensions: Readonly<Record<string, string>> = {
-    typescript: "ts", typescriptreact: "tsx", javascript: "js", javascriptreact: "jsx", python: "py", go: "go", rust: "rs", java: "java",
-    c: "c", cpp: "cpp", csharp: "cs", ruby: "rb", php: "php", shellscript: "sh", yaml: "yaml", json: "json",
-    html: "html", css: "css", lua: "lua", kotlin: "kt", swift: "swift", sql: "sql", markdown: "md",
+    typescript: "ts",
+    typescriptreact: "tsx",
+    javascript: "js",
+    javascriptreact: "jsx",
+    python: "py",
+    go: "go",
+    rust: "rs",
+    java: "java",
+    c: "c",
+    cpp: "cpp",
+    csharp: "cs",
+    ruby: "rb",
+    php: "php",
+    shellscript: "sh",
+    yaml: "yaml",
+    json: "json",
+    html: "html",
+    css: "css",
+    lua: "lua",
+    kotlin: "kt",
+    swift: "swift",
+    sql: "sql",
+    markdown: "md",
 };
 
 /** A file name for the language, as the repo-level prompt's path. */

@@ -77,7 +77,9 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
             const maxChars = defaultWindowOptions.maxPrefixChars + defaultWindowOptions.maxSuffixChars + defaultWindowOptions.charStep;
             assert.ok(result.counts.promptTokens <= maxChars, `prompt of ${result.counts.promptTokens} tokens`);
             assert.ok(result.counts.promptTokens <= 2048 - 512, "it fits the context with room to generate");
-            console.log(`      ${megabytes} MB line: ${sent.length} characters sent, prompt ${result.counts.promptTokens} tokens, ${result.counts.evaluatedTokens} evaluated, ${Math.round(ms)} ms`);
+            console.log(
+                `      ${megabytes} MB line: ${sent.length} characters sent, prompt ${result.counts.promptTokens} tokens, ${result.counts.evaluatedTokens} evaluated, ${Math.round(ms)} ms`,
+            );
             if (text.length <= maxDocumentChars) {
                 // A client that sends the whole line (the sidecar's own bound): the prompt is as bounded.
                 const whole: CompleteResult = await engine.client.complete(completion(100 + megabytes, text, cursor), token());
@@ -114,7 +116,9 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
         assert.ok(result.trimmedMessages < 10_000, "the newest messages stay");
         assert.ok(result.counts.promptTokens <= 2048, `prompt ${result.counts.promptTokens}`);
         assert.ok(result.counts.promptRenders <= 2 + Math.ceil(Math.log2(5001)), `${result.counts.promptRenders} renders`);
-        console.log(`      10,001 messages: ${result.trimmedMessages} left out, prompt ${result.counts.promptTokens} tokens, ${result.counts.promptRenders} renders, ${Math.round(ms)} ms`);
+        console.log(
+            `      10,001 messages: ${result.trimmedMessages} left out, prompt ${result.counts.promptTokens} tokens, ${result.counts.promptRenders} renders, ${Math.round(ms)} ms`,
+        );
     });
 
     it("the chat view's answer and a command's answer stream side by side: neither cancels the other, each streams only to its own listener", async () => {
@@ -130,13 +134,19 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
         };
         /** Its parts are this answer's: as many as the tokens it generated (one fewer where a stop text cut the last), the last one the answer. */
         const assertOwnParts = (result: ChatResult, parts: readonly string[], which: string): void => {
-            assert.ok(parts.length >= result.counts.generatedTokens - 1 && parts.length <= result.counts.generatedTokens, `${which}: ${parts.length} parts for ${result.counts.generatedTokens} tokens`);
+            assert.ok(
+                parts.length >= result.counts.generatedTokens - 1 && parts.length <= result.counts.generatedTokens,
+                `${which}: ${parts.length} parts for ${result.counts.generatedTokens} tokens`,
+            );
             if (result.stopReason !== "done") assert.equal((parts.at(-1) ?? "").trim(), result.text, `${which}: the last part is the answer`);
         };
         const chat = ask("chat");
         const action = ask("action");
         const [chatResult, actionResult] = await Promise.all([chat.answer, action.answer]);
-        for (const [result, parts, which] of [[chatResult, chat.parts, "chat"], [actionResult, action.parts, "action"]] as const) {
+        for (const [result, parts, which] of [
+            [chatResult, chat.parts, "chat"],
+            [actionResult, action.parts, "action"],
+        ] as const) {
             assert.notEqual(result.stopReason, "stopped");
             assert.ok(result.counts.generatedTokens > 0);
             assertOwnParts(result, parts, which);
@@ -152,7 +162,10 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
         // Nothing arrives for a settled request.
         const counts = [chat, action, older, newer].map(({ parts }) => parts.length);
         await new Promise((resolve) => setTimeout(resolve, 200));
-        assert.deepEqual([chat, action, older, newer].map(({ parts }) => parts.length), counts);
+        assert.deepEqual(
+            [chat, action, older, newer].map(({ parts }) => parts.length),
+            counts,
+        );
     });
 
     it("the completion time budget holds during prompt evaluation: past it the request ends as a timeout, and what was evaluated stays cached", async () => {
@@ -161,7 +174,10 @@ describe("reliability: work bounded by size (huge lines, long conversations), la
         const first = await engine.client.complete(params, token());
         assert.equal(first.stopReason, "timeout");
         assert.equal(first.text, "");
-        assert.ok(first.counts.evaluatedTokens < first.counts.promptTokens, `${first.counts.evaluatedTokens} of ${first.counts.promptTokens} evaluated before the budget ran out`);
+        assert.ok(
+            first.counts.evaluatedTokens < first.counts.promptTokens,
+            `${first.counts.evaluatedTokens} of ${first.counts.promptTokens} evaluated before the budget ran out`,
+        );
         const second = await engine.client.complete({ ...params, budget: { ...params.budget, maxMs: 60_000 } }, token());
         assert.notEqual(second.stopReason, "timeout");
         assert.ok(second.counts.reusedTokens >= first.counts.evaluatedTokens - 1, `the second request reused ${second.counts.reusedTokens} tokens`);

@@ -237,7 +237,9 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         assert.ok(isError(settled), JSON.stringify(settled));
         assert.ok(["modelFileChanged", "truncated"].includes(settled.error.kind), settled.error.kind);
         assert.ok(active.states.filter((state) => state.kind === "restarting").length <= 1, "at most one crash (SIGBUS on a cut mapped file), never a loop");
-        survived.push(`a file cut during typing (${active.states.some((state) => state.kind === "restarting") ? "one SIGBUS, then a clean refusal" : "no crash"})`);
+        survived.push(
+            `a file cut during typing (${active.states.some((state) => state.kind === "restarting") ? "one SIGBUS, then a clean refusal" : "no crash"})`,
+        );
     });
 
     it("unloading while a chat answer and completions are in flight: the work is cancelled cleanly, then the new model serves", async () => {
@@ -247,12 +249,20 @@ describe("reliability: faults the engine survives (kill, stop, files changing un
         const answer = engine.client.chat(longChat(), new CancellationTokenSource().token, streaming.onPart);
         await streaming.started;
         const client = engine.client;
-        const completions = Array.from({ length: 3 }, () => client.complete(completion(), new CancellationTokenSource().token).catch((error: unknown) => error));
+        const completions = Array.from({ length: 3 }, () =>
+            client.complete(completion(), new CancellationTokenSource().token).catch((error: unknown) => error),
+        );
         await engine.client.applySettings(settingsFor(fixtures.tinyChat));
-        const outcome = await answer.then((result: ChatResult) => result.stopReason, (error: unknown) => (error instanceof ResponseError ? (error.data as EngineErrorData).kind : String(error)));
+        const outcome = await answer.then(
+            (result: ChatResult) => result.stopReason,
+            (error: unknown) => (error instanceof ResponseError ? (error.data as EngineErrorData).kind : String(error)),
+        );
         assert.ok(["stopped", "cancelled", "noModelLoaded", "done", "maxTokens"].includes(outcome), `the answer ended cleanly: ${outcome}`);
         await Promise.all(completions);
-        const reloaded = await engine.waitFor((state) => isReady(state) && state.load.model.name === "Hearth test chat model (random weights)", "the new model");
+        const reloaded = await engine.waitFor(
+            (state) => isReady(state) && state.load.model.name === "Hearth test chat model (random weights)",
+            "the new model",
+        );
         assert.ok(isReady(reloaded));
         assert.equal(engine.client.sidecarPid, pid, "no crash");
         const result = await engine.client.complete(completion(), new CancellationTokenSource().token);

@@ -11,8 +11,13 @@ type Ready = Extract<EngineState, { kind: "ready" }>;
 const isReady = (state: EngineState): state is Ready => state.kind === "ready";
 
 /** Settled on `file`: an error about it, a load of it, or the engine stopping or restarting (a crash). */
-const settledOn = (file: string) => (state: EngineState): boolean =>
-    state.kind === "restarting" || state.kind === "stopped" || (state.kind === "error" && state.error.path === file) || (isReady(state) && state.load.model.path === file);
+const settledOn =
+    (file: string) =>
+    (state: EngineState): boolean =>
+        state.kind === "restarting" ||
+        state.kind === "stopped" ||
+        (state.kind === "error" && state.error.path === file) ||
+        (isReady(state) && state.load.model.path === file);
 
 describe("reliability: hostile GGUF files end in a clean error on the same sidecar", function () {
     const dir = mkdtempSync(join(tmpdir(), "hearth-hostile-"));
@@ -56,18 +61,31 @@ describe("reliability: hostile GGUF files end in a clean error on the same sidec
             const state = await engine.waitFor(settledOn(file), hostile.name, 30_000);
             const ms = Math.round(performance.now() - started);
             const samePid = engine.client.sidecarPid === pid;
-            if (state.kind === "error" && state.error.kind === hostile.expectedKind && state.error.path === file && hostile.expectedDetail.test(state.error.detail) && samePid) {
+            if (
+                state.kind === "error" &&
+                state.error.kind === hostile.expectedKind &&
+                state.error.path === file &&
+                hostile.expectedDetail.test(state.error.detail) &&
+                samePid
+            ) {
                 clean++;
             } else {
-                problems.push(`${hostile.name} (${ms} ms): expected ${hostile.expectedKind} on pid ${pid}, got ${JSON.stringify(state)} on pid ${engine.client.sidecarPid}`);
+                problems.push(
+                    `${hostile.name} (${ms} ms): expected ${hostile.expectedKind} on pid ${pid}, got ${JSON.stringify(state)} on pid ${engine.client.sidecarPid}`,
+                );
             }
             if (!samePid) break; // the sidecar died: the rest would test a new one
         }
-        console.log(`      hostile GGUF files: ${tried} tried, ${clean} clean errors, ${problems.length} problems, sidecar pid ${pid} throughout: ${engine.client.sidecarPid === pid}`);
+        console.log(
+            `      hostile GGUF files: ${tried} tried, ${clean} clean errors, ${problems.length} problems, sidecar pid ${pid} throughout: ${engine.client.sidecarPid === pid}`,
+        );
         assert.deepEqual(problems, []);
         assert.equal(clean, hostileModels.length);
         assert.ok(!engine.states.some((state) => state.kind === "restarting" || state.kind === "stopped"), "the engine never restarted or stopped");
-        assert.ok(!engine.logs.some((line) => hostileModels.some((hostile) => line.includes(`Loading ${files.get(hostile.name) ?? "?"} `))), "llama.cpp never loaded a hostile file");
+        assert.ok(
+            !engine.logs.some((line) => hostileModels.some((hostile) => line.includes(`Loading ${files.get(hostile.name) ?? "?"} `))),
+            "llama.cpp never loaded a hostile file",
+        );
 
         // The same sidecar still loads a valid model.
         await engine.client.applySettings(settingsFor(fixtures.tiny));

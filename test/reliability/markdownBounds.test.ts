@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { attributesByTag, markdownTags } from "../../src/webview/allowlist";
 import { isSafeHref } from "../../src/webview/links";
-import { markdownEnd, MarkdownRenderer, renderLimits, renderMarkdown, totalRenderWork, type RenderedMarkdown, type RenderWork } from "../../src/webview/markdown";
+import {
+    markdownEnd,
+    MarkdownRenderer,
+    renderLimits,
+    renderMarkdown,
+    totalRenderWork,
+    type RenderedMarkdown,
+    type RenderWork,
+} from "../../src/webview/markdown";
 import { hostilePayloads, pathologicalPayloads } from "../ui/chatRenderingPayloads";
 
 /** Problems with the markup: anything but allowlisted tags and attributes, unsafe links, raw `<`. */
@@ -24,7 +32,12 @@ function auditMarkup(markup: string): string[] {
         if (!markdownTags.has(name)) problems.push(`element <${name.toLowerCase()}>`);
         for (const [, attr = "", value = ""] of (match[3] ?? "").matchAll(attribute)) {
             if (!(attributesByTag[name]?.has(attr) ?? false)) problems.push(`attribute ${attr} on <${name.toLowerCase()}>`);
-            const decoded = value.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#x27;/g, "'");
+            const decoded = value
+                .replace(/&amp;/g, "&")
+                .replace(/&quot;/g, '"')
+                .replace(/&lt;/g, "<")
+                .replace(/&gt;/g, ">")
+                .replace(/&#x27;/g, "'");
             if (attr === "href" && !isSafeHref(decoded)) problems.push(`link to ${JSON.stringify(decoded.slice(0, 80))}`);
         }
         if (/<script|javascript:|on[a-z]+=/i.test(match[0]) && name !== "A") problems.push(`active content in ${match[0].slice(0, 80)}`);
@@ -44,9 +57,16 @@ function assertPassBounded(name: string, text: string, work: Readonly<RenderWork
     assert.ok(work.highlightedChars <= renderLimits.highlightPassChars, `${name}: highlighted ${work.highlightedChars} characters in one pass`);
     assert.ok(work.plainChars <= renderLimits.plainChars, `${name}: ${work.plainChars} characters shown as plain text`);
     // Markup: escaping makes at most 6 characters of one (&quot;), tags a few per token, highlighting a span per few characters.
-    const markupBound = 6 * Math.min(length, renderLimits.markdownChars + renderLimits.plainChars) + 40 * Math.min(work.tokens, renderLimits.maxTokens * 2) + 40 * renderLimits.highlightChars + 1_000;
+    const markupBound =
+        6 * Math.min(length, renderLimits.markdownChars + renderLimits.plainChars) +
+        40 * Math.min(work.tokens, renderLimits.maxTokens * 2) +
+        40 * renderLimits.highlightChars +
+        1_000;
     assert.ok(work.markupChars <= markupBound, `${name}: ${work.markupChars} characters of markup (bound ${markupBound})`);
-    assert.ok(work.chunks <= work.blocks / renderLimits.chunkBlocks + work.markupChars / renderLimits.chunkChars + 3, `${name}: ${work.chunks} chunks for ${work.blocks} blocks`);
+    assert.ok(
+        work.chunks <= work.blocks / renderLimits.chunkBlocks + work.markupChars / renderLimits.chunkChars + 3,
+        `${name}: ${work.chunks} chunks for ${work.blocks} blocks`,
+    );
 }
 
 describe("chat markdown: bounded rendering of pathological answers", function () {
@@ -124,7 +144,9 @@ describe("chat markdown: bounded rendering of pathological answers", function ()
 
     it("re-parses only the last blocks of a growing answer: 500 updates parse it about once plus two blocks each, and end as a whole render does", () => {
         const paragraph = (index: number): string => `Paragraph ${index} with **bold**, \`code\` and a [link](https://example.com/${index}).\n\n`;
-        const parts = Array.from({ length: 300 }, (_, index) => (index % 25 === 0 ? `\`\`\`python\nprint(${index})\n\`\`\`\n\n` : index % 10 === 0 ? `- item ${index}\n- item ${index + 1}\n\n` : paragraph(index)));
+        const parts = Array.from({ length: 300 }, (_, index) =>
+            index % 25 === 0 ? `\`\`\`python\nprint(${index})\n\`\`\`\n\n` : index % 10 === 0 ? `- item ${index}\n- item ${index + 1}\n\n` : paragraph(index),
+        );
         const text = parts.join("");
         const renderer = new MarkdownRenderer();
         let parsed = 0;
@@ -141,14 +163,55 @@ describe("chat markdown: bounded rendering of pathological answers", function ()
         // Each pass parses the last two blocks (plus what was appended): the answer once, and two blocks per pass.
         const longest = Math.max(...parts.map((part) => part.length));
         const bound = text.length + 500 * 2 * longest;
-        assert.ok(parsed <= bound, `500 streaming passes parsed ${parsed} characters of a ${text.length}-character answer: more than ${bound} (a whole parse each time would be ~${250 * text.length})`);
+        assert.ok(
+            parsed <= bound,
+            `500 streaming passes parsed ${parsed} characters of a ${text.length}-character answer: more than ${bound} (a whole parse each time would be ~${250 * text.length})`,
+        );
         assert.equal(markupOf(last ?? final), markupOf(whole), "the last streaming pass shows what a whole render does");
         assert.deepEqual(final.codes, whole.codes);
         assert.equal(final.work.parsedChars, text.length, "the finished answer is parsed whole once");
     });
 
     it("streaming any mix of block constructs, in chunks of any size, ends where a whole render does", () => {
-        const pieces = ["- a", "* b", "1. x", "2) y", "  - nested", "    - deeper", "> quote", ">> q2", "> - ql", "", "", "para text", "more *em* text", "**strong", "```", "```js", "~~~", "    code", "---", "***", "===", "# h1", "## h2", "| a | b |", "|---|---|", "| 1 | 2 |", "text\\", "<http://x.y>", "[l](http://a.b)", "  continuation", "\t- tab", "1.", "-", ">", "` code `", "* * *", "   - three"];
+        const pieces = [
+            "- a",
+            "* b",
+            "1. x",
+            "2) y",
+            "  - nested",
+            "    - deeper",
+            "> quote",
+            ">> q2",
+            "> - ql",
+            "",
+            "",
+            "para text",
+            "more *em* text",
+            "**strong",
+            "```",
+            "```js",
+            "~~~",
+            "    code",
+            "---",
+            "***",
+            "===",
+            "# h1",
+            "## h2",
+            "| a | b |",
+            "|---|---|",
+            "| 1 | 2 |",
+            "text\\",
+            "<http://x.y>",
+            "[l](http://a.b)",
+            "  continuation",
+            "\t- tab",
+            "1.",
+            "-",
+            ">",
+            "` code `",
+            "* * *",
+            "   - three",
+        ];
         let seed = 7;
         const random = (): number => {
             seed = (seed * 1103515245 + 12345) & 0x7fffffff;

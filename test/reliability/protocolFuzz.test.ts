@@ -22,7 +22,23 @@ const chatCheck: ChatParams = { conversationId: "check", messages: [{ role: "use
 
 /** Values a hostile or broken client could put anywhere. */
 const hostileValues: readonly unknown[] = [
-    null, -1, 0, 1.5, 1e308, -1e308, "hot", "", "x".repeat(10_000), true, [], [1, 2, 3], {}, { nested: { deeper: [null] } }, 2 ** 53, "7", { __proto__: { polluted: true } },
+    null,
+    -1,
+    0,
+    1.5,
+    1e308,
+    -1e308,
+    "hot",
+    "",
+    "x".repeat(10_000),
+    true,
+    [],
+    [1, 2, 3],
+    {},
+    { nested: { deeper: [null] } },
+    2 ** 53,
+    "7",
+    { __proto__: { polluted: true } },
     deepObject(200),
 ];
 
@@ -80,28 +96,38 @@ function burst(random: Random, index: number): Burst {
     for (let i = 0; i < 50; i++) {
         const id = `raw-${index}-${i}`;
         const kind = random() % 10;
-        if (kind === 0) messages.push(pick(random, [null, 42, "junk", [1, 2], { hello: "world" }, { jsonrpc: "1.0", method: "hearth/complete", id }, { jsonrpc: "2.0" }]));
+        if (kind === 0)
+            messages.push(pick(random, [null, 42, "junk", [1, 2], { hello: "world" }, { jsonrpc: "1.0", method: "hearth/complete", id }, { jsonrpc: "2.0" }]));
         else if (kind === 1) {
             // $/cancelRequest whose id is null, a string, an object, missing; params missing or not an object.
-            messages.push(pick(random, [
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: null } },
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: `raw-${index}-${Math.max(0, i - 1)}` } },
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: "no-such-request" } },
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: { nested: 1 } } },
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: {} },
-                { jsonrpc: "2.0", method: "$/cancelRequest" },
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: null },
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: [null] },
-                { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: 1e308 } },
-            ]));
+            messages.push(
+                pick(random, [
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: null } },
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: `raw-${index}-${Math.max(0, i - 1)}` } },
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: "no-such-request" } },
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: { nested: 1 } } },
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: {} },
+                    { jsonrpc: "2.0", method: "$/cancelRequest" },
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: null },
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: [null] },
+                    { jsonrpc: "2.0", method: "$/cancelRequest", params: { id: 1e308 } },
+                ]),
+            );
         } else if (kind === 2) {
             // Requests the engine must refuse whatever their params: a second initialize, a load with wrong types.
             ids.push(id);
-            messages.push(pick(random, [
-                { jsonrpc: "2.0", id, method: InitializeRequest.method, params: { gpu: pick(random, ["cpu", "quantum", null]) } },
-                { jsonrpc: "2.0", id, method: LoadModelRequest.method, params: { modelPath: pick(random, [null, 7, []]), threads: "auto", contextSize: 1024 } },
-                { jsonrpc: "2.0", id, method: LoadModelRequest.method, params: { modelPath: "/nonexistent.gguf", threads: "many", contextSize: "big" } },
-            ]));
+            messages.push(
+                pick(random, [
+                    { jsonrpc: "2.0", id, method: InitializeRequest.method, params: { gpu: pick(random, ["cpu", "quantum", null]) } },
+                    {
+                        jsonrpc: "2.0",
+                        id,
+                        method: LoadModelRequest.method,
+                        params: { modelPath: pick(random, [null, 7, []]), threads: "auto", contextSize: 1024 },
+                    },
+                    { jsonrpc: "2.0", id, method: LoadModelRequest.method, params: { modelPath: "/nonexistent.gguf", threads: "many", contextSize: "big" } },
+                ]),
+            );
         } else if (kind === 3) {
             ids.push(id);
             messages.push({ jsonrpc: "2.0", id, method: pick(random, ["hearth/unknown", "", "rpc.evil", "$/setTrace"]), params: pick(random, hostileValues) });
@@ -158,8 +184,20 @@ describe("reliability: protocol fuzzing against the real sidecar", function () {
                 listening.dispose();
             }
         }
-        const baselineParts = (await streamed((token) => connection.sendRequest(CompleteRequest.type, { ...check, partialResultToken: token }), CompleteRequest.partialResult, "check-baseline")).parts.length;
-        const chatBaselineParts = (await streamed((token) => connection.sendRequest(ChatRequest.type, { ...chatCheck, partialResultToken: token }), ChatRequest.partialResult, "chat-baseline")).parts.length;
+        const baselineParts = (
+            await streamed(
+                (token) => connection.sendRequest(CompleteRequest.type, { ...check, partialResultToken: token }),
+                CompleteRequest.partialResult,
+                "check-baseline",
+            )
+        ).parts.length;
+        const chatBaselineParts = (
+            await streamed(
+                (token) => connection.sendRequest(ChatRequest.type, { ...chatCheck, partialResultToken: token }),
+                ChatRequest.partialResult,
+                "chat-baseline",
+            )
+        ).parts.length;
         assert.ok(chatBaselineParts > 0, "the chat answer streams on its token");
 
         const random = mulberry32(20261202);
@@ -179,12 +217,20 @@ describe("reliability: protocol fuzzing against the real sidecar", function () {
             // Still alive, still the same process, and a valid request gets the same answer as before.
             assert.ok(sidecar.alive, `the sidecar died after burst ${index}`);
             assert.deepEqual(await connection.sendRequest(PingRequest.type), { pid });
-            const again = await streamed((token) => connection.sendRequest(CompleteRequest.type, { ...check, partialResultToken: token }), CompleteRequest.partialResult, `check-${index}`);
+            const again = await streamed(
+                (token) => connection.sendRequest(CompleteRequest.type, { ...check, partialResultToken: token }),
+                CompleteRequest.partialResult,
+                `check-${index}`,
+            );
             assert.equal(again.result.text, baseline.text, `burst ${index}: the same suggestion as before the fuzzing`);
             assert.equal(again.result.counts.promptTokens, baseline.counts.promptTokens);
             assert.equal(again.parts.length, baselineParts, `burst ${index}: the suggestion streamed on its own token as before, and nothing else did`);
             if (index % 5 === 4) {
-                const chat = await streamed((token) => connection.sendRequest(ChatRequest.type, { ...chatCheck, partialResultToken: token }), ChatRequest.partialResult, `chat-${index}`);
+                const chat = await streamed(
+                    (token) => connection.sendRequest(ChatRequest.type, { ...chatCheck, partialResultToken: token }),
+                    ChatRequest.partialResult,
+                    `chat-${index}`,
+                );
                 assert.equal(chat.result.text, chatBaseline.text, `burst ${index}: the same chat answer as before the fuzzing`);
                 assert.equal(chat.parts.length, chatBaselineParts, `burst ${index}: the answer streamed on its own token as before`);
             }
@@ -195,13 +241,18 @@ describe("reliability: protocol fuzzing against the real sidecar", function () {
             const kind = response.error === undefined ? "result" : (response.error.data?.kind ?? `code ${response.error.code}`);
             kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
         }
-        console.log(`      ${sent} messages fuzzed, ${answered.length} requests among them answered: ${[...kinds].map(([kind, n]) => `${kind} ${n}`).join(", ")}; ${unhandledParts} parts streamed to tokens no one listened to`);
+        console.log(
+            `      ${sent} messages fuzzed, ${answered.length} requests among them answered: ${[...kinds].map(([kind, n]) => `${kind} ${n}`).join(", ")}; ${unhandledParts} parts streamed to tokens no one listened to`,
+        );
         assert.ok(sent >= 1000);
         assert.equal(kinds.get("internal"), undefined, "no request reached the engine's catch-all (a bug)");
         assert.ok((kinds.get("badRequest") ?? 0) > answered.length / 3, "most mutated requests were refused as bad requests");
         // Unknown methods get JSON-RPC's "method not found" (-32601), from the library.
         assert.ok((kinds.get("code -32601") ?? 0) > 0);
-        assert.ok(sidecar.logs.some((line) => line.includes("Ignored a message from the extension")), "dropped messages are logged");
+        assert.ok(
+            sidecar.logs.some((line) => line.includes("Ignored a message from the extension")),
+            "dropped messages are logged",
+        );
         assert.ok(unhandledParts > 0, "fuzzed requests with valid tokens streamed, to no listener, harmlessly");
     });
 });

@@ -65,7 +65,13 @@ export class RawSidecar {
         const started = Date.now();
         while (ids.some((id) => !this.responses.has(id))) {
             if (!this.alive) throw new Error(`The sidecar died (${JSON.stringify(this.exit)}): ${this.logs.slice(-5).join(" | ")}`);
-            if (Date.now() - started > timeoutMs) throw new Error(`No response to ${ids.filter((id) => !this.responses.has(id)).slice(0, 5).join(", ")} within ${timeoutMs} ms`);
+            if (Date.now() - started > timeoutMs)
+                throw new Error(
+                    `No response to ${ids
+                        .filter((id) => !this.responses.has(id))
+                        .slice(0, 5)
+                        .join(", ")} within ${timeoutMs} ms`,
+                );
             await new Promise((resolve) => setTimeout(resolve, 10));
         }
         return ids.map((id) => this.responses.get(id) as RawResponse);

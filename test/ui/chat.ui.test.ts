@@ -6,7 +6,13 @@ import { useUiSuite, type Workbench } from "./workbench";
 async function chatFrame(page: Page): Promise<Frame> {
     for (let attempt = 0; attempt < 120; attempt++) {
         for (const frame of page.frames()) {
-            if (await frame.$("#chat-input").then((handle) => handle !== null).catch(() => false)) return frame;
+            if (
+                await frame
+                    .$("#chat-input")
+                    .then((handle) => handle !== null)
+                    .catch(() => false)
+            )
+                return frame;
         }
         await page.waitForTimeout(250);
     }
@@ -32,7 +38,9 @@ describe("UI: the chat view, as a user sees it", () => {
         await footer.filter({ hasText: "·" }).waitFor({ timeout: 10_000 });
         assert.equal(await footer.innerText(), "Hearth test model · CPU");
         assert.match((await footer.getAttribute("title")) ?? "", /^Chat model: Hearth test model \(random weights\) on CPU\n.*tiny\.gguf$/);
-        const fits = await footer.evaluate((element: { readonly scrollWidth: number; readonly clientWidth: number }) => element.scrollWidth <= element.clientWidth);
+        const fits = await footer.evaluate(
+            (element: { readonly scrollWidth: number; readonly clientWidth: number }) => element.scrollWidth <= element.clientWidth,
+        );
         assert.ok(fits, "the footer's text is not clipped");
 
         // Send with Enter; the answer streams in from the generated model.
@@ -41,7 +49,14 @@ describe("UI: the chat view, as a user sees it", () => {
         const firstAnswer = chat.locator(".message-assistant .message-body").first();
         await firstAnswer.filter({ hasText: /\S{3}/, hasNotText: "Thinking…" }).waitFor({ timeout: 30_000 });
         await chat.locator(".message-assistant .message-body[aria-busy='false']").first().waitFor({ timeout: 60_000 });
-        assert.equal(await chat.locator(".message-user").first().innerText().then((t) => t.includes("What does inventory.ts do?")), true);
+        assert.equal(
+            await chat
+                .locator(".message-user")
+                .first()
+                .innerText()
+                .then((t) => t.includes("What does inventory.ts do?")),
+            true,
+        );
         await chat.locator(".conversation-title", { hasText: "What does inventory.ts do?" }).waitFor({ timeout: 5_000 });
         await workbench.screenshot("chat-answer");
 
@@ -53,7 +68,10 @@ describe("UI: the chat view, as a user sees it", () => {
         await chat.locator("#chat-input").press("Escape");
         await chat.locator(".message-assistant", { hasText: "Stopped." }).waitFor({ timeout: 30_000 });
         const stoppedText = await second.innerText();
-        assert.ok(stoppedText.trim().length > 0, `the partial answer stays; answers: ${JSON.stringify((await chat.locator(".message").allInnerTexts()).map((t) => `${t.slice(0, 80)}…${t.slice(-80)}`))}`);
+        assert.ok(
+            stoppedText.trim().length > 0,
+            `the partial answer stays; answers: ${JSON.stringify((await chat.locator(".message").allInnerTexts()).map((t) => `${t.slice(0, 80)}…${t.slice(-80)}`))}`,
+        );
         await workbench.screenshot("chat-stopped");
 
         // A new conversation starts empty.

@@ -18,7 +18,13 @@ function init(view: ConversationView, extra: Partial<Extract<ToWebview, { type: 
     return { type: "init", conversation: view, history: [], chips: [], engine: ready, draft: "", ...extra };
 }
 
-const answer = (conversationId: string, messageId: string, text: string, state: "streaming" | "done" | "stopped" | "error"): ToWebview => ({ type: "answer", conversationId, messageId, text, state });
+const answer = (conversationId: string, messageId: string, text: string, state: "streaming" | "done" | "stopped" | "error"): ToWebview => ({
+    type: "answer",
+    conversationId,
+    messageId,
+    text,
+    state,
+});
 
 /** Waits for the next two animation frames in the page (a frame's render has happened). */
 async function frames(chat: ChatPage): Promise<void> {
@@ -52,7 +58,8 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
     });
 
     afterEach(async function () {
-        if (this.currentTest?.state === "failed") await chat?.screenshot(`chat-failed-${this.currentTest.title.replace(/\W+/g, "-").slice(0, 80)}`).catch(() => undefined);
+        if (this.currentTest?.state === "failed")
+            await chat?.screenshot(`chat-failed-${this.currentTest.title.replace(/\W+/g, "-").slice(0, 80)}`).catch(() => undefined);
         await chat?.close();
         chat = undefined;
     });
@@ -67,7 +74,11 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         assert.deepEqual(await page.audit(), [], "only allowed elements and attributes in the conversation");
         assert.deepEqual(await page.violations(), [], "nothing disallowed was ever added to the conversation");
         assert.deepEqual(await page.documentProblems(), [], "no active content anywhere in the document");
-        assert.deepEqual(server.requests.filter((request) => !expectedRequests.has(request)), [], "the page fetched only its own files");
+        assert.deepEqual(
+            server.requests.filter((request) => !expectedRequests.has(request)),
+            [],
+            "the page fetched only its own files",
+        );
         assert.equal(new URL(page.page.url()).pathname, "/chat.html", "the view never navigated");
     }
 
@@ -114,8 +125,15 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         const first = hostilePayloads[0]?.text ?? "";
         await chat.send(
             init(conversation("c1", messages, first), {
-                history: hostilePayloads.map((payload, index) => ({ id: `h${index}`, title: payload.text.slice(0, 900), updatedAt: Date.now() - index * 60_000, messageCount: 2 })),
-                chips: hostilePayloads.slice(0, 5).map((payload, index) => ({ id: `k${index}`, kind: "file", label: payload.text.slice(0, 900), trimmedNote: payload.text.slice(0, 900) })),
+                history: hostilePayloads.map((payload, index) => ({
+                    id: `h${index}`,
+                    title: payload.text.slice(0, 900),
+                    updatedAt: Date.now() - index * 60_000,
+                    messageCount: 2,
+                })),
+                chips: hostilePayloads
+                    .slice(0, 5)
+                    .map((payload, index) => ({ id: `k${index}`, kind: "file", label: payload.text.slice(0, 900), trimmedNote: payload.text.slice(0, 900) })),
                 engine: { ready: true, label: first },
                 draft: first,
             }),
@@ -139,8 +157,16 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
                 await frames(chat);
             }
             await chat.send(answer("c2", `sa${index}`, payload.text, "done"));
-            await until(async () => (await chat?.page.locator(".message-assistant .message-body[aria-busy='false']").count()) === index + 1, `answer ${index} (${payload.name}) to finish`, 20_000);
-            assert.equal(await chat.page.locator(".message-user .message-body").nth(index).textContent(), payload.text, `${payload.name}: the user message shows the exact text`);
+            await until(
+                async () => (await chat?.page.locator(".message-assistant .message-body[aria-busy='false']").count()) === index + 1,
+                `answer ${index} (${payload.name}) to finish`,
+                20_000,
+            );
+            assert.equal(
+                await chat.page.locator(".message-user .message-body").nth(index).textContent(),
+                payload.text,
+                `${payload.name}: the user message shows the exact text`,
+            );
             const problems = await chat.audit();
             assert.deepEqual(problems, [], `${payload.name}: only allowed markup`);
         }
@@ -159,7 +185,7 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         assert.equal(opened.length, count, "each click posts openLink");
         for (const { href } of opened) assert.match(href, /^(https?:\/\/|mailto:)/);
         // Images became links, never <img>.
-        assert.ok((await chat.page.locator("#conversation a.image-link", { hasText: "x\" onerror=\"alert(1)" }).count()) > 0, "a markdown image is a link");
+        assert.ok((await chat.page.locator("#conversation a.image-link", { hasText: 'x" onerror="alert(1)' }).count()) > 0, "a markdown image is a link");
 
         assert.ok(await chat.page.locator("#chat-input").isVisible(), "injected styles changed nothing");
         assert.ok(await chat.page.locator("#conversation").isVisible());
@@ -177,11 +203,21 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         const elementBound = (codeBlocks: number): number => renderLimits.maxTokens + renderLimits.highlightChars / 2 + 12 * codeBlocks + 50;
         const report: string[] = [];
         for (const [index, { name, text }] of pathologicalPayloads().entries()) {
-            const finished = await chat.measureRender([{ type: "conversation", conversation: conversation(`p${index}`, [{ id: "a", role: "assistant", text, state: "done" }]) }], selector);
-            const streamed = await chat.measureRender([{ type: "conversation", conversation: conversation(`s${index}`, [{ id: "b", role: "assistant", text: "", state: "streaming" }]) }], selector, {
-                stream: { conversationId: `s${index}`, messageId: "b", text, steps: 8 },
-            });
-            for (const [how, measure] of [["finished", finished], ["streamed", streamed]] as const) {
+            const finished = await chat.measureRender(
+                [{ type: "conversation", conversation: conversation(`p${index}`, [{ id: "a", role: "assistant", text, state: "done" }]) }],
+                selector,
+            );
+            const streamed = await chat.measureRender(
+                [{ type: "conversation", conversation: conversation(`s${index}`, [{ id: "b", role: "assistant", text: "", state: "streaming" }]) }],
+                selector,
+                {
+                    stream: { conversationId: `s${index}`, messageId: "b", text, steps: 8 },
+                },
+            );
+            for (const [how, measure] of [
+                ["finished", finished],
+                ["streamed", streamed],
+            ] as const) {
                 const bound = elementBound(measure.codeBlocks);
                 assert.ok(measure.elements <= bound, `${name} (${how}): ${measure.elements} elements, more than ${bound}`);
             }
@@ -206,7 +242,18 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
 
     it("opens links through the extension: click, middle click and Enter post openLink; nothing navigates", async () => {
         chat = await openChatPage(browser, server);
-        await chat.send(init(conversation("c1", [{ id: "a1", role: "assistant", text: "See [the docs](https://code.visualstudio.com/api), <https://example.com/x?y=1&z=2> or mail@example.com.", state: "done" }])));
+        await chat.send(
+            init(
+                conversation("c1", [
+                    {
+                        id: "a1",
+                        role: "assistant",
+                        text: "See [the docs](https://code.visualstudio.com/api), <https://example.com/x?y=1&z=2> or mail@example.com.",
+                        state: "done",
+                    },
+                ]),
+            ),
+        );
         const docs = chat.page.locator("#conversation a", { hasText: "the docs" });
         await docs.waitFor();
         await chat.clearPosted();
@@ -218,7 +265,13 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         await chat.page.keyboard.press("Enter");
         await chat.page.locator("#conversation a", { hasText: "mail@example.com" }).click();
         const hrefs = (await chat.posted()).flatMap((message) => (message.type === "openLink" ? [message.href] : []));
-        assert.deepEqual(hrefs, ["https://code.visualstudio.com/api", "https://code.visualstudio.com/api", "https://code.visualstudio.com/api", "https://example.com/x?y=1&z=2", "mailto:mail@example.com"]);
+        assert.deepEqual(hrefs, [
+            "https://code.visualstudio.com/api",
+            "https://code.visualstudio.com/api",
+            "https://code.visualstudio.com/api",
+            "https://example.com/x?y=1&z=2",
+            "mailto:mail@example.com",
+        ]);
         assert.equal(chat.page.frames().length, 1);
         await assertClean(chat);
     });
@@ -226,8 +279,19 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
     it("code block buttons post copyCode, insertCode and applyCode with the exact code", async () => {
         chat = await openChatPage(browser, server);
         const first = "print('one')";
-        const second = 'if (a < b && c > "d") {\n\treturn `${x}` + \'&amp;\';   \n}\n// ünïcödé → ✓';
-        await chat.send(init(conversation("c1", [{ id: "a1", role: "assistant", text: `First:\n\n\`\`\`python\n${first}\n\`\`\`\n\nSecond:\n\n\`\`\`ts\n${second}\n\`\`\`\n`, state: "done" }])));
+        const second = "if (a < b && c > \"d\") {\n\treturn `${x}` + '&amp;';   \n}\n// ünïcödé → ✓";
+        await chat.send(
+            init(
+                conversation("c1", [
+                    {
+                        id: "a1",
+                        role: "assistant",
+                        text: `First:\n\n\`\`\`python\n${first}\n\`\`\`\n\nSecond:\n\n\`\`\`ts\n${second}\n\`\`\`\n`,
+                        state: "done",
+                    },
+                ]),
+            ),
+        );
         const blocks = chat.page.locator(".code-block");
         await blocks.nth(1).waitFor();
         assert.equal(await blocks.nth(1).locator(".code-language").textContent(), "ts");
@@ -249,9 +313,15 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
     it("streams 200 updates in a burst with far fewer renders, touching only the streaming answer", async () => {
         chat = await openChatPage(browser, server);
         const history: ChatMessageView[] = Array.from({ length: 30 }, (_, index) =>
-            index % 2 === 0 ? { id: `m${index}`, role: "user", text: `Question ${index}` } : { id: `m${index}`, role: "assistant", text: `Answer **${index}** with \`code\`.\n\n\`\`\`js\nconsole.log(${index});\n\`\`\``, state: "done" },
+            index % 2 === 0
+                ? { id: `m${index}`, role: "user", text: `Question ${index}` }
+                : { id: `m${index}`, role: "assistant", text: `Answer **${index}** with \`code\`.\n\n\`\`\`js\nconsole.log(${index});\n\`\`\``, state: "done" },
         );
-        await chat.send(init(conversation("c1", history)), { type: "message", conversationId: "c1", message: { id: "live", role: "assistant", text: "", state: "streaming" } });
+        await chat.send(init(conversation("c1", history)), {
+            type: "message",
+            conversationId: "c1",
+            message: { id: "live", role: "assistant", text: "", state: "streaming" },
+        });
         await chat.page.locator(".message-assistant .thinking").waitFor();
         assert.equal(await chat.page.locator("#conversation").getAttribute("aria-busy"), "true", "aria-busy while streaming");
         assert.equal(await chat.page.locator(".message-assistant .message-body").last().getAttribute("aria-busy"), "true");
@@ -262,7 +332,11 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         const started = Date.now();
         await chat.send(...updates);
         const last = chat.page.locator(".message-assistant .message-body").last();
-        await until(async () => (await last.getAttribute("aria-busy")) === "false" && ((await last.textContent()) ?? "").includes("word199"), "the final text", 10_000);
+        await until(
+            async () => (await last.getAttribute("aria-busy")) === "false" && ((await last.textContent()) ?? "").includes("word199"),
+            "the final text",
+            10_000,
+        );
         const elapsed = Date.now() - started;
         await frames(chat);
         const { batches, messages } = await chat.stopCounting();
@@ -299,7 +373,10 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         await chat.clearPosted();
         await chat.page.keyboard.press("Enter");
         await chat.waitForPosted((message) => message.type === "send", "send");
-        assert.deepEqual((await chat.posted()).filter((message) => message.type === "send"), [{ type: "send", text: "hello\nworld" }]);
+        assert.deepEqual(
+            (await chat.posted()).filter((message) => message.type === "send"),
+            [{ type: "send", text: "hello\nworld" }],
+        );
         assert.equal(await input.inputValue(), "", "the input is cleared after sending");
 
         // The extension echoes the message and starts an answer: the button becomes Stop.
@@ -313,7 +390,11 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         await chat.page.keyboard.type("next question");
         await chat.clearPosted();
         await chat.page.keyboard.press("Enter");
-        assert.deepEqual((await chat.posted()).filter((message) => message.type === "send"), [], "Enter does not send while an answer streams");
+        assert.deepEqual(
+            (await chat.posted()).filter((message) => message.type === "send"),
+            [],
+            "Enter does not send while an answer streams",
+        );
         assert.equal(await input.inputValue(), "next question", "and keeps the text");
         await chat.page.keyboard.press("Escape");
         await chat.waitForPosted((message) => message.type === "stop", "stop");
@@ -328,10 +409,13 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
     it("every control is reachable by Tab and shows the focus border", async () => {
         chat = await openChatPage(browser, server);
         await chat.send(
-            init(conversation("c1", [
-                { id: "u", role: "user", text: "How?" },
-                { id: "a", role: "assistant", text: "Read [this](https://example.com).\n\n```js\nlet a = 1;\n```", state: "done" },
-            ]), { chips: [{ id: "k", kind: "file", label: "app.ts" }], draft: "draft" }),
+            init(
+                conversation("c1", [
+                    { id: "u", role: "user", text: "How?" },
+                    { id: "a", role: "assistant", text: "Read [this](https://example.com).\n\n```js\nlet a = 1;\n```", state: "done" },
+                ]),
+                { chips: [{ id: "k", kind: "file", label: "app.ts" }], draft: "draft" },
+            ),
             { type: "error", message: "The engine stopped.", actions: [{ command: "hearth.restartEngine", label: "Restart Engine" }] },
         );
         await chat.page.locator(".error-message").waitFor();
@@ -359,7 +443,23 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
             seen.push(focused);
         }
         const names = seen.map((entry) => entry.name);
-        for (const expected of ["New Conversation", "Regenerate Answer", "Show History", "Conversation", "this", "Copy", "Insert at Cursor", "Apply to Selection", "Restart Engine", "Dismiss Error", "Remove app.ts", "Message to Hearth", "Attach Selection", "Attach File…", "Send (Enter)"]) {
+        for (const expected of [
+            "New Conversation",
+            "Regenerate Answer",
+            "Show History",
+            "Conversation",
+            "this",
+            "Copy",
+            "Insert at Cursor",
+            "Apply to Selection",
+            "Restart Engine",
+            "Dismiss Error",
+            "Remove app.ts",
+            "Message to Hearth",
+            "Attach Selection",
+            "Attach File…",
+            "Send (Enter)",
+        ]) {
             assert.ok(names.includes(expected), `Tab reaches "${expected}" (reached: ${names.join(", ")})`);
         }
         const focusBlue = "rgb(0, 120, 212)";
@@ -431,7 +531,13 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         await page.getByRole("button", { name: "Attach Selection" }).click();
         await page.getByRole("button", { name: "Attach File…" }).click();
         await page.getByRole("button", { name: "Remove b.ts" }).click();
-        assert.deepEqual(await chat.posted(), [{ type: "regenerate" }, { type: "newConversation" }, { type: "attachSelection" }, { type: "attachFile" }, { type: "removeChip", id: "k2" }]);
+        assert.deepEqual(await chat.posted(), [
+            { type: "regenerate" },
+            { type: "newConversation" },
+            { type: "attachSelection" },
+            { type: "attachFile" },
+            { type: "removeChip", id: "k2" },
+        ]);
 
         // History: a list of buttons with title and relative time; open one; delete one after confirming.
         await page.getByRole("button", { name: "Show History" }).click();
@@ -454,13 +560,23 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
         assert.ok(await page.locator("#conversation").isVisible(), "opening a conversation closes the history");
 
         // Errors: shown in the conversation with their actions.
-        await chat.send({ type: "error", message: "The engine stopped: restart it.", actions: [{ command: "hearth.restartEngine", label: "Restart Engine" }, { command: "hearth.showLog", label: "Show Log" }] });
+        await chat.send({
+            type: "error",
+            message: "The engine stopped: restart it.",
+            actions: [
+                { command: "hearth.restartEngine", label: "Restart Engine" },
+                { command: "hearth.showLog", label: "Show Log" },
+            ],
+        });
         const error = page.locator("#conversation .error-message");
         await error.waitFor();
         await chat.clearPosted();
         await error.getByRole("button", { name: "Show Log" }).click();
         await error.getByRole("button", { name: "Restart Engine" }).click();
-        assert.deepEqual(await chat.posted(), [{ type: "runAction", command: "hearth.showLog" }, { type: "runAction", command: "hearth.restartEngine" }]);
+        assert.deepEqual(await chat.posted(), [
+            { type: "runAction", command: "hearth.showLog" },
+            { type: "runAction", command: "hearth.restartEngine" },
+        ]);
         await error.getByRole("button", { name: "Dismiss Error" }).click();
         assert.equal(await error.count(), 0);
         await assertClean(chat);
@@ -478,7 +594,8 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
             }),
         );
         const page = chat.page;
-        const focusedLabel = (): Promise<string> => page.evaluate<string>(`document.activeElement.getAttribute("aria-label") || document.activeElement.textContent.trim()`);
+        const focusedLabel = (): Promise<string> =>
+            page.evaluate<string>(`document.activeElement.getAttribute("aria-label") || document.activeElement.textContent.trim()`);
         await page.getByRole("button", { name: "Show History" }).focus();
         await page.keyboard.press("Enter");
         await until(async () => (await focusedLabel()).startsWith("First, just now"), "the first conversation to take focus");
@@ -528,7 +645,10 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
             { type: "toString" },
         ];
         await chat.send(...junk);
-        await until(() => Promise.resolve((chat?.warnings.filter((warning) => warning.includes("dropped a malformed message")).length ?? 0) >= junk.length), "a warning for each malformed message");
+        await until(
+            () => Promise.resolve((chat?.warnings.filter((warning) => warning.includes("dropped a malformed message")).length ?? 0) >= junk.length),
+            "a warning for each malformed message",
+        );
         assert.equal(await chat.page.locator(".message").count(), 1, "nothing was rendered from them");
         await chat.send({ type: "message", conversationId: "c1", message: { id: "u2", role: "user", text: "after" } });
         await chat.page.locator(".message-user", { hasText: "after" }).waitFor();
@@ -558,7 +678,11 @@ describe("UI: the chat view renders safely in Chromium under the real CSP", func
                 conversation("c1", [
                     { id: "u1", role: "user", text: "Why does inventory.ts save on every keystroke?\n\n— with inventory.ts:12-30" },
                     { id: "a1", role: "assistant", text: answerText, state: "done" },
-                    { id: "n1", role: "note", text: "The 2 oldest messages were left out of this answer's prompt so the conversation fits the model's context." },
+                    {
+                        id: "n1",
+                        role: "note",
+                        text: "The 2 oldest messages were left out of this answer's prompt so the conversation fits the model's context.",
+                    },
                     { id: "u2", role: "user", text: "Can it cancel the pending save on dispose instead?" },
                     { id: "a2", role: "assistant", text: "Yes: call `cancel()` rather than `flush()` when", state: "streaming" },
                 ]),

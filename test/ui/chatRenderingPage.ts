@@ -23,7 +23,13 @@ export function assertWebviewBuilt(): void {
         throw new Error("dist/webview.js is missing: build it with `node esbuild.js` (npm test builds it before the tests).");
     }
     const built = fs.statSync(webviewJs).mtimeMs;
-    const sources = [path.join(repoRoot, "src", "protocol", "chatViewProtocol.ts"), ...fs.readdirSync(path.join(repoRoot, "src", "webview")).filter((name) => name.endsWith(".ts")).map((name) => path.join(repoRoot, "src", "webview", name))];
+    const sources = [
+        path.join(repoRoot, "src", "protocol", "chatViewProtocol.ts"),
+        ...fs
+            .readdirSync(path.join(repoRoot, "src", "webview"))
+            .filter((name) => name.endsWith(".ts"))
+            .map((name) => path.join(repoRoot, "src", "webview", name)),
+    ];
     const newer = sources.find((file) => fs.statSync(file).mtimeMs > built);
     if (newer !== undefined) throw new Error(`dist/webview.js is older than ${path.relative(repoRoot, newer)}: rebuild it with \`node esbuild.js\`.`);
 }
@@ -184,7 +190,15 @@ export async function launchBrowser(): Promise<Browser> {
     return chromium.launch({
         executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
         headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     });
 }
 
@@ -307,16 +321,58 @@ const probesSource = `(() => {
 /** The conversation area may contain these elements: markdown output plus the view's own chrome. */
 const allowedConversationTags: readonly string[] = [
     // markdown-it output
-    "p", "pre", "code", "span", "a", "em", "strong", "s", "del", "ul", "ol", "li", "blockquote",
-    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr", "br",
+    "p",
+    "pre",
+    "code",
+    "span",
+    "a",
+    "em",
+    "strong",
+    "s",
+    "del",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "br",
     // the view's chrome: message frames, code block headers, icons, buttons
-    "div", "button", "i",
+    "div",
+    "button",
+    "i",
 ];
 /** Attributes anything in the conversation area may carry (no on*, no style, no src of any kind). */
 const allowedConversationAttributes: readonly string[] = [
-    "class", "href", "title", "start", "data-code", "data-lang", "data-code-action",
-    "id", "role", "type", "tabindex", "disabled", "hidden",
-    "aria-label", "aria-hidden", "aria-busy", "aria-live", "aria-relevant",
+    "class",
+    "href",
+    "title",
+    "start",
+    "data-code",
+    "data-lang",
+    "data-code-action",
+    "id",
+    "role",
+    "type",
+    "tabindex",
+    "disabled",
+    "hidden",
+    "aria-label",
+    "aria-hidden",
+    "aria-busy",
+    "aria-live",
+    "aria-relevant",
 ];
 
 interface CountResult {
@@ -363,7 +419,11 @@ export interface ChatPage {
     startCounting(selector: string): Promise<void>;
     stopCounting(): Promise<CountResult>;
     /** Posts the messages (then streams `stream`, if given) and measures the render of the answer at `selector` once it is done and quiet. */
-    measureRender(messages: readonly unknown[], selector: string, options?: { readonly quietMs?: number; readonly stream?: StreamPlan }): Promise<RenderMeasure>;
+    measureRender(
+        messages: readonly unknown[],
+        selector: string,
+        options?: { readonly quietMs?: number; readonly stream?: StreamPlan },
+    ): Promise<RenderMeasure>;
     reload(): Promise<void>;
     screenshot(name: string): Promise<string>;
     close(): Promise<void>;
@@ -420,7 +480,10 @@ export async function openChatPage(browser: Browser, server: ChatServer, viewpor
 
     const load = async (): Promise<void> => {
         await page.goto(server.origin + pagePath);
-        await until(() => page.evaluate(() => (globalThis as unknown as ProbeWindow).__hearthPosted.some((message) => message.type === "ready")), "the view to post ready");
+        await until(
+            () => page.evaluate(() => (globalThis as unknown as ProbeWindow).__hearthPosted.some((message) => message.type === "ready")),
+            "the view to post ready",
+        );
         await page.evaluate((variables) => {
             const root = (globalThis as unknown as { document: ThemeDocument }).document.documentElement;
             for (const [name, value] of Object.entries(variables)) root.style.setProperty(name, value);
@@ -437,13 +500,15 @@ export async function openChatPage(browser: Browser, server: ChatServer, viewpor
         pageErrors,
         dialogs,
         popups,
-        send: (...messages) => page.evaluate((list) => {
-            for (const message of list) (globalThis as unknown as ProbeWindow).postMessage(message, "*");
-        }, messages),
+        send: (...messages) =>
+            page.evaluate((list) => {
+                for (const message of list) (globalThis as unknown as ProbeWindow).postMessage(message, "*");
+            }, messages),
         posted: () => page.evaluate(() => (globalThis as unknown as ProbeWindow).__hearthPosted.slice()),
-        clearPosted: () => page.evaluate(() => {
-            (globalThis as unknown as ProbeWindow).__hearthPosted.length = 0;
-        }),
+        clearPosted: () =>
+            page.evaluate(() => {
+                (globalThis as unknown as ProbeWindow).__hearthPosted.length = 0;
+            }),
         waitForPosted: (match, what, timeoutMs = 5000) => until(async () => (await chat.posted()).find(match), `the view to post ${what}`, timeoutMs),
         audit: () => page.evaluate(() => (globalThis as unknown as ProbeWindow).__hearthProbes.audit()),
         violations: () => page.evaluate(() => (globalThis as unknown as ProbeWindow).__hearthProbes.violations()),
@@ -453,7 +518,8 @@ export async function openChatPage(browser: Browser, server: ChatServer, viewpor
         stopCounting: () => page.evaluate(() => (globalThis as unknown as ProbeWindow).__hearthProbes.stopCounting()),
         measureRender: (messages, selector, options = {}) =>
             page.evaluate(
-                ([list, target, quietMs, stream]) => (globalThis as unknown as ProbeWindow).__hearthProbes.measureRender(list, target, quietMs, stream ?? undefined),
+                ([list, target, quietMs, stream]) =>
+                    (globalThis as unknown as ProbeWindow).__hearthProbes.measureRender(list, target, quietMs, stream ?? undefined),
                 [messages, selector, options.quietMs ?? 400, options.stream ?? null] as const,
             ),
         reload: load,

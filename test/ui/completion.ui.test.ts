@@ -37,10 +37,17 @@ describe("UI: ghost text as a user sees it", () => {
 
         await page.keyboard.press("Tab");
         const line = editor.locator(".view-line", { hasText: "const total = " }).first();
-        await editor.locator(".ghost-text-decoration").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
+        await editor
+            .locator(".ghost-text-decoration")
+            .first()
+            .waitFor({ state: "detached", timeout: 10_000 })
+            .catch(() => undefined);
         const accepted = plain(await line.innerText());
         const firstLine = ghostText.split("\n")[0] ?? "";
-        assert.ok(accepted.includes(`const total = ${firstLine}`.trimEnd()), `the line after Tab: ${JSON.stringify(accepted)}; ghost was ${JSON.stringify(ghostText)}`);
+        assert.ok(
+            accepted.includes(`const total = ${firstLine}`.trimEnd()),
+            `the line after Tab: ${JSON.stringify(accepted)}; ghost was ${JSON.stringify(ghostText)}`,
+        );
         await workbench.screenshot("completion-accepted");
     });
 

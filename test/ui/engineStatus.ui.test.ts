@@ -29,7 +29,10 @@ describe("UI: the engine in the status bar, as a user sees it", () => {
         await menu.waitFor({ state: "visible" });
         const entries = await page.locator(".quick-input-list .monaco-list-row").allInnerTexts();
         for (const expected of ["Restart Engine", "Show Log", "Open Hearth Settings", "Choose Model…", "Manage Models…"]) {
-            assert.ok(entries.some((entry) => entry.includes(expected)), `menu has ${expected}: ${entries.join(" | ")}`);
+            assert.ok(
+                entries.some((entry) => entry.includes(expected)),
+                `menu has ${expected}: ${entries.join(" | ")}`,
+            );
         }
         await workbench.screenshot("engine-menu");
 
@@ -97,7 +100,13 @@ describe("UI: the engine in the status bar, as a user sees it", () => {
             await input.fill(suite.fixtures.tiny);
             await input.press("Enter");
             await input.press("Tab");
-            const loading = await page.locator(engineStatusSelector, { hasText: "Hearth: error" }).waitFor({ state: "detached", timeout: 10_000 }).then(() => true, () => false);
+            const loading = await page
+                .locator(engineStatusSelector, { hasText: "Hearth: error" })
+                .waitFor({ state: "detached", timeout: 10_000 })
+                .then(
+                    () => true,
+                    () => false,
+                );
             if (loading || (await input.inputValue().catch(() => "")) === suite.fixtures.tiny) break;
         }
         await workbench.engineReady();
@@ -114,7 +123,11 @@ describe("UI: the engine in the status bar, as a user sees it", () => {
         await page.locator('[id="status.notifications"]').click();
         const center = page.locator(".notifications-center");
         await center.waitFor({ timeout: 10_000 });
-        assert.equal(await center.locator(".notification-list-item", { hasText: "not a GGUF model" }).count(), 0, "the notice is gone from the notification centre");
+        assert.equal(
+            await center.locator(".notification-list-item", { hasText: "not a GGUF model" }).count(),
+            0,
+            "the notice is gone from the notification centre",
+        );
         await workbench.screenshot("engine-error-fixed");
     });
 });

@@ -20,7 +20,8 @@ describe("UI: choosing a model, as a user does", () => {
         const message = await toast.innerText();
         assert.match(message, /for completions and .+ for chat/);
         const links = await toast.locator("a").allInnerTexts();
-        for (const expected of ["Download Recommended", "Choose Model…", "Get Started"]) assert.ok(links.includes(expected), `${expected} in ${links.join(" | ")}`);
+        for (const expected of ["Download Recommended", "Choose Model…", "Get Started"])
+            assert.ok(links.includes(expected), `${expected} in ${links.join(" | ")}`);
         assert.equal(await page.locator(".notification-toast", { hasText: "Recommended for this machine" }).count(), 1, "one notification");
         await page.locator(engineStatusSelector, { hasText: "Hearth: no model" }).waitFor({ timeout: 10_000 });
         await workbench.screenshot("first-run-walkthrough");
@@ -44,8 +45,14 @@ describe("UI: choosing a model, as a user does", () => {
         await rows.first().click();
         await rows.filter({ hasText: "Qwen2.5-Coder" }).first().waitFor();
         const entries = await rows.allInnerTexts();
-        assert.ok(entries.some((entry) => entry.includes("tiny.gguf") && entry.includes("in use for completions and chat")), `the model in use, on this computer: ${entries.join(" | ")}`);
-        assert.ok(entries.some((entry) => /Qwen2\.5-Coder .+ download · ~[\d.]+ [GM]B memory/.test(entry)), `presets with size and memory: ${entries.join(" | ")}`);
+        assert.ok(
+            entries.some((entry) => entry.includes("tiny.gguf") && entry.includes("in use for completions and chat")),
+            `the model in use, on this computer: ${entries.join(" | ")}`,
+        );
+        assert.ok(
+            entries.some((entry) => /Qwen2\.5-Coder .+ download · ~[\d.]+ [GM]B memory/.test(entry)),
+            `presets with size and memory: ${entries.join(" | ")}`,
+        );
         await workbench.screenshot("select-model-picker");
         // The list is long: filter it as a user would.
         await input.fill("Browse");

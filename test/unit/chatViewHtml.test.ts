@@ -24,7 +24,10 @@ function declaredCsp(html: string): string {
 /** Directive name → its sources. */
 function directives(csp: string): Map<string, string[]> {
     const map = new Map<string, string[]>();
-    for (const part of csp.split(";").map((text) => text.trim()).filter((text) => text !== "")) {
+    for (const part of csp
+        .split(";")
+        .map((text) => text.trim())
+        .filter((text) => text !== "")) {
         const [name, ...values] = part.split(/\s+/);
         assert.ok(!map.has(name), `directive ${name} given once`);
         map.set(name, values);
@@ -57,7 +60,10 @@ describe("chat view HTML and CSP (chatViewHtml)", () => {
         assert.equal(scripts[0][2], "", "the script is loaded, not inline");
         assert.equal((html.match(/<script\b/g) ?? []).length, 1);
         const links = [...html.matchAll(/<link\b([^>]*)>/g)].map((match) => match[1]);
-        assert.deepEqual(links, [` rel="stylesheet" nonce="${sources.nonce}" href="${sources.codiconsUri}"`, ` rel="stylesheet" nonce="${sources.nonce}" href="${sources.styleUri}"`]);
+        assert.deepEqual(links, [
+            ` rel="stylesheet" nonce="${sources.nonce}" href="${sources.codiconsUri}"`,
+            ` rel="stylesheet" nonce="${sources.nonce}" href="${sources.styleUri}"`,
+        ]);
         assert.doesNotMatch(html, /<style\b|\sstyle=|\son[a-z]+=/i);
     });
 
@@ -69,9 +75,19 @@ describe("chat view HTML and CSP (chatViewHtml)", () => {
         assert.ok(html.includes(`href="${sources.styleUri}"`));
         assert.equal(html.split(`nonce="${sources.nonce}"`).length - 1, 3, "the nonce on the script and both stylesheets");
         assert.ok(html.includes('<div id="root"></div>'));
-        const other = chatViewHtml({ cspSource: "http://127.0.0.1:4321", nonce: "ZZZZZZZZZZZZZZZZZZZZZZZZ", scriptUri: "http://127.0.0.1:4321/dist/webview.js", codiconsUri: "http://127.0.0.1:4321/c.css", styleUri: "http://127.0.0.1:4321/s.css" });
-        assert.equal(declaredCsp(other), "default-src 'none'; style-src http://127.0.0.1:4321 'nonce-ZZZZZZZZZZZZZZZZZZZZZZZZ'; font-src http://127.0.0.1:4321; img-src http://127.0.0.1:4321 data:; script-src 'nonce-ZZZZZZZZZZZZZZZZZZZZZZZZ'");
-        for (const value of [sources.cspSource, sources.nonce, sources.scriptUri, sources.codiconsUri, sources.styleUri]) assert.ok(!other.includes(value), `nothing of the first page in the second: ${value}`);
+        const other = chatViewHtml({
+            cspSource: "http://127.0.0.1:4321",
+            nonce: "ZZZZZZZZZZZZZZZZZZZZZZZZ",
+            scriptUri: "http://127.0.0.1:4321/dist/webview.js",
+            codiconsUri: "http://127.0.0.1:4321/c.css",
+            styleUri: "http://127.0.0.1:4321/s.css",
+        });
+        assert.equal(
+            declaredCsp(other),
+            "default-src 'none'; style-src http://127.0.0.1:4321 'nonce-ZZZZZZZZZZZZZZZZZZZZZZZZ'; font-src http://127.0.0.1:4321; img-src http://127.0.0.1:4321 data:; script-src 'nonce-ZZZZZZZZZZZZZZZZZZZZZZZZ'",
+        );
+        for (const value of [sources.cspSource, sources.nonce, sources.scriptUri, sources.codiconsUri, sources.styleUri])
+            assert.ok(!other.includes(value), `nothing of the first page in the second: ${value}`);
     });
 
     it("accepts a cspSource of several sources, as some VS Code versions give", () => {

@@ -51,7 +51,7 @@ const extractCases: readonly ExtractCase[] = [
         name: "an unterminated final fence runs to the end of the answer",
         answer: `Sure:\n${T}go\nfunc main() {\n\tfmt.Println(\"hi\")\n}\n`,
         languageId: "go",
-        expected: "func main() {\n\tfmt.Println(\"hi\")\n}",
+        expected: 'func main() {\n\tfmt.Println("hi")\n}',
     },
     {
         name: "backticks inside the code do not end the block",

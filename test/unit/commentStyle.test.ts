@@ -56,9 +56,9 @@ const formatCases: readonly FormatCase[] = [
     {
         name: "Rust ///, with a blank line and a code example keeping its indentation",
         languageId: "rust",
-        text: "Parses a line.\n\n# Example\n    let x = parse(\"a\");",
+        text: 'Parses a line.\n\n# Example\n    let x = parse("a");',
         indent: "    ",
-        expected: "    /// Parses a line.\n    ///\n    /// # Example\n    ///     let x = parse(\"a\");",
+        expected: '    /// Parses a line.\n    ///\n    /// # Example\n    ///     let x = parse("a");',
     },
     {
         name: "C# ///",

@@ -73,7 +73,13 @@ describe("document window: edges that stay put while the user types", () => {
         assert.equal(first.anchor, offsetOf(200));
         assert.equal(first.middle, "line ");
         const typed = text.slice(0, start) + "xy" + text.slice(start);
-        const second = choosePieces(typed, start + 2, "psm", { layout: "psm", anchor: first.anchor, windowStart: first.windowStart, prefix: first.prefix, suffix: first.suffix }, options);
+        const second = choosePieces(
+            typed,
+            start + 2,
+            "psm",
+            { layout: "psm", anchor: first.anchor, windowStart: first.windowStart, prefix: first.prefix, suffix: first.suffix },
+            options,
+        );
         assert.equal(second.anchorMoved, false);
         assert.equal(second.prefix, first.prefix);
         assert.equal(second.suffix, first.suffix);

@@ -55,7 +55,10 @@ describe("conversation store", () => {
     }
 
     function conversationFiles(): string[] {
-        return fs.readdirSync(folder).filter((name) => name.endsWith(".json")).sort();
+        return fs
+            .readdirSync(folder)
+            .filter((name) => name.endsWith(".json"))
+            .sort();
     }
 
     function fileOf(id: string): string {
@@ -223,8 +226,8 @@ describe("conversation store", () => {
         fs.mkdirSync(folder, { recursive: true });
         const stale = path.join(folder, "conversation-abc-def.json.4242-7.tmp");
         const fresh = path.join(folder, "conversation-abc-def.json.4243-1.tmp");
-        fs.writeFileSync(stale, "{\"half");
-        fs.writeFileSync(fresh, "{\"half");
+        fs.writeFileSync(stale, '{"half');
+        fs.writeFileSync(fresh, '{"half');
         const old = new Date(Date.now() - 10 * 60_000);
         fs.utimesSync(stale, old, old);
         open();
@@ -243,8 +246,19 @@ describe("conversation store", () => {
                 { id: "a1", role: "assistant", text: "half an answ", state: "streaming" },
             ],
         };
-        const other: Conversation = { id: "m1abd-another", title: "Another", createdAt: 3000, updatedAt: 4000, messages: [{ id: "u2", role: "user", text: "Another" }] };
-        await memento.update(legacyKey, { version: 1, conversations: [other, streaming, { id: 7, title: null }], activeId: other.id, draft: "typed, not sent" });
+        const other: Conversation = {
+            id: "m1abd-another",
+            title: "Another",
+            createdAt: 3000,
+            updatedAt: 4000,
+            messages: [{ id: "u2", role: "user", text: "Another" }],
+        };
+        await memento.update(legacyKey, {
+            version: 1,
+            conversations: [other, streaming, { id: 7, title: null }],
+            activeId: other.id,
+            draft: "typed, not sent",
+        });
 
         const store = open();
         assert.ok(memento.values.has(legacyKey), "the old key stays until the files are written");
@@ -266,7 +280,10 @@ describe("conversation store", () => {
         );
         assert.equal(index()?.activeId, other.id);
         assert.equal(index()?.draft, "typed, not sent");
-        assert.ok(logs.some((line) => line.includes("not valid")), "the invalid old conversation is logged");
+        assert.ok(
+            logs.some((line) => line.includes("not valid")),
+            "the invalid old conversation is logged",
+        );
 
         const reopened = open();
         assert.equal(reopened.activeConversation().id, other.id);
@@ -275,7 +292,13 @@ describe("conversation store", () => {
     });
 
     it("keeps the old key when the files cannot be written, and the conversations in memory", async () => {
-        const conversation: Conversation = { id: "m1abc-kept", title: "Kept", createdAt: 1, updatedAt: 2, messages: [{ id: "u1", role: "user", text: "Kept" }] };
+        const conversation: Conversation = {
+            id: "m1abc-kept",
+            title: "Kept",
+            createdAt: 1,
+            updatedAt: 2,
+            messages: [{ id: "u1", role: "user", text: "Kept" }],
+        };
         await memento.update(legacyKey, { version: 1, conversations: [conversation], activeId: conversation.id, draft: "" });
         fs.writeFileSync(path.join(root, "blocker"), "a file where the folder should be");
 
@@ -286,13 +309,23 @@ describe("conversation store", () => {
         await store.flush();
         assert.ok(memento.values.has(legacyKey));
         assert.equal(index(), undefined);
-        assert.ok(logs.some((line) => line.includes("cannot write conversations to") && line.includes("memory only")), logs.join("\n"));
+        assert.ok(
+            logs.some((line) => line.includes("cannot write conversations to") && line.includes("memory only")),
+            logs.join("\n"),
+        );
     });
 
     it("prefers a file already moved over the old key's copy (an index lost after moving)", async () => {
         const old: Conversation = { id: "m1abc-twice", title: "Twice", createdAt: 1, updatedAt: 2, messages: [{ id: "u1", role: "user", text: "Twice" }] };
         const store = open();
-        fs.writeFileSync(fileOf(old.id), JSON.stringify({ format: "hearth.conversation", version: 1, conversation: { ...old, updatedAt: 5, messages: [...old.messages, { id: "a1", role: "assistant", text: "added after moving", state: "done" }] } }));
+        fs.writeFileSync(
+            fileOf(old.id),
+            JSON.stringify({
+                format: "hearth.conversation",
+                version: 1,
+                conversation: { ...old, updatedAt: 5, messages: [...old.messages, { id: "a1", role: "assistant", text: "added after moving", state: "done" }] },
+            }),
+        );
         store.dispose();
         memento.values.clear();
         await memento.update(legacyKey, { version: 1, conversations: [old], activeId: old.id, draft: "" });
@@ -315,9 +348,19 @@ describe("conversation store", () => {
         const whole = fs.readFileSync(fileOf(truncated.id));
         fs.writeFileSync(fileOf(truncated.id), whole.subarray(0, whole.length / 2));
         fs.writeFileSync(fileOf(corrupt.id), Buffer.from([0x00, 0xff, 0x7b, 0x22]));
-        fs.writeFileSync(fileOf(oversized.id), JSON.stringify({ format: "hearth.conversation", version: 1, conversation: { ...oversized, messages: [{ id: "a", role: "user", text: "y".repeat(20_000) }] } }));
+        fs.writeFileSync(
+            fileOf(oversized.id),
+            JSON.stringify({
+                format: "hearth.conversation",
+                version: 1,
+                conversation: { ...oversized, messages: [{ id: "a", role: "user", text: "y".repeat(20_000) }] },
+            }),
+        );
         const bad = readFile(invalid.id);
-        fs.writeFileSync(fileOf(invalid.id), JSON.stringify({ ...bad, conversation: { ...bad.conversation, messages: [{ id: "a", role: "wizard", text: "?" }] } }));
+        fs.writeFileSync(
+            fileOf(invalid.id),
+            JSON.stringify({ ...bad, conversation: { ...bad.conversation, messages: [{ id: "a", role: "wizard", text: "?" }] } }),
+        );
         fs.rmSync(fileOf(directory.id));
         fs.mkdirSync(fileOf(directory.id));
         fs.rmSync(fileOf(fifo.id));
@@ -357,7 +400,7 @@ describe("conversation store", () => {
         const [broken, healthy] = await withConversations(store, 2);
         assert.ok(broken !== undefined && healthy !== undefined);
         store.dispose();
-        fs.writeFileSync(fileOf(broken.id), "{\"format\":\"hearth.conversation\",\"version\":1,\"conversation\":{\"id\":");
+        fs.writeFileSync(fileOf(broken.id), '{"format":"hearth.conversation","version":1,"conversation":{"id":');
 
         const reopened = open({ verifyOnStart: false });
         assert.equal(reopened.summaries().length, 2);

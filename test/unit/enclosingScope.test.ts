@@ -23,13 +23,30 @@ const cases: readonly ScopeCase[] = [
     {
         name: "TypeScript: a line in a function gives the function",
         languageId: "typescript",
-        source: ["import x from \"y\";", "", "export function add(a: number, b: number): number {", "    const sum = a + b;<|>", "    return sum;", "}", "", "add(1, 2);"].join("\n"),
+        source: [
+            'import x from "y";',
+            "",
+            "export function add(a: number, b: number): number {",
+            "    const sum = a + b;<|>",
+            "    return sum;",
+            "}",
+            "",
+            "add(1, 2);",
+        ].join("\n"),
         expected: { start: 2, end: 5 },
     },
     {
         name: "TypeScript: a line in a method gives the method, not the class",
         languageId: "typescript",
-        source: ["export class Counter {", "    private count = 0;", "", "    public increment(by = 1): void {", "        this.count += by;<|>", "    }", "}"].join("\n"),
+        source: [
+            "export class Counter {",
+            "    private count = 0;",
+            "",
+            "    public increment(by = 1): void {",
+            "        this.count += by;<|>",
+            "    }",
+            "}",
+        ].join("\n"),
         expected: { start: 3, end: 5 },
     },
     {
@@ -41,7 +58,15 @@ const cases: readonly ScopeCase[] = [
     {
         name: "TypeScript: an arrow function assigned to a const",
         languageId: "typescript",
-        source: ["const handler = async (event: Event): Promise<void> => {", "    if (!event) {", "        return;<|>", "    }", "    await run(event);", "};", "run();"].join("\n"),
+        source: [
+            "const handler = async (event: Event): Promise<void> => {",
+            "    if (!event) {",
+            "        return;<|>",
+            "    }",
+            "    await run(event);",
+            "};",
+            "run();",
+        ].join("\n"),
         expected: { start: 0, end: 5 },
     },
     {
@@ -65,13 +90,13 @@ const cases: readonly ScopeCase[] = [
     {
         name: "TypeScript: braces in strings and comments do not count",
         languageId: "typescript",
-        source: ["function f() {", "    const s = \"}\"; // }", "    /* { */", "    const t = `${s}}`;", "    return s;<|>", "}"].join("\n"),
+        source: ["function f() {", '    const s = "}"; // }', "    /* { */", "    const t = `${s}}`;", "    return s;<|>", "}"].join("\n"),
         expected: { start: 0, end: 5 },
     },
     {
         name: "TypeScript: top-level code gives undefined",
         languageId: "typescript",
-        source: ["import { a } from \"./a\";", "", "function f() {", "    return 1;", "}", "", "console.log(f());<|>"].join("\n"),
+        source: ['import { a } from "./a";', "", "function f() {", "    return 1;", "}", "", "console.log(f());<|>"].join("\n"),
         expected: undefined,
     },
     {
@@ -89,13 +114,25 @@ const cases: readonly ScopeCase[] = [
     {
         name: "Python: a method gives the method, without its decorator",
         languageId: "python",
-        source: ["class Shape:", "    sides = 0", "", "    @property", "    def name(self):", "        return \"shape\"<|>", "", "    def other(self):", "        pass"].join("\n"),
+        source: [
+            "class Shape:",
+            "    sides = 0",
+            "",
+            "    @property",
+            "    def name(self):",
+            '        return "shape"<|>',
+            "",
+            "    def other(self):",
+            "        pass",
+        ].join("\n"),
         expected: { start: 4, end: 5 },
     },
     {
         name: "Python: a class attribute gives the class",
         languageId: "python",
-        source: ["@dataclass", "class Point:", "    x: int = 0<|>", "    y: int = 0", "", "    def norm(self):", "        return 0", "", "p = Point()"].join("\n"),
+        source: ["@dataclass", "class Point:", "    x: int = 0<|>", "    y: int = 0", "", "    def norm(self):", "        return 0", "", "p = Point()"].join(
+            "\n",
+        ),
         expected: { start: 1, end: 6 },
     },
     {
@@ -107,25 +144,55 @@ const cases: readonly ScopeCase[] = [
     {
         name: "Python: a multi-line signature and a docstring at column 0 stay in the body",
         languageId: "python",
-        source: ["def f(", "    a,", "    b,", "):", "    \"\"\"Adds.", "", "More text at column 0:", "def not_a_def():", "    \"\"\"", "    return a + b<|>", "", "x = 1"].join("\n"),
+        source: [
+            "def f(",
+            "    a,",
+            "    b,",
+            "):",
+            '    """Adds.',
+            "",
+            "More text at column 0:",
+            "def not_a_def():",
+            '    """',
+            "    return a + b<|>",
+            "",
+            "x = 1",
+        ].join("\n"),
         expected: { start: 0, end: 9 },
     },
     {
         name: "Python: top-level code gives undefined",
         languageId: "python",
-        source: ["def f():", "    return 1", "", "if __name__ == \"__main__\":", "    f()<|>"].join("\n"),
+        source: ["def f():", "    return 1", "", 'if __name__ == "__main__":', "    f()<|>"].join("\n"),
         expected: undefined,
     },
     {
         name: "Go: a function with a receiver",
         languageId: "go",
-        source: ["package main", "", "func (s *Server) Handle(w http.ResponseWriter, r *http.Request) {", "\tif r == nil {", "\t\treturn<|>", "\t}", "}", "", "var x = 1"].join("\n"),
+        source: [
+            "package main",
+            "",
+            "func (s *Server) Handle(w http.ResponseWriter, r *http.Request) {",
+            "\tif r == nil {",
+            "\t\treturn<|>",
+            "\t}",
+            "}",
+            "",
+            "var x = 1",
+        ].join("\n"),
         expected: { start: 2, end: 6 },
     },
     {
         name: "Rust: a method in an impl block, lifetimes and all",
         languageId: "rust",
-        source: ["impl<'a> Parser<'a> {", "    pub fn next(&mut self) -> Option<&'a str> {", "        let c = '{';", "        self.rest.get(0..1)<|>", "    }", "}"].join("\n"),
+        source: [
+            "impl<'a> Parser<'a> {",
+            "    pub fn next(&mut self) -> Option<&'a str> {",
+            "        let c = '{';",
+            "        self.rest.get(0..1)<|>",
+            "    }",
+            "}",
+        ].join("\n"),
         expected: { start: 1, end: 4 },
     },
     {
@@ -137,7 +204,7 @@ const cases: readonly ScopeCase[] = [
     {
         name: "Java: an annotated method in a class",
         languageId: "java",
-        source: ["public class Greeter {", "    @Override", "    public String toString() {", "        return \"Greeter\";<|>", "    }", "}"].join("\n"),
+        source: ["public class Greeter {", "    @Override", "    public String toString() {", '        return "Greeter";<|>', "    }", "}"].join("\n"),
         expected: { start: 2, end: 4 },
     },
     {
@@ -161,7 +228,7 @@ const cases: readonly ScopeCase[] = [
     {
         name: "Ruby: a method ends at its end",
         languageId: "ruby",
-        source: ["class Dog", "  def bark", "    puts \"woof\"<|>", "  end", "end"].join("\n"),
+        source: ["class Dog", "  def bark", '    puts "woof"<|>', "  end", "end"].join("\n"),
         expected: { start: 1, end: 3 },
     },
 ];

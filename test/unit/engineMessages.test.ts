@@ -66,7 +66,14 @@ describe("engine error messages", () => {
     });
 
     it("every action has a button label", () => {
-        for (const kind of [...fileKinds, "noModel", "backendUnavailable", "modelNotDownloaded", "insufficientMemory", "invalidModelReference"] as EngineErrorKind[]) {
+        for (const kind of [
+            ...fileKinds,
+            "noModel",
+            "backendUnavailable",
+            "modelNotDownloaded",
+            "insufficientMemory",
+            "invalidModelReference",
+        ] as EngineErrorKind[]) {
             for (const action of describeEngineError({ kind, detail: "" }).actions) assert.ok(actionLabel(action).length > 0);
         }
     });
@@ -106,7 +113,11 @@ describe("status bar presentation", () => {
     });
 
     it("a demo model is flagged, its name short", () => {
-        const shown = presentEngineState({ kind: "ready", backend, load: { ...load, model: { ...load.model, name: "Hearth demo model (random weights)", isDemo: true } } });
+        const shown = presentEngineState({
+            kind: "ready",
+            backend,
+            load: { ...load, model: { ...load.model, name: "Hearth demo model (random weights)", isDemo: true } },
+        });
         assert.equal(shown.text, "$(flame) Hearth demo model");
         assert.equal(shown.severity, "warning");
         assert.match(shown.details[0] ?? "", /random output/);

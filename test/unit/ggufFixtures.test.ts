@@ -4,7 +4,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { GgufFileInfo } from "node-llama-cpp" with { "resolution-mode": "import" };
 import {
-    demoModelName, ensureFixtures, fimSpecialTokens, fixtureGeneratorVersion, unsupportedArchitecture, writeTinyModel, type FixturePaths,
+    demoModelName,
+    ensureFixtures,
+    fimSpecialTokens,
+    fixtureGeneratorVersion,
+    unsupportedArchitecture,
+    writeTinyModel,
+    type FixturePaths,
 } from "../fixtures/gguf";
 import { encodeQ8_0, f32ToF16Bits, GgmlType, gguf, writeGguf } from "../fixtures/gguf/ggufWriter";
 import { buildTokenizer, bytesToUnicode, chatMlChatTemplate, qwen25ChatTemplate } from "../fixtures/gguf/tokenizer";
@@ -52,16 +58,35 @@ describe("GGUF test fixtures", function () {
             await writeGguf(file, {
                 metadata: [
                     ["general.architecture", gguf.string("test")],
-                    ["t.u8", gguf.u8(200)], ["t.i8", gguf.i8(-100)], ["t.u16", gguf.u16(60_000)], ["t.i16", gguf.i16(-30_000)],
-                    ["t.u32", gguf.u32(4_000_000_000)], ["t.i32", gguf.i32(-2_000_000_000)], ["t.f32", gguf.f32(1.5)],
-                    ["t.f64", gguf.f64(Math.PI)], ["t.u64", gguf.u64(2n ** 60n)], ["t.i64", gguf.i64(-5)],
-                    ["t.bool", gguf.bool(true)], ["t.str", gguf.string("héllo ✓")],
-                    ["t.arr.i32", gguf.numbers("i32", [1, -2, 3])], ["t.arr.f32", gguf.numbers("f32", [0.5, -1])],
-                    ["t.arr.u64", gguf.bigints("u64", [1, 2n ** 60n])], ["t.arr.bool", gguf.bools([true, false])],
-                    ["t.arr.str", gguf.strings(["a", "", "ü"])], ["t.arr.empty", gguf.strings([])],
+                    ["t.u8", gguf.u8(200)],
+                    ["t.i8", gguf.i8(-100)],
+                    ["t.u16", gguf.u16(60_000)],
+                    ["t.i16", gguf.i16(-30_000)],
+                    ["t.u32", gguf.u32(4_000_000_000)],
+                    ["t.i32", gguf.i32(-2_000_000_000)],
+                    ["t.f32", gguf.f32(1.5)],
+                    ["t.f64", gguf.f64(Math.PI)],
+                    ["t.u64", gguf.u64(2n ** 60n)],
+                    ["t.i64", gguf.i64(-5)],
+                    ["t.bool", gguf.bool(true)],
+                    ["t.str", gguf.string("héllo ✓")],
+                    ["t.arr.i32", gguf.numbers("i32", [1, -2, 3])],
+                    ["t.arr.f32", gguf.numbers("f32", [0.5, -1])],
+                    ["t.arr.u64", gguf.bigints("u64", [1, 2n ** 60n])],
+                    ["t.arr.bool", gguf.bools([true, false])],
+                    ["t.arr.str", gguf.strings(["a", "", "ü"])],
+                    ["t.arr.empty", gguf.strings([])],
                 ],
                 tensors: [
-                    { name: "a", dims: [4, 2], type: GgmlType.F32, values: (out, start) => out.forEach((_, i) => { out[i] = start + i; }) },
+                    {
+                        name: "a",
+                        dims: [4, 2],
+                        type: GgmlType.F32,
+                        values: (out, start) =>
+                            out.forEach((_, i) => {
+                                out[i] = start + i;
+                            }),
+                    },
                     { name: "b", dims: [3], type: GgmlType.F16, values: (out) => out.fill(1) },
                     { name: "c", dims: [64, 2], type: GgmlType.Q8_0, values: (out) => out.fill(0.5) },
                 ],
@@ -71,16 +96,29 @@ describe("GGUF test fixtures", function () {
             assert.deepEqual(info.metadata, {
                 general: { architecture: "test" },
                 t: {
-                    u8: 200, i8: -100, u16: 60_000, i16: -30_000, u32: 4_000_000_000, i32: -2_000_000_000, f32: 1.5,
-                    f64: Math.PI, u64: 2n ** 60n, i64: -5n, bool: true, str: "héllo ✓",
+                    u8: 200,
+                    i8: -100,
+                    u16: 60_000,
+                    i16: -30_000,
+                    u32: 4_000_000_000,
+                    i32: -2_000_000_000,
+                    f32: 1.5,
+                    f64: Math.PI,
+                    u64: 2n ** 60n,
+                    i64: -5n,
+                    bool: true,
+                    str: "héllo ✓",
                     arr: { i32: [1, -2, 3], f32: [0.5, -1], u64: [1n, 2n ** 60n], bool: [true, false], str: ["a", "", "ü"], empty: [] },
                 },
             });
-            assert.deepEqual(info.tensorInfo?.map(({ name, dimensions, ggmlType, offset }) => ({ name, dimensions, ggmlType, offset })), [
-                { name: "a", dimensions: [4, 2], ggmlType: GgmlType.F32, offset: 0 },
-                { name: "b", dimensions: [3], ggmlType: GgmlType.F16, offset: 32 }, // 32 bytes of F32, aligned to 32
-                { name: "c", dimensions: [64, 2], ggmlType: GgmlType.Q8_0, offset: 64 }, // 6 bytes of F16, padded to 32
-            ]);
+            assert.deepEqual(
+                info.tensorInfo?.map(({ name, dimensions, ggmlType, offset }) => ({ name, dimensions, ggmlType, offset })),
+                [
+                    { name: "a", dimensions: [4, 2], ggmlType: GgmlType.F32, offset: 0 },
+                    { name: "b", dimensions: [3], ggmlType: GgmlType.F16, offset: 32 }, // 32 bytes of F32, aligned to 32
+                    { name: "c", dimensions: [64, 2], ggmlType: GgmlType.Q8_0, offset: 64 }, // 6 bytes of F16, padded to 32
+                ],
+            );
             assert.equal(Number(info.tensorInfo?.[0]?.fileOffset) % 32, 0);
             assert.equal(await fileSize(file), Number(info.tensorInfo?.[2]?.fileOffset) + 160); // 4 blocks of 34 bytes, padded
         });
@@ -135,7 +173,10 @@ describe("GGUF test fixtures", function () {
             assert.equal(info.metadata.general.architecture, "qwen2");
             assert.equal(info.tensorCount, 2 + 12 * 2 + 1); // embeddings, output norm, 12 per layer, untied output
             assert.deepEqual(info.architectureMetadata, {
-                context_length: 4096, embedding_length: 64, block_count: 2, feed_forward_length: 128,
+                context_length: 4096,
+                embedding_length: 64,
+                block_count: 2,
+                feed_forward_length: 128,
                 attention: { head_count: 4, head_count_kv: 2, layer_norm_rms_epsilon: Math.fround(1e-6) },
                 rope: { freq_base: 1_000_000 },
             });

@@ -57,7 +57,14 @@ describe("GGUF guard", function () {
         });
 
         it("passes every loadable fixture, and the unknown-architecture one (llama.cpp's to refuse)", async function () {
-            for (const file of [fixtures.tinyNoFim, fixtures.tinyNoChatTemplate, fixtures.demo, fixtures.tinyChat, fixtures.scriptedCall, fixtures.unsupportedArch]) {
+            for (const file of [
+                fixtures.tinyNoFim,
+                fixtures.tinyNoChatTemplate,
+                fixtures.demo,
+                fixtures.tinyChat,
+                fixtures.scriptedCall,
+                fixtures.unsupportedArch,
+            ]) {
                 await guard(file);
             }
         });
@@ -82,9 +89,12 @@ describe("GGUF guard", function () {
             const model: RawGguf = {
                 ...base,
                 kvs: base.kvs.map((kv) =>
-                    kv.key === "tokenizer.ggml.tokens" ? { key: kv.key, value: raw.strings(tokens) }
-                    : kv.key === "tokenizer.ggml.token_type" ? { key: kv.key, value: raw.i32s(tokens.map(() => 1)) }
-                    : kv),
+                    kv.key === "tokenizer.ggml.tokens"
+                        ? { key: kv.key, value: raw.strings(tokens) }
+                        : kv.key === "tokenizer.ggml.token_type"
+                          ? { key: kv.key, value: raw.i32s(tokens.map(() => 1)) }
+                          : kv,
+                ),
             };
             const file = path.join(dir, "vocab-150k.gguf");
             await writeFile(file, encodeGguf(model).bytes);
@@ -100,16 +110,25 @@ describe("GGUF guard", function () {
         it("accepts a zero-tensor first part of a split model, and head_count 0 for an attention-free architecture", async function () {
             const base = await hostileBase();
             const splitFile = path.join(dir, "split-first.gguf");
-            await writeFile(splitFile, encodeGguf({ ...base, tensors: [], data: new Uint8Array(0), kvs: [...base.kvs, { key: "split.count", value: raw.u32(3) }] }).bytes);
+            await writeFile(
+                splitFile,
+                encodeGguf({ ...base, tensors: [], data: new Uint8Array(0), kvs: [...base.kvs, { key: "split.count", value: raw.u32(3) }] }).bytes,
+            );
             assert.equal((await guard(splitFile)).tensorCount, 0);
 
             const mambaFile = path.join(dir, "mamba-like.gguf");
             const mamba: RawGguf = {
                 ...base,
                 kvs: base.kvs.map((kv) =>
-                    kv.key === "general.architecture" ? { key: kv.key, value: raw.string("mamba") }
-                    : kv.key.startsWith("qwen2.") ? { key: kv.key.replace("qwen2.", "mamba."), value: kv.key === "qwen2.attention.head_count" || kv.key === "qwen2.attention.head_count_kv" ? raw.u32(0) : kv.value }
-                    : kv),
+                    kv.key === "general.architecture"
+                        ? { key: kv.key, value: raw.string("mamba") }
+                        : kv.key.startsWith("qwen2.")
+                          ? {
+                                key: kv.key.replace("qwen2.", "mamba."),
+                                value: kv.key === "qwen2.attention.head_count" || kv.key === "qwen2.attention.head_count_kv" ? raw.u32(0) : kv.value,
+                            }
+                          : kv,
+                ),
             };
             await writeFile(mambaFile, encodeGguf(mamba).bytes);
             assert.equal((await guard(mambaFile)).architecture, "mamba");
@@ -119,12 +138,18 @@ describe("GGUF guard", function () {
             const base = await hostileBase();
             const file = path.join(dir, "per-layer-heads.gguf");
             const kvs = base.kvs.map((kv) =>
-                kv.key === "general.architecture" ? { key: kv.key, value: raw.string("deci") }
-                : kv.key === "qwen2.attention.head_count" ? { key: "deci.attention.head_count", value: raw.u32s([4, 0]) }
-                : kv.key === "qwen2.attention.head_count_kv" ? { key: "deci.attention.head_count_kv", value: raw.u32s([2, 0]) }
-                : kv.key === "qwen2.feed_forward_length" ? { key: "deci.feed_forward_length", value: raw.u32s([0, 128]) }
-                : kv.key.startsWith("qwen2.") ? { key: kv.key.replace("qwen2.", "deci."), value: kv.value }
-                : kv);
+                kv.key === "general.architecture"
+                    ? { key: kv.key, value: raw.string("deci") }
+                    : kv.key === "qwen2.attention.head_count"
+                      ? { key: "deci.attention.head_count", value: raw.u32s([4, 0]) }
+                      : kv.key === "qwen2.attention.head_count_kv"
+                        ? { key: "deci.attention.head_count_kv", value: raw.u32s([2, 0]) }
+                        : kv.key === "qwen2.feed_forward_length"
+                          ? { key: "deci.feed_forward_length", value: raw.u32s([0, 128]) }
+                          : kv.key.startsWith("qwen2.")
+                            ? { key: kv.key.replace("qwen2.", "deci."), value: kv.value }
+                            : kv,
+            );
             await writeFile(file, encodeGguf({ ...base, kvs }).bytes);
             assert.equal((await guard(file)).architecture, "deci");
         });
@@ -185,6 +210,9 @@ describe("GGUF guard", function () {
         const base = await hostileBase();
         const again = parseGguf(encodeGguf(base).bytes);
         assert.deepEqual(again.tensors, base.tensors);
-        assert.deepEqual(again.kvs.map((kv) => kv.key), base.kvs.map((kv) => kv.key));
+        assert.deepEqual(
+            again.kvs.map((kv) => kv.key),
+            base.kvs.map((kv) => kv.key),
+        );
     });
 });

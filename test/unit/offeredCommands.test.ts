@@ -4,7 +4,11 @@
 import assert from "node:assert/strict";
 import { OfferedCommands, parseFromWebview, type ToWebview } from "../../src/protocol/chatViewProtocol";
 
-const error = (...commands: string[]): ToWebview => ({ type: "error", message: "The engine stopped.", actions: commands.map((command) => ({ command, label: command })) });
+const error = (...commands: string[]): ToWebview => ({
+    type: "error",
+    message: "The engine stopped.",
+    actions: commands.map((command) => ({ command, label: command })),
+});
 
 describe("chat view: runAction runs only commands the view was offered", () => {
     it("allows nothing before anything was offered", () => {

@@ -62,7 +62,12 @@ const stopCases: StopCase[] = [
     { name: "line mode: a newline first leaves nothing", site: line({ linePrefix: "x = " }), raw: "\nfoo()", stop: 0 },
     { name: "line mode: no newline yet, go on", site: line({ linePrefix: "x = " }), raw: "compute(", stop: undefined },
     { name: "line mode: stops at the \\r of a \\r\\n", site: line(), raw: "foo();\r\nbar();", stop: 6 },
-    { name: "line mode: a first line repeating the line below stops at 0", site: line({ linePrefix: "    ", nextLines: ["", "    return x;"] }), raw: "return x;\n", stop: 0 },
+    {
+        name: "line mode: a first line repeating the line below stops at 0",
+        site: line({ linePrefix: "    ", nextLines: ["", "    return x;"] }),
+        raw: "return x;\n",
+        stop: 0,
+    },
     { name: "special token in the middle (Qwen <|endoftext|>)", site: site(), raw: "return x;<|endoftext|>junk", stop: 9 },
     { name: "the earliest of several special tokens wins", site: site(), raw: "a<|file_sep|>b<|endoftext|>", stop: 1 },
     { name: "CodeLlama <EOT>", site: site({ specialTokenTexts: CODELLAMA_TOKENS }), raw: "x + 1 <EOT>", stop: 6 },
@@ -86,7 +91,12 @@ const stopCases: StopCase[] = [
         raw: jsDedent,
         stop: at(jsDedent, "    }"),
     },
-    { name: "Go: tabs count as tabSize", site: site({ textBefore: "func main() {\n\tfor {\n", linePrefix: "\t\t", tabSize: 4, nextLines: ["\t}", "}"] }), raw: goDedent, stop: at(goDedent, "\t}") },
+    {
+        name: "Go: tabs count as tabSize",
+        site: site({ textBefore: "func main() {\n\tfor {\n", linePrefix: "\t\t", tabSize: 4, nextLines: ["\t}", "}"] }),
+        raw: goDedent,
+        stop: at(goDedent, "\t}"),
+    },
     {
         name: "a complete line repeating the first non-empty line below stops at its start",
         site: site({ linePrefix: "    ", nextLines: ["", "    return total;", "}"] }),
@@ -116,22 +126,42 @@ const stopCases: StopCase[] = [
     },
     { name: "JavaScript: `} else {` continues the block", site: site({ linePrefix: "if (ok) {" }), raw: jsElse, stop: jsElse.lastIndexOf("}") + 1 },
     { name: "Python: `else:` continues the block", site: site({ linePrefix: "if ok:" }), raw: pyElse, stop: at(pyElse, "c()") },
-    { name: "Markdown: a colon with an unindented list after it does not stop", site: site({ linePrefix: "Steps:" }), raw: "\n1. build\n2. test", stop: undefined },
+    {
+        name: "Markdown: a colon with an unindented list after it does not stop",
+        site: site({ linePrefix: "Steps:" }),
+        raw: "\n1. build\n2. test",
+        stop: undefined,
+    },
 ];
 
 const finalCases: FinalCase[] = [
     // The rest of the line
-    { name: "TypeScript: drops a closer the rest of the line has", site: line({ linePrefix: "const s = sum(", lineSuffix: ")" }), raw: "a, b)", expected: "a, b" },
+    {
+        name: "TypeScript: drops a closer the rest of the line has",
+        site: line({ linePrefix: "const s = sum(", lineSuffix: ")" }),
+        raw: "a, b)",
+        expected: "a, b",
+    },
     { name: "keeps the closer of the suggestion's own call", site: line({ linePrefix: "g(", lineSuffix: ")" }), raw: "f(a)", expected: "f(a)" },
     { name: "Python: drops `):` the rest of the line has", site: line({ linePrefix: "def add(", lineSuffix: "):" }), raw: "a, b):", expected: "a, b" },
-    { name: "drops a quote and paren the rest of the line has", site: line({ linePrefix: 'print("', lineSuffix: '")' }), raw: 'hello, world")', expected: "hello, world" },
+    {
+        name: "drops a quote and paren the rest of the line has",
+        site: line({ linePrefix: 'print("', lineSuffix: '")' }),
+        raw: 'hello, world")',
+        expected: "hello, world",
+    },
     { name: "a copy of the rest of the line is nothing", site: line({ linePrefix: "x = foo(", lineSuffix: "bar)" }), raw: "bar)", expected: "" },
     { name: "the start of the rest of the line is nothing", site: line({ linePrefix: "return ", lineSuffix: "items.length;" }), raw: "item", expected: "" },
     { name: "drops a `;` the rest of the line has", site: line({ linePrefix: "let n = ", lineSuffix: ";" }), raw: "count + 1;", expected: "count + 1" },
     { name: "does not drop an overlap that would split a word", site: line({ linePrefix: "const ", lineSuffix: "e = 1;" }), raw: "value", expected: "value" },
     {
         name: "Java: string with a colon, closer from the rest of the line dropped",
-        site: line({ textBefore: "class A {\n    void p(int total) {\n", linePrefix: "        System.out.println(", lineSuffix: ");", nextLines: ["    }", "}"] }),
+        site: line({
+            textBefore: "class A {\n    void p(int total) {\n",
+            linePrefix: "        System.out.println(",
+            lineSuffix: ");",
+            nextLines: ["    }", "}"],
+        }),
         raw: '"total: " + total);',
         expected: '"total: " + total',
     },
@@ -141,7 +171,12 @@ const finalCases: FinalCase[] = [
         raw: '[a-z]+(\\d)?",',
         expected: "[a-z]+(\\d)?",
     },
-    { name: "block mode: a one-line suggestion gets the rest-of-line rule", site: site({ linePrefix: "foo(", lineSuffix: ")" }), raw: "a, b)\n", expected: "a, b" },
+    {
+        name: "block mode: a one-line suggestion gets the rest-of-line rule",
+        site: site({ linePrefix: "foo(", lineSuffix: ")" }),
+        raw: "a, b)\n",
+        expected: "a, b",
+    },
 
     // Shape and whitespace
     { name: "line mode keeps only the first line", site: line({ linePrefix: "x = " }), raw: "a + b;\nreturn c;", expected: "a + b;" },
@@ -166,22 +201,47 @@ const finalCases: FinalCase[] = [
     { name: "DeepSeek tokens", site: site({ specialTokenTexts: DEEPSEEK_TOKENS }), raw: "n + 1<｜fim▁hole｜>m", expected: "n + 1" },
     { name: "StarCoder tokens", site: site({ specialTokenTexts: STARCODER_TOKENS }), raw: "a<fim_middle>b", expected: "a" },
     { name: "a special token cut off at the end is dropped", site: site(), raw: "value<|endo", expected: "value" },
-    { name: "a line before a special token is compared with the line below", site: site({ linePrefix: "    ", nextLines: ["    return y;"] }), raw: "y = 2;\n    return y;<|endoftext|>", expected: "y = 2;" },
+    {
+        name: "a line before a special token is compared with the line below",
+        site: site({ linePrefix: "    ", nextLines: ["    return y;"] }),
+        raw: "y = 2;\n    return y;<|endoftext|>",
+        expected: "y = 2;",
+    },
 
     // Brackets
     { name: "an unmatched closer is cut", site: line({ linePrefix: "x = " }), raw: "a + b) * 2", expected: "a + b" },
     { name: "a mismatched closer is cut", site: line({ linePrefix: "let a = [1, 2" }), raw: ", 3);", expected: ", 3" },
     { name: "brackets in strings of the suggestion are ignored", site: line({ linePrefix: 'const re = "(" + ' }), raw: 'name + ")";', expected: 'name + ")";' },
-    { name: "brackets in strings before the cursor are ignored", site: line({ textBefore: 'const open = "{[(";\n', linePrefix: "log(" }), raw: "open))", expected: "open)" },
-    { name: "Python: brackets in a # comment are ignored", site: line({ textBefore: "def f(xs):  # takes (a list\n", linePrefix: "    return sum(" }), raw: "xs))", expected: "xs)" },
+    {
+        name: "brackets in strings before the cursor are ignored",
+        site: line({ textBefore: 'const open = "{[(";\n', linePrefix: "log(" }),
+        raw: "open))",
+        expected: "open)",
+    },
+    {
+        name: "Python: brackets in a # comment are ignored",
+        site: line({ textBefore: "def f(xs):  # takes (a list\n", linePrefix: "    return sum(" }),
+        raw: "xs))",
+        expected: "xs)",
+    },
     {
         name: "Python: brackets in a docstring are ignored",
         site: line({ textBefore: 'def f(x):\n    """\n    Args: x (int\n    """\n', linePrefix: "    return g(" }),
         raw: "x))",
         expected: "x)",
     },
-    { name: "C: brackets in a block comment are ignored", site: line({ textBefore: "/* see f(\n */\n", linePrefix: "int y = f(" }), raw: "x));", expected: "x)" },
-    { name: "balanced nested brackets are kept", site: line({ linePrefix: "const v = " }), raw: "f(g([1, 2], { a: [3] }));", expected: "f(g([1, 2], { a: [3] }));" },
+    {
+        name: "C: brackets in a block comment are ignored",
+        site: line({ textBefore: "/* see f(\n */\n", linePrefix: "int y = f(" }),
+        raw: "x));",
+        expected: "x)",
+    },
+    {
+        name: "balanced nested brackets are kept",
+        site: line({ linePrefix: "const v = " }),
+        raw: "f(g([1, 2], { a: [3] }));",
+        expected: "f(g([1, 2], { a: [3] }));",
+    },
     { name: "Rust: lifetimes are not quotes", site: line({ linePrefix: "struct Wrapper" }), raw: "<'a>(&'a str);", expected: "<'a>(&'a str);" },
     {
         name: "TypeScript: brackets left open for the lines below are fine (no closers added)",
@@ -251,8 +311,18 @@ const finalCases: FinalCase[] = [
         raw: "total += 1;\n    return total;",
         expected: "total += 1;",
     },
-    { name: "block: a first line repeating the line below is nothing", site: site({ linePrefix: "    ", nextLines: ["    return total;"] }), raw: "return total;\n}", expected: "" },
-    { name: "line: a suggestion repeating the line below is nothing", site: line({ linePrefix: "  return ", nextLines: ["  return x;"] }), raw: "x;", expected: "" },
+    {
+        name: "block: a first line repeating the line below is nothing",
+        site: site({ linePrefix: "    ", nextLines: ["    return total;"] }),
+        raw: "return total;\n}",
+        expected: "",
+    },
+    {
+        name: "line: a suggestion repeating the line below is nothing",
+        site: line({ linePrefix: "  return ", nextLines: ["  return x;"] }),
+        raw: "x;",
+        expected: "",
+    },
     {
         name: "block: a first line repeating the rest of the cursor line is nothing",
         site: site({ linePrefix: "    x = ", lineSuffix: "compute(a, b)" }),
@@ -265,7 +335,12 @@ const finalCases: FinalCase[] = [
         raw: pyOpener,
         expected: "\n    return 3.14 * r * r",
     },
-    { name: "JavaScript: after `{` the body and its closing brace are kept", site: site({ linePrefix: "function sq(n) {" }), raw: jsOpener, expected: "\n    return n * n;\n}" },
+    {
+        name: "JavaScript: after `{` the body and its closing brace are kept",
+        site: site({ linePrefix: "function sq(n) {" }),
+        raw: jsOpener,
+        expected: "\n    return n * n;\n}",
+    },
 ];
 
 describe("postProcess", () => {

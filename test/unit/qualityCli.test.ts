@@ -22,7 +22,13 @@ describe("npm run quality: the case runner's contract", function () {
         const output = join(work, "out.jsonl");
         writeFileSync(input, lines.join("\n") + "\n");
         const result = spawnSync(process.execPath, [cli, "--cases", input, "--out", output, ...args], { encoding: "utf8" });
-        const results = existsSync(output) ? readFileSync(output, "utf8").trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as unknown) : undefined;
+        const results = existsSync(output)
+            ? readFileSync(output, "utf8")
+                  .trim()
+                  .split("\n")
+                  .filter((line) => line !== "")
+                  .map((line) => JSON.parse(line) as unknown)
+            : undefined;
         return { status: result.status, out: `${result.stdout}${result.stderr}`, results };
     }
 

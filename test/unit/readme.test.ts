@@ -34,7 +34,15 @@ describe("README.md says what the code does", () => {
             for (const entry of entries) if (entry.isDirectory()) walk(`${dir}/${entry.name}`);
         };
         walk("src");
-        assert.deepEqual(folders.filter((folder) => !named.has(folder)), [], "folders of src missing from the map");
-        assert.deepEqual([...named].filter((folder) => !existsSync(join(root, folder))), [], "folders in the map that do not exist");
+        assert.deepEqual(
+            folders.filter((folder) => !named.has(folder)),
+            [],
+            "folders of src missing from the map",
+        );
+        assert.deepEqual(
+            [...named].filter((folder) => !existsSync(join(root, folder))),
+            [],
+            "folders in the map that do not exist",
+        );
     });
 });

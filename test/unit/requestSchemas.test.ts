@@ -42,14 +42,36 @@ describe("request schemas: the progress token a streaming request carries (parti
         });
 
         it(`${kind}: any other token is refused as a bad request`, () => {
-            for (const token of ["", "x".repeat(maxProgressTokenChars + 1), 1.5, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Number.POSITIVE_INFINITY, null, true, {}, [], ["a"]]) {
-                assert.equal(refusal(() => check(token)), "badRequest", `token ${JSON.stringify(token)}`);
+            for (const token of [
+                "",
+                "x".repeat(maxProgressTokenChars + 1),
+                1.5,
+                Number.MAX_SAFE_INTEGER + 2,
+                Number.NaN,
+                Number.POSITIVE_INFINITY,
+                null,
+                true,
+                {},
+                [],
+                ["a"],
+            ]) {
+                assert.equal(
+                    refusal(() => check(token)),
+                    "badRequest",
+                    `token ${JSON.stringify(token)}`,
+                );
             }
         });
     }
 
     it("the old hand-made request id is no longer a field: a request that sends one is refused", () => {
-        assert.equal(refusal(() => validated(CompleteRequest.method, completeParamsSchema, { ...complete, requestId: 1 })), "badRequest");
-        assert.equal(refusal(() => validated(ChatRequest.method, chatParamsSchema, { ...chat, requestId: 1 })), "badRequest");
+        assert.equal(
+            refusal(() => validated(CompleteRequest.method, completeParamsSchema, { ...complete, requestId: 1 })),
+            "badRequest",
+        );
+        assert.equal(
+            refusal(() => validated(ChatRequest.method, chatParamsSchema, { ...chat, requestId: 1 })),
+            "badRequest",
+        );
     });
 });

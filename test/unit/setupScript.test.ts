@@ -10,7 +10,9 @@ import { join } from "node:path";
 
 const root = join(__dirname, "../../..");
 const script = join(root, "test", "vscode", "setup.sh");
-const versions = Object.fromEntries([...readFileSync(join(root, "test", "vscode", "versions.sh"), "utf8").matchAll(/^([A-Z_]+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
+const versions = Object.fromEntries(
+    [...readFileSync(join(root, "test", "vscode", "versions.sh"), "utf8").matchAll(/^([A-Z_]+)=(\S+)/gm)].map((m) => [m[1], m[2]]),
+);
 
 interface Machine {
     /** Debian packages dpkg reports as installed. */
@@ -42,7 +44,12 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
         stub("apt-get", 'echo "apt-get must not run here" >&2; exit 99');
         stub("id", `[ "$1" = "-u" ] && echo ${uid} || /usr/bin/id "$@"`);
         stub("sudo", 'echo "sudo: a password is required" >&2; exit 1');
-        stub("npm", npm !== undefined ? `env > "${join(work, "npm-env.txt")}"; [ "$3" = --prefix ] && mkdir -p "$4"; echo "${npm.output}"; sleep ${npm.seconds ?? 0}; exit ${npm.exitCode}` : 'echo "npm must not run here" >&2; exit 99');
+        stub(
+            "npm",
+            npm !== undefined
+                ? `env > "${join(work, "npm-env.txt")}"; [ "$3" = --prefix ] && mkdir -p "$4"; echo "${npm.output}"; sleep ${npm.seconds ?? 0}; exit ${npm.exitCode}`
+                : 'echo "npm must not run here" >&2; exit 99',
+        );
         // Linux on x64, whatever machine runs the tests.
         stub("uname", 'case "$1" in -m) echo x86_64 ;; *) echo Linux ;; esac');
         return `${bin}:/usr/bin:/bin`;
@@ -54,7 +61,10 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
         const node = join(cache, `node-${versions.NODE_VERSION}`, "bin");
         mkdirSync(node, { recursive: true });
         // A stand-in Node that answers --version and runs code-server's entry (which prints its version).
-        writeFileSync(join(node, "node"), `#!/bin/sh\n[ "$1" = "--version" ] && { echo v${versions.NODE_VERSION}; exit 0; }\necho "${versions.CODE_SERVER_VERSION} abc with Code 1.139.1"\n`);
+        writeFileSync(
+            join(node, "node"),
+            `#!/bin/sh\n[ "$1" = "--version" ] && { echo v${versions.NODE_VERSION}; exit 0; }\necho "${versions.CODE_SERVER_VERSION} abc with Code 1.139.1"\n`,
+        );
         chmodSync(join(node, "node"), 0o755);
         const codeServer = join(cache, `code-server-${versions.CODE_SERVER_VERSION}`);
         mkdirSync(join(codeServer, "lib", "node_modules", "code-server", "out", "node"), { recursive: true });
@@ -64,7 +74,12 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
 
     /** Runs setup.sh as `npm run` would: with npm's variables about itself and the user's npm settings. */
     function run(path: string, cache: string, args: readonly string[] = [], env: Record<string, string> = {}): { status: number | null; out: string } {
-        const fromNpmRun = { npm_config_user_agent: "npm/11.0.0 node/v20.0.0 linux x64", npm_lifecycle_event: "pretest", npm_package_name: "hearth", npm_config_registry: "https://registry.example/" };
+        const fromNpmRun = {
+            npm_config_user_agent: "npm/11.0.0 node/v20.0.0 linux x64",
+            npm_lifecycle_event: "pretest",
+            npm_package_name: "hearth",
+            npm_config_registry: "https://registry.example/",
+        };
         const result = spawnSync("bash", [script, ...args], {
             env: { PATH: path, HOME: work, HEARTH_TEST_CACHE: cache, ...fromNpmRun, ...env },
             encoding: "utf8",
@@ -96,7 +111,9 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
     });
 
     it("for npm start (--no-browser) Chromium is not asked for", () => {
-        const { status, out } = run(machine({ installed: ["libkrb5-dev", "pkg-config", "build-essential", "python3"], uid: 0 }), installedCache(), ["--no-browser"]);
+        const { status, out } = run(machine({ installed: ["libkrb5-dev", "pkg-config", "build-essential", "python3"], uid: 0 }), installedCache(), [
+            "--no-browser",
+        ]);
         assert.equal(status, 0, out);
         assert.doesNotMatch(out, /chromium/);
     });

@@ -64,7 +64,9 @@ export function ensureCodeServer(log = console.log, { browser = true } = {}) {
         return install;
     }
     const missing = [...(install.ready ? [] : [`code-server ${install.version}`]), ...(browser && chromiumPath() === undefined ? ["Chromium"] : [])];
-    log(`${missing.join(" and ")} not installed yet: running ${path.relative(process.cwd(), SETUP_SCRIPT)}${browser ? "" : " --no-browser"} (a few minutes, once per machine)`);
+    log(
+        `${missing.join(" and ")} not installed yet: running ${path.relative(process.cwd(), SETUP_SCRIPT)}${browser ? "" : " --no-browser"} (a few minutes, once per machine)`,
+    );
     const r = spawnSync("bash", [SETUP_SCRIPT, ...(browser ? [] : ["--no-browser"])], { stdio: ["inherit", "inherit", "inherit"] });
     const after = codeServerInstall();
     if (r.status !== 0 || !after.ready) throw new Error(`${SETUP_SCRIPT} failed (exit ${r.status ?? r.signal}): see what it printed above`);
@@ -144,11 +146,16 @@ export async function startCodeServer({
     const logFd = fs.openSync(logFile, "a");
     const args = [
         install.entry,
-        "--config", config,
-        "--bind-addr", `${host}:${port}`,
-        "--auth", "none",
-        "--user-data-dir", userDataDir,
-        "--extensions-dir", extensionsDir,
+        "--config",
+        config,
+        "--bind-addr",
+        `${host}:${port}`,
+        "--auth",
+        "none",
+        "--user-data-dir",
+        userDataDir,
+        "--extensions-dir",
+        extensionsDir,
         "--disable-telemetry",
         "--disable-update-check",
         "--disable-workspace-trust",

@@ -70,7 +70,10 @@ function cleanup(keepEvidence) {
         const evidence = path.join(artifacts, `vscode-${stamp}`);
         if (keepEvidence && page) {
             fs.mkdirSync(artifacts, { recursive: true });
-            await page.screenshot({ path: `${evidence}.png`, timeout: 10_000 }).then(() => say(`screenshot: ${evidence}.png`), () => {});
+            await page.screenshot({ path: `${evidence}.png`, timeout: 10_000 }).then(
+                () => say(`screenshot: ${evidence}.png`),
+                () => {},
+            );
         }
         await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 5000))]).catch(() => {});
         if (workbenchLog) await new Promise((r) => workbenchLog.end(r));
@@ -98,7 +101,12 @@ async function finish(code, why, evidence = code !== 0) {
     }
 }
 
-for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]]) process.on(sig, () => void finish(code, `${sig}: stopping`, false));
+for (const [sig, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+])
+    process.on(sig, () => void finish(code, `${sig}: stopping`, false));
 process.on("uncaughtException", (e) => void finish(1, `error: ${e.stack || e}`));
 process.on("unhandledRejection", (e) => void finish(1, `error: ${e?.stack || e}`));
 // If the launcher dies without signalling us, do not leave a server running for the rest of the day.
@@ -127,8 +135,16 @@ async function main() {
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+        args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     workbenchLog = fs.createWriteStream(path.join(server.tmp, "workbench.log"));

@@ -14,10 +14,12 @@ const fence = (context: CodeContext): string => {
     return `${ticks}${context.languageId}\n${context.code}\n${ticks}`;
 };
 
-export const actionSystemPrompt = "You are Hearth, a precise coding assistant inside VS Code. Follow the instruction exactly. When asked for code, reply with one fenced code block and nothing else.";
+export const actionSystemPrompt =
+    "You are Hearth, a precise coding assistant inside VS Code. Follow the instruction exactly. When asked for code, reply with one fenced code block and nothing else.";
 
 export const actionPrompts = {
-    explain: (context: CodeContext): string => `Explain what this ${context.languageId} code from ${context.fileName} does, step by step, and point out anything surprising.`,
+    explain: (context: CodeContext): string =>
+        `Explain what this ${context.languageId} code from ${context.fileName} does, step by step, and point out anything surprising.`,
 
     edit: (context: CodeContext, instruction: string): string =>
         `Rewrite this ${context.languageId} code from ${context.fileName} as instructed. Keep everything the instruction does not ask to change. Reply with only the rewritten code in one fenced block.\n\nInstruction: ${instruction}\n\n${fence(context)}`,

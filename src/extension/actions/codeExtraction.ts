@@ -93,15 +93,91 @@ function trimBlankLines(lines: readonly string[]): string[] {
 
 /** First words that start code lines, not sentences (checked case-sensitively: "If you..." is prose, "if x:" is code). */
 const CODE_WORDS = new Set([
-    "abstract", "assert", "async", "await", "break", "case", "catch", "class", "const", "continue", "def", "default", "defer",
-    "del", "delete", "do", "elif", "else", "enum", "except", "export", "extern", "finally", "fn", "for", "from", "func",
-    "function", "global", "go", "if", "impl", "import", "in", "interface", "lambda", "let", "local", "match", "mod", "module",
-    "namespace", "new", "package", "pass", "print", "private", "protected", "pub", "public", "raise", "require", "return",
-    "select", "static", "struct", "switch", "template", "throw", "trait", "try", "type", "typedef", "use", "using", "var",
-    "void", "where", "while", "with", "yield", "echo", "end", "then", "fi", "done", "esac", "not", "and", "or", "is",
+    "abstract",
+    "assert",
+    "async",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "def",
+    "default",
+    "defer",
+    "del",
+    "delete",
+    "do",
+    "elif",
+    "else",
+    "enum",
+    "except",
+    "export",
+    "extern",
+    "finally",
+    "fn",
+    "for",
+    "from",
+    "func",
+    "function",
+    "global",
+    "go",
+    "if",
+    "impl",
+    "import",
+    "in",
+    "interface",
+    "lambda",
+    "let",
+    "local",
+    "match",
+    "mod",
+    "module",
+    "namespace",
+    "new",
+    "package",
+    "pass",
+    "print",
+    "private",
+    "protected",
+    "pub",
+    "public",
+    "raise",
+    "require",
+    "return",
+    "select",
+    "static",
+    "struct",
+    "switch",
+    "template",
+    "throw",
+    "trait",
+    "try",
+    "type",
+    "typedef",
+    "use",
+    "using",
+    "var",
+    "void",
+    "where",
+    "while",
+    "with",
+    "yield",
+    "echo",
+    "end",
+    "then",
+    "fi",
+    "done",
+    "esac",
+    "not",
+    "and",
+    "or",
+    "is",
 ]);
 
-const PROSE_OPENER = /^(here(?:'s|’s| is| are)|sure|certainly|of course|okay|ok|absolutely|great|below|the following|i(?:'ve|’ve| have| made| updated| added| changed| rewrote)|this (?:is|code|version|function|updated)|to do this)\b/i;
+const PROSE_OPENER =
+    /^(here(?:'s|’s| is| are)|sure|certainly|of course|okay|ok|absolutely|great|below|the following|i(?:'ve|’ve| have| made| updated| added| changed| rewrote)|this (?:is|code|version|function|updated)|to do this)\b/i;
 
 /** Whether `line` reads as a sentence of English rather than a line of code. */
 function isProseLine(line: string): boolean {
@@ -138,7 +214,12 @@ function withoutProse(lines: readonly string[]): string[] {
         let paragraphStart = end;
         while (paragraphStart > start && !isBlank(lines[paragraphStart - 1])) paragraphStart--;
         const paragraph = lines.slice(paragraphStart, end);
-        if (paragraphStart > start && paragraph.length > 0 && isProseLine(paragraph[0]) && paragraph.every((l) => isProseLine(l) || isProseLine(l.trimStart()))) {
+        if (
+            paragraphStart > start &&
+            paragraph.length > 0 &&
+            isProseLine(paragraph[0]) &&
+            paragraph.every((l) => isProseLine(l) || isProseLine(l.trimStart()))
+        ) {
             end = paragraphStart;
             continue;
         }

@@ -154,10 +154,12 @@ export function stripCommentMarkers(comment: string): string {
     if (block) {
         const inner = block[2].split("\n");
         const starred = block[1].startsWith("/*");
-        return finish(inner.map((l, i) => {
-            const unstarred = starred ? l.replace(/^\s*\*(?!\/) ?/, "") : l;
-            return i === 0 ? unstarred.trim() : unstarred;
-        }));
+        return finish(
+            inner.map((l, i) => {
+                const unstarred = starred ? l.replace(/^\s*\*(?!\/) ?/, "") : l;
+                return i === 0 ? unstarred.trim() : unstarred;
+            }),
+        );
     }
 
     const docstring = /^[rRuUbBfF]{0,2}("""|''')([\s\S]*?)\1$/.exec(text);
@@ -175,14 +177,16 @@ export function stripCommentMarkers(comment: string): string {
     const markerOf = (l: string): string | undefined => LINE_MARKERS.find((m) => l.trimStart().startsWith(m));
     const first = nonBlank.length > 0 ? markerOf(nonBlank[0]) : undefined;
     if (first !== undefined && nonBlank.every((l) => markerOf(l) !== undefined)) {
-        return finish(lines.map((l) => {
-            const trimmed = l.trimStart();
-            const marker = markerOf(l);
-            if (marker === undefined) return "";
-            // Take the whole marker run of the first line ("///" not "//" + "/"), then one space.
-            const own = trimmed.startsWith(first) ? first : marker;
-            return trimmed.slice(own.length).replace(/^ /, "");
-        }));
+        return finish(
+            lines.map((l) => {
+                const trimmed = l.trimStart();
+                const marker = markerOf(l);
+                if (marker === undefined) return "";
+                // Take the whole marker run of the first line ("///" not "//" + "/"), then one space.
+                const own = trimmed.startsWith(first) ? first : marker;
+                return trimmed.slice(own.length).replace(/^ /, "");
+            }),
+        );
     }
     return finish(lines);
 }

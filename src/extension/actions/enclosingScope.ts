@@ -127,9 +127,48 @@ function scan(lines: readonly string[], syntax: Syntax): ScannedLine[] {
 // --- definitions -------------------------------------------------------------------------------------------------
 
 const CONTROL = new Set([
-    "if", "else", "for", "foreach", "while", "do", "switch", "case", "catch", "try", "finally", "return", "throw", "new",
-    "await", "yield", "typeof", "sizeof", "using", "lock", "fixed", "with", "match", "loop", "delete", "go", "defer",
-    "select", "when", "assert", "super", "this", "elif", "except", "import", "export", "require", "print", "echo", "and", "or", "not",
+    "if",
+    "else",
+    "for",
+    "foreach",
+    "while",
+    "do",
+    "switch",
+    "case",
+    "catch",
+    "try",
+    "finally",
+    "return",
+    "throw",
+    "new",
+    "await",
+    "yield",
+    "typeof",
+    "sizeof",
+    "using",
+    "lock",
+    "fixed",
+    "with",
+    "match",
+    "loop",
+    "delete",
+    "go",
+    "defer",
+    "select",
+    "when",
+    "assert",
+    "super",
+    "this",
+    "elif",
+    "except",
+    "import",
+    "export",
+    "require",
+    "print",
+    "echo",
+    "and",
+    "or",
+    "not",
 ]);
 
 const MODIFIERS = "export|default|declare|public|private|protected|internal|static|abstract|final|sealed|partial|readonly|open|data|inner|override|virtual";
@@ -222,7 +261,11 @@ function braceBodyEnd(scanned: readonly ScannedLine[], start: number): number | 
         }
         if (expression && paren === 0) {
             const trimmed = code.trimEnd();
-            const next = scanned.slice(i + 1).find((line) => line.code.trim() !== "")?.code.trim() ?? "";
+            const next =
+                scanned
+                    .slice(i + 1)
+                    .find((line) => line.code.trim() !== "")
+                    ?.code.trim() ?? "";
             const continues = /(?:=>|[-+*/%&|^=<>?:,(.[])$/.test(trimmed) || /^(?:[-+*/%&|^?:.]|=>)/.test(next);
             if (!continues) return i;
         }

@@ -79,7 +79,13 @@ export class SelectionActions implements vscode.CodeActionProvider {
     async edit(instruction?: string): Promise<void> {
         const target = this.target("edit");
         if (target === undefined) return;
-        const asked = instruction ?? (await vscode.window.showInputBox({ title: "Hearth: Edit with Instruction", prompt: "How should the selected code change?", placeHolder: "e.g. handle the empty list; use async/await" }));
+        const asked =
+            instruction ??
+            (await vscode.window.showInputBox({
+                title: "Hearth: Edit with Instruction",
+                prompt: "How should the selected code change?",
+                placeHolder: "e.g. handle the empty list; use async/await",
+            }));
         if (asked === undefined || asked.trim() === "") return;
         const answer = await this.run("Editing", actionPrompts.edit(target.context, asked));
         if (answer === undefined) return;
@@ -91,7 +97,9 @@ export class SelectionActions implements vscode.CodeActionProvider {
         if (editor === undefined) return;
         const { document, selection } = editor;
         const lines = document.getText().split(/\r?\n/);
-        const scope = enclosingScope(lines, selection.start.line, document.languageId) ?? (selection.isEmpty ? undefined : { start: selection.start.line, end: selection.end.line });
+        const scope =
+            enclosingScope(lines, selection.start.line, document.languageId) ??
+            (selection.isEmpty ? undefined : { start: selection.start.line, end: selection.end.line });
         if (scope === undefined) {
             void vscode.window.showInformationMessage("Hearth: put the cursor in a function or class (or select code) to document it.");
             return;
@@ -99,7 +107,13 @@ export class SelectionActions implements vscode.CodeActionProvider {
         const range = new vscode.Range(scope.start, 0, scope.end, lines[scope.end]?.length ?? 0);
         const style = commentStyleFor(document.languageId);
         const context = contextOf(document, range);
-        const answer = await this.run("Documenting", actionPrompts.document(context, style.kind === "docstring" ? "docstring" : style.kind === "block" ? `${style.open} … ${style.close}` : `${style.prefix} comments`));
+        const answer = await this.run(
+            "Documenting",
+            actionPrompts.document(
+                context,
+                style.kind === "docstring" ? "docstring" : style.kind === "block" ? `${style.open} … ${style.close}` : `${style.prefix} comments`,
+            ),
+        );
         if (answer === undefined) return;
         const text = stripCommentMarkers(extractCode(answer, "text"));
         if (text.trim() === "") {
@@ -129,7 +143,11 @@ export class SelectionActions implements vscode.CodeActionProvider {
                 await vscode.window.showQuickPick(
                     [
                         { label: "New untitled editor", where: "untitled" as const },
-                        { label: `Next to ${fileName(target.editor.document)}`, description: testFileUri(target.editor.document)?.path.split("/").pop(), where: "besideFile" as const },
+                        {
+                            label: `Next to ${fileName(target.editor.document)}`,
+                            description: testFileUri(target.editor.document)?.path.split("/").pop(),
+                            where: "besideFile" as const,
+                        },
                     ],
                     { title: "Hearth: where should the tests go?" },
                 )
@@ -137,8 +155,13 @@ export class SelectionActions implements vscode.CodeActionProvider {
         if (choice === undefined) return;
         const beside = choice === "besideFile" ? testFileUri(target.editor.document) : undefined;
         if (beside !== undefined) {
-            const exists = await vscode.workspace.fs.stat(beside).then(() => true, () => false);
-            const document = exists ? await vscode.workspace.openTextDocument(beside) : await vscode.workspace.openTextDocument(beside.with({ scheme: "untitled" }));
+            const exists = await vscode.workspace.fs.stat(beside).then(
+                () => true,
+                () => false,
+            );
+            const document = exists
+                ? await vscode.workspace.openTextDocument(beside)
+                : await vscode.workspace.openTextDocument(beside.with({ scheme: "untitled" }));
             const editor = await vscode.window.showTextDocument(document);
             await editor.edit((edit) => edit.insert(document.lineAt(document.lineCount - 1).range.end, `${document.getText() === "" ? "" : "\n\n"}${code}\n`));
         } else {
@@ -148,13 +171,16 @@ export class SelectionActions implements vscode.CodeActionProvider {
     }
 
     async fix(uri?: vscode.Uri, range?: vscode.Range): Promise<void> {
-        const editor = uri === undefined ? vscode.window.activeTextEditor : vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+        const editor =
+            uri === undefined ? vscode.window.activeTextEditor : vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
         if (editor === undefined) {
             void vscode.window.showInformationMessage("Hearth: open the file with the problem first.");
             return;
         }
         const around = range ?? editor.selection;
-        const problems = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.range.intersection(around) !== undefined || d.range.start.line === around.start.line);
+        const problems = vscode.languages
+            .getDiagnostics(editor.document.uri)
+            .filter((d) => d.range.intersection(around) !== undefined || d.range.start.line === around.start.line);
         if (problems.length === 0) {
             void vscode.window.showInformationMessage("Hearth: there is no problem (diagnostic) at the cursor or in the selection to fix.");
             return;
@@ -164,8 +190,18 @@ export class SelectionActions implements vscode.CodeActionProvider {
         const scope = enclosingScope(editor.document.getText().split(/\r?\n/), first, editor.document.languageId);
         const start = Math.min(first, scope?.start ?? first);
         const end = Math.max(last, scope?.end ?? last);
-        const target: Target = { editor, range: new vscode.Range(start, 0, end, editor.document.lineAt(end).text.length), context: contextOf(editor.document, new vscode.Range(start, 0, end, editor.document.lineAt(end).text.length)) };
-        const answer = await this.run("Fixing", actionPrompts.fix(target.context, problems.map((p) => `line ${p.range.start.line + 1 - start}: ${p.message}`)));
+        const target: Target = {
+            editor,
+            range: new vscode.Range(start, 0, end, editor.document.lineAt(end).text.length),
+            context: contextOf(editor.document, new vscode.Range(start, 0, end, editor.document.lineAt(end).text.length)),
+        };
+        const answer = await this.run(
+            "Fixing",
+            actionPrompts.fix(
+                target.context,
+                problems.map((p) => `line ${p.range.start.line + 1 - start}: ${p.message}`),
+            ),
+        );
         if (answer === undefined) return;
         await this.proposeCode(target, extractCode(answer, target.context.languageId), "Hearth Fix");
     }
@@ -183,46 +219,58 @@ export class SelectionActions implements vscode.CodeActionProvider {
     /** Runs the model with a cancellable progress notification; undefined when cancelled or failed. */
     private async run(title: string, prompt: string): Promise<string | undefined> {
         if (this.engine.state.kind !== "ready") {
-            void vscode.window.showWarningMessage("Hearth: the engine is not ready (see the status bar). Your code is untouched.", "Show Log").then((c) => (c === undefined ? undefined : vscode.commands.executeCommand("hearth.showLog")));
+            void vscode.window
+                .showWarningMessage("Hearth: the engine is not ready (see the status bar). Your code is untouched.", "Show Log")
+                .then((c) => (c === undefined ? undefined : vscode.commands.executeCommand("hearth.showLog")));
             return undefined;
         }
-        return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hearth: ${title}…`, cancellable: true }, async (progress, token) => {
-            let shown = 0;
-            try {
-                const result = await this.engine.chat(
-                    {
-                        conversationId: "hearth-actions",
-                        messages: [
-                            { role: "system", content: actionSystemPrompt },
-                            { role: "user", content: prompt },
-                        ],
-                        maxTokens: this.config.chatMaxTokens,
-                        temperature: 0.1,
-                        lane: "action",
-                    },
-                    token,
-                    (update) => {
-                        const tokens = update.text.length;
-                        progress.report({ message: `${tokens} characters`, increment: 0 });
-                        shown = tokens;
-                    },
-                );
-                if (token.isCancellationRequested || result.stopReason === "stopped") {
-                    this.stats.cancelled++;
+        return vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `Hearth: ${title}…`, cancellable: true },
+            async (progress, token) => {
+                let shown = 0;
+                try {
+                    const result = await this.engine.chat(
+                        {
+                            conversationId: "hearth-actions",
+                            messages: [
+                                { role: "system", content: actionSystemPrompt },
+                                { role: "user", content: prompt },
+                            ],
+                            maxTokens: this.config.chatMaxTokens,
+                            temperature: 0.1,
+                            lane: "action",
+                        },
+                        token,
+                        (update) => {
+                            const tokens = update.text.length;
+                            progress.report({ message: `${tokens} characters`, increment: 0 });
+                            shown = tokens;
+                        },
+                    );
+                    if (token.isCancellationRequested || result.stopReason === "stopped") {
+                        this.stats.cancelled++;
+                        return undefined;
+                    }
+                    this.log.write(
+                        "debug",
+                        `${title}: ${result.counts.generatedTokens} tokens (${shown} characters streamed), first token ${result.timings.ttftMs} ms.`,
+                    );
+                    return result.text;
+                } catch (error) {
+                    if (token.isCancellationRequested) {
+                        this.stats.cancelled++;
+                        return undefined;
+                    }
+                    const data = error instanceof ResponseError ? (error.data as EngineErrorData | undefined) : undefined;
+                    void vscode.window.showErrorMessage(
+                        data !== undefined
+                            ? describeEngineError(data).message
+                            : `Hearth: ${title} failed: ${error instanceof Error ? error.message : String(error)}`,
+                    );
                     return undefined;
                 }
-                this.log.write("debug", `${title}: ${result.counts.generatedTokens} tokens (${shown} characters streamed), first token ${result.timings.ttftMs} ms.`);
-                return result.text;
-            } catch (error) {
-                if (token.isCancellationRequested) {
-                    this.stats.cancelled++;
-                    return undefined;
-                }
-                const data = error instanceof ResponseError ? (error.data as EngineErrorData | undefined) : undefined;
-                void vscode.window.showErrorMessage(data !== undefined ? describeEngineError(data).message : `Hearth: ${title} failed: ${error instanceof Error ? error.message : String(error)}`);
-                return undefined;
-            }
-        });
+            },
+        );
     }
 
     private activeEditor(verb: string): vscode.TextEditor | undefined {
@@ -239,7 +287,10 @@ export class SelectionActions implements vscode.CodeActionProvider {
         let range: vscode.Range = selection;
         if (selection.isEmpty) {
             const scope = enclosingScope(document.getText().split(/\r?\n/), selection.start.line, document.languageId);
-            range = scope !== undefined ? new vscode.Range(scope.start, 0, scope.end, document.lineAt(scope.end).text.length) : document.lineAt(selection.start.line).range;
+            range =
+                scope !== undefined
+                    ? new vscode.Range(scope.start, 0, scope.end, document.lineAt(scope.end).text.length)
+                    : document.lineAt(selection.start.line).range;
         }
         if (document.getText(range).trim() === "") {
             void vscode.window.showInformationMessage(`Hearth: there is no code here to ${verb}. Select some code first.`);
@@ -259,7 +310,8 @@ function fileName(document: vscode.TextDocument): string {
 
 /** A one-line hint of how the project tests, from what its workspace has. */
 function testStyleOf(document: vscode.TextDocument): string {
-    if (["typescript", "javascript", "typescriptreact", "javascriptreact"].includes(document.languageId)) return "describe/it blocks with node:assert, as in mocha";
+    if (["typescript", "javascript", "typescriptreact", "javascriptreact"].includes(document.languageId))
+        return "describe/it blocks with node:assert, as in mocha";
     if (document.languageId === "python") return "pytest functions with plain assert";
     if (document.languageId === "go") return "the testing package with table-driven tests";
     if (document.languageId === "rust") return "#[cfg(test)] mod tests with #[test] functions";

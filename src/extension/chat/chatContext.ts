@@ -51,7 +51,10 @@ function build(kind: ContextChip["kind"], label: string, name: string, languageI
     }
     const fence = "`".repeat(Math.max(3, longestBacktickRun(code) + 1));
     const chip: ContextChip = trimmedNote === undefined ? { id: `chip-${nextChip++}`, kind, label } : { id: `chip-${nextChip++}`, kind, label, trimmedNote };
-    return { chip, text: `${kind === "file" ? "File" : "Selected code from"} ${name}${trimmedNote ? " (trimmed)" : ""}:\n${fence}${languageId}\n${kept.join("\n")}\n${fence}` };
+    return {
+        chip,
+        text: `${kind === "file" ? "File" : "Selected code from"} ${name}${trimmedNote ? " (trimmed)" : ""}:\n${fence}${languageId}\n${kept.join("\n")}\n${fence}`,
+    };
 }
 
 function longestBacktickRun(text: string): number {

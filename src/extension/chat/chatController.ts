@@ -133,7 +133,11 @@ export class ChatController implements vscode.Disposable {
                     this.view.post({ type: "error", message: "Open a file in an editor first: its selection or the file is what gets attached.", actions: [] });
                     return;
                 }
-                this.attachments.push(message.type === "attachSelection" ? (attachSelection(this.lastEditor) ?? attachFile(this.lastEditor.document)) : attachFile(this.lastEditor.document));
+                this.attachments.push(
+                    message.type === "attachSelection"
+                        ? (attachSelection(this.lastEditor) ?? attachFile(this.lastEditor.document))
+                        : attachFile(this.lastEditor.document),
+                );
                 this.postChips();
                 return;
             case "copyCode":
@@ -169,7 +173,10 @@ export class ChatController implements vscode.Disposable {
         const prompt = promptWithAttachments(text, attachments);
         const labels = attachments.map((a) => a.chip.label + (a.chip.trimmedNote !== undefined ? " (trimmed)" : ""));
         const title = conversation.title;
-        const user = this.store.add(conversation, prompt === text ? { role: "user", text } : { role: "user", text: labels.length > 0 ? `${text}\n\n— with ${labels.join(", ")}` : text, prompt });
+        const user = this.store.add(
+            conversation,
+            prompt === text ? { role: "user", text } : { role: "user", text: labels.length > 0 ? `${text}\n\n— with ${labels.join(", ")}` : text, prompt },
+        );
         this.store.draft = "";
         if (conversation.title !== title) this.view.post({ type: "conversation", conversation: viewOf(conversation) });
         else this.view.post({ type: "message", conversationId: conversation.id, message: messageView(user) });
@@ -212,10 +219,16 @@ export class ChatController implements vscode.Disposable {
             this.stats.answers++;
             if (message.state === "stopped") this.stats.stopped++;
             if (result.trimmedMessages > 0) {
-                const note = this.store.add(conversation, { role: "note", text: `The ${result.trimmedMessages} oldest messages were left out of this answer's prompt so the conversation fits the model's context (raise "hearth.contextSize" to keep more).` });
+                const note = this.store.add(conversation, {
+                    role: "note",
+                    text: `The ${result.trimmedMessages} oldest messages were left out of this answer's prompt so the conversation fits the model's context (raise "hearth.contextSize" to keep more).`,
+                });
                 this.view.post({ type: "message", conversationId: conversation.id, message: messageView(note) });
             }
-            this.log.write("debug", `Chat answer: first token ${result.timings.ttftMs} ms, ${result.counts.evaluatedTokens} of ${result.counts.promptTokens} prompt tokens evaluated, ${result.counts.generatedTokens} generated, waited ${result.timings.yieldedMs} ms for completions.`);
+            this.log.write(
+                "debug",
+                `Chat answer: first token ${result.timings.ttftMs} ms, ${result.counts.evaluatedTokens} of ${result.counts.promptTokens} prompt tokens evaluated, ${result.counts.generatedTokens} generated, waited ${result.timings.yieldedMs} ms for completions.`,
+            );
         } catch (error) {
             message.state = cancellation.token.isCancellationRequested ? "stopped" : "error";
             if (message.state === "stopped") this.stats.stopped++;
@@ -246,7 +259,11 @@ export class ChatController implements vscode.Disposable {
             return;
         }
         const problem = describeEngineError(data);
-        this.view.post({ type: "error", message: problem.message, actions: problem.actions.map((action) => ({ command: `hearth.${action}`, label: actionLabel(action, data) })) });
+        this.view.post({
+            type: "error",
+            message: problem.message,
+            actions: problem.actions.map((action) => ({ command: `hearth.${action}`, label: actionLabel(action, data) })),
+        });
     }
 
     private async insert(code: string): Promise<void> {
@@ -315,7 +332,10 @@ function engineStatus(state: EngineState): EngineStatusView {
             return { ready: true, label: `${shortModelName(model.name)} · ${backend}`, title: `Chat model: ${model.name} on ${backend}\n${model.path}` };
         }
         case "error":
-            return { ready: false, label: state.error.kind === "noModel" ? "No model: choose one from the status bar." : "The engine has an error: see the status bar." };
+            return {
+                ready: false,
+                label: state.error.kind === "noModel" ? "No model: choose one from the status bar." : "The engine has an error: see the status bar.",
+            };
         case "stopped":
             return { ready: false, label: "The engine stopped: restart it from the status bar." };
         default:

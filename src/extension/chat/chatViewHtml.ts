@@ -64,7 +64,8 @@ function checkUri(name: string, uri: string): string {
 
 function checkCspSource(cspSource: string): void {
     // A cspSource may hold several space-separated sources ("'self' https://*.vscode-cdn.net").
-    if (cspSource.trim() === "" || /["<>;,\r\n]/.test(cspSource)) throw new Error(`Chat view HTML: cspSource is not a usable CSP source: ${JSON.stringify(cspSource)}`);
+    if (cspSource.trim() === "" || /["<>;,\r\n]/.test(cspSource))
+        throw new Error(`Chat view HTML: cspSource is not a usable CSP source: ${JSON.stringify(cspSource)}`);
 }
 
 function checkNonce(nonce: string): void {

@@ -143,13 +143,19 @@ export class ConversationStore {
 
         const problem = checkWritable(folder);
         this.persistent = problem === undefined;
-        if (problem !== undefined) this.log(`cannot write conversations to ${folder} (${problem}). The chat works, but conversations are kept in memory only and are lost when VS Code closes.`);
+        if (problem !== undefined)
+            this.log(
+                `cannot write conversations to ${folder} (${problem}). The chat works, but conversations are kept in memory only and are lost when VS Code closes.`,
+            );
         else removeStaleTemps(folder, staleTempMs);
 
         this.readIndex();
         this.readLegacy();
         if (this.legacyPending || this.migrating.size > 0) this.schedule();
-        this.verified = options.verifyOnStart === false ? Promise.resolve() : this.verifyAll().catch((error: unknown) => this.failed("cannot check the conversations", error));
+        this.verified =
+            options.verifyOnStart === false
+                ? Promise.resolve()
+                : this.verifyAll().catch((error: unknown) => this.failed("cannot check the conversations", error));
     }
 
     get draft(): string {
@@ -176,7 +182,15 @@ export class ConversationStore {
         if (current !== undefined && current.messages.length === 0) return current; // no pile of empty conversations
         const now = Date.now();
         const conversation: Conversation = { id: newId(), title: "New conversation", createdAt: now, updatedAt: now, messages: [] };
-        this.entries.unshift({ id: conversation.id, summary: summaryOf(conversation), conversation, generation: 1, written: 0, persisted: false, deleted: false });
+        this.entries.unshift({
+            id: conversation.id,
+            summary: summaryOf(conversation),
+            conversation,
+            generation: 1,
+            written: 0,
+            persisted: false,
+            deleted: false,
+        });
         for (const evicted of this.entries.splice(maxConversations)) this.remove(evicted);
         this.active = conversation.id;
         this.changedIndex();
@@ -286,7 +300,9 @@ export class ConversationStore {
     }
 
     private drop(entry: Entry, reason: string): void {
-        this.log(`conversation "${entry.summary.title}" (${entry.id}) is left out of the history: ${this.fileOf(entry.id)}: ${reason}. The file is left as it is.`);
+        this.log(
+            `conversation "${entry.summary.title}" (${entry.id}) is left out of the history: ${this.fileOf(entry.id)}: ${reason}. The file is left as it is.`,
+        );
         this.entries = this.entries.filter((e) => e !== entry);
         entry.deleted = true;
         this.migrating.delete(entry.id);
@@ -524,7 +540,15 @@ export class ConversationStore {
                 continue;
             }
             if (this.entries.some((e) => e.id === conversation.id)) continue;
-            const entry: Entry = { id: conversation.id, summary: summaryOf(conversation), conversation: undefined, generation: 1, written: 0, persisted: false, deleted: false };
+            const entry: Entry = {
+                id: conversation.id,
+                summary: summaryOf(conversation),
+                conversation: undefined,
+                generation: 1,
+                written: 0,
+                persisted: false,
+                deleted: false,
+            };
             // Moved before, with the index lost: the file may hold what was added since.
             const existing = this.persistent ? this.readFile(entry) : "not read";
             if (typeof existing !== "string") {
@@ -563,11 +587,19 @@ export function viewOf(conversation: Conversation): ConversationView {
 }
 
 export function messageView(message: StoredMessage): ChatMessageView {
-    return message.state === undefined ? { id: message.id, role: message.role, text: message.text } : { id: message.id, role: message.role, text: message.text, state: message.state };
+    return message.state === undefined
+        ? { id: message.id, role: message.role, text: message.text }
+        : { id: message.id, role: message.role, text: message.text, state: message.state };
 }
 
 function summaryOf(conversation: Conversation): IndexEntry {
-    return { id: conversation.id, title: conversation.title, createdAt: conversation.createdAt, updatedAt: conversation.updatedAt, messageCount: conversation.messages.length };
+    return {
+        id: conversation.id,
+        title: conversation.title,
+        createdAt: conversation.createdAt,
+        updatedAt: conversation.updatedAt,
+        messageCount: conversation.messages.length,
+    };
 }
 
 function indexEntryOf(value: unknown): IndexEntry | undefined {

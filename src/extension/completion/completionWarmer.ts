@@ -87,7 +87,13 @@ export class CompletionWarmer implements vscode.Disposable {
 
     private async warm(withContext: boolean): Promise<void> {
         const editor = vscode.window.activeTextEditor;
-        if (editor === undefined || !isCodeDocument(editor.document) || !this.engine.canComplete || !this.config.completionsEnabledFor(editor.document.languageId)) return;
+        if (
+            editor === undefined ||
+            !isCodeDocument(editor.document) ||
+            !this.engine.canComplete ||
+            !this.config.completionsEnabledFor(editor.document.languageId)
+        )
+            return;
         if (this.isBusy()) {
             this.schedule(idleMs, withContext); // never interrupt a completion the user waits for
             return;
@@ -107,7 +113,10 @@ export class CompletionWarmer implements vscode.Disposable {
                 cancellation.token,
             );
             this.warmed++;
-            this.log.write("debug", `Warmed ${vscode.workspace.asRelativePath(document.uri)}: ${result.evaluatedTokens} of ${result.promptTokens} prompt tokens evaluated${result.movedTokens > 0 ? ` (${result.movedTokens} moved in the cache)` : ""}.`);
+            this.log.write(
+                "debug",
+                `Warmed ${vscode.workspace.asRelativePath(document.uri)}: ${result.evaluatedTokens} of ${result.promptTokens} prompt tokens evaluated${result.movedTokens > 0 ? ` (${result.movedTokens} moved in the cache)` : ""}.`,
+            );
         } catch {
             // Superseded by a completion or the engine went away: the next completion pays instead.
         } finally {
@@ -119,7 +128,8 @@ export class CompletionWarmer implements vscode.Disposable {
     private snippets(current: vscode.TextDocument): ContextSnippet[] {
         const places = new Map<string, { document: vscode.TextDocument; line: number }>();
         for (const editor of vscode.window.visibleTextEditors) {
-            if (editor.document !== current && isCodeDocument(editor.document)) places.set(editor.document.uri.toString(), { document: editor.document, line: editor.selection.active.line });
+            if (editor.document !== current && isCodeDocument(editor.document))
+                places.set(editor.document.uri.toString(), { document: editor.document, line: editor.selection.active.line });
         }
         for (const [key, { uri, line }] of [...this.recentEdits].reverse()) {
             const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());

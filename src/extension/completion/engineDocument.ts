@@ -31,7 +31,12 @@ export function engineDocument(document: vscode.TextDocument, position: vscode.P
 /** `sentRange` on a VS Code document: the offsets of the text around `cursor` sent to the engine, and whether that is all of it. */
 export function documentSentRange(document: vscode.TextDocument, cursor: number): { readonly start: number; readonly end: number; readonly whole: boolean } {
     const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
-    const { start, end } = sentRange(cursor, length, (offset) => document.positionAt(offset), (line) => document.offsetAt(new vscode.Position(line, 0)));
+    const { start, end } = sentRange(
+        cursor,
+        length,
+        (offset) => document.positionAt(offset),
+        (line) => document.offsetAt(new vscode.Position(line, 0)),
+    );
     return { start, end, whole: start === 0 && end === length };
 }
 

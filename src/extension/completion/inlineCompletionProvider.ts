@@ -50,7 +50,16 @@ interface InFlight {
  * (over the wire, into the sidecar's evaluation loop) and asks anew.
  */
 export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
-    readonly stats: CompletionStats = { requests: 0, typedAsSuggested: 0, adoptedStreams: 0, cancelled: 0, accepted: 0, prefetched: 0, shown: 0, lastEvaluatedTokens: undefined };
+    readonly stats: CompletionStats = {
+        requests: 0,
+        typedAsSuggested: 0,
+        adoptedStreams: 0,
+        cancelled: 0,
+        accepted: 0,
+        prefetched: 0,
+        shown: 0,
+        lastEvaluatedTokens: undefined,
+    };
     private shown: { readonly site: CursorText; readonly text: string; readonly replaceEnd: number } | undefined;
     private inFlight: InFlight | undefined;
     private nextRequestId = 1;

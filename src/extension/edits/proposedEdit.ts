@@ -68,7 +68,8 @@ export class ProposedEdits implements vscode.TextDocumentContentProvider, vscode
         const fromCommand = new Promise<Choice>((resolve) => (this.answer = resolve));
         await vscode.commands.executeCommand("setContext", pendingContextKey, true);
         try {
-            const fromUser = this.decide !== undefined ? this.decide(question) : Promise.resolve(vscode.window.showInformationMessage(question, "Accept", "Reject"));
+            const fromUser =
+                this.decide !== undefined ? this.decide(question) : Promise.resolve(vscode.window.showInformationMessage(question, "Accept", "Reject"));
             return await Promise.race([fromCommand, fromUser]);
         } finally {
             this.answer = undefined;
@@ -76,10 +77,19 @@ export class ProposedEdits implements vscode.TextDocumentContentProvider, vscode
         }
     }
 
-    private async apply(document: vscode.TextDocument, range: vscode.Range, original: string, startOffset: number, replacement: string, name: string): Promise<ProposalOutcome> {
+    private async apply(
+        document: vscode.TextDocument,
+        range: vscode.Range,
+        original: string,
+        startOffset: number,
+        replacement: string,
+        name: string,
+    ): Promise<ProposalOutcome> {
         const target = whereOriginalIs(document, range, original, startOffset);
         if (target === undefined) {
-            void vscode.window.showWarningMessage(`Hearth did not apply the change: the code it replaces in ${name} was edited meanwhile. Your edits are untouched; run the action again.`);
+            void vscode.window.showWarningMessage(
+                `Hearth did not apply the change: the code it replaces in ${name} was edited meanwhile. Your edits are untouched; run the action again.`,
+            );
             return "conflict";
         }
         const edit = new vscode.WorkspaceEdit();
@@ -93,11 +103,14 @@ function whereOriginalIs(document: vscode.TextDocument, range: vscode.Range, ori
     if (document.getText(range) === original && document.offsetAt(range.start) === startOffset) return range;
     const text = document.getText();
     const first = text.indexOf(original);
-    if (original === "" || first === -1 || text.indexOf(original, first + 1) !== -1) return document.getText(range) === original && original !== "" ? range : undefined;
+    if (original === "" || first === -1 || text.indexOf(original, first + 1) !== -1)
+        return document.getText(range) === original && original !== "" ? range : undefined;
     return new vscode.Range(document.positionAt(first), document.positionAt(first + original.length));
 }
 
 async function closeDiff(proposal: vscode.Uri): Promise<void> {
-    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === proposal.toString());
+    const tabs = vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .filter((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === proposal.toString());
     if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
 }

@@ -67,7 +67,11 @@ export class EngineClient {
      * A completion from the loaded model; rejects with a ResponseError (kind "cancelled" when
      * superseded). While it streams, each step (the suggestion so far) goes to `onPartialResult`, in order.
      */
-    async complete(params: Streamed<CompleteParams>, token: CancellationToken, onPartialResult?: (partial: CompletionPartialResult) => void): Promise<CompleteResult> {
+    async complete(
+        params: Streamed<CompleteParams>,
+        token: CancellationToken,
+        onPartialResult?: (partial: CompletionPartialResult) => void,
+    ): Promise<CompleteResult> {
         return this.readySidecar().complete(params, token, this.ofThisGeneration(onPartialResult));
     }
 
@@ -130,7 +134,10 @@ export class EngineClient {
             resolved = await settings();
         } catch (error) {
             this.options.log("error", `Could not read the engine settings: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-            this.setState({ kind: "error", error: { kind: "internal", detail: `Hearth could not read its engine settings: ${error instanceof Error ? error.message : String(error)}.` } });
+            this.setState({
+                kind: "error",
+                error: { kind: "internal", detail: `Hearth could not read its engine settings: ${error instanceof Error ? error.message : String(error)}.` },
+            });
             return;
         }
         await this.start(resolved);
@@ -159,14 +166,23 @@ export class EngineClient {
         if (settings === undefined || this.disposed) return;
         const generation = ++this.generation;
         this.setState({ kind: "starting" });
-        const sidecar = new SidecarProcess({ script: this.options.sidecarScript, log: this.options.log, env: this.options.env, liveness: this.options.liveness });
+        const sidecar = new SidecarProcess({
+            script: this.options.sidecarScript,
+            log: this.options.log,
+            env: this.options.env,
+            liveness: this.options.liveness,
+        });
         this.sidecar = sidecar;
         this.backend = undefined;
         sidecar.onExit((exit) => this.onSidecarExit(generation, exit));
         sidecar.onModelFileChanged(({ path, detail }) => {
             if (generation !== this.generation) return;
             this.options.log("warn", `The model file ${path} changed on disk (${detail}); the engine unloaded it.`);
-            this.setState({ kind: "error", ...(this.backend === undefined ? {} : { backend: this.backend }), error: { kind: "modelFileChanged", path, detail } });
+            this.setState({
+                kind: "error",
+                ...(this.backend === undefined ? {} : { backend: this.backend }),
+                error: { kind: "modelFileChanged", path, detail },
+            });
         });
         sidecar.onProgress(({ stage, progress }) => {
             const state = this.currentState;
@@ -177,7 +193,10 @@ export class EngineClient {
             const backend = await sidecar.initialize({ gpu: settings.gpu });
             if (generation !== this.generation) return;
             this.backend = backend;
-            this.options.log("info", `Backend: ${backend.backend}${backend.gpuDevices.length > 0 ? ` (${backend.gpuDevices.join(", ")})` : ""}, ${backend.cpuMathCores} math cores, llama.cpp ${backend.llamaCppRelease}, loaded in ${backend.backendLoadMs} ms.`);
+            this.options.log(
+                "info",
+                `Backend: ${backend.backend}${backend.gpuDevices.length > 0 ? ` (${backend.gpuDevices.join(", ")})` : ""}, ${backend.cpuMathCores} math cores, llama.cpp ${backend.llamaCppRelease}, loaded in ${backend.backendLoadMs} ms.`,
+            );
         } catch (error) {
             if (generation !== this.generation || sidecar.hasExited) return; // the exit handler takes over
             this.setState({ kind: "error", error: toErrorData(error) });
@@ -216,7 +235,11 @@ export class EngineClient {
         if (crashed !== undefined) {
             await sidecar.unloadModel().catch(() => undefined);
             if (cancellation.token.isCancellationRequested) return;
-            this.setState({ kind: "error", backend, error: { kind: "crashedLoading", path: crashed, detail: "The engine process crashed while loading this file." } });
+            this.setState({
+                kind: "error",
+                backend,
+                error: { kind: "crashedLoading", path: crashed, detail: "The engine process crashed while loading this file." },
+            });
             return;
         }
         this.setState({ kind: "loading", modelPath: settings.modelPath, stage: "model", progress: 0, backend });
@@ -261,7 +284,10 @@ export class EngineClient {
         const decision = this.policy.recordCrash(this.now());
         if (decision.action === "giveUp") {
             this.options.log("error", `${reason} It crashed ${decision.crashesInWindow} times within 3 minutes: not restarting it.`);
-            this.setState({ kind: "stopped", reason: `The engine crashed ${decision.crashesInWindow} times within 3 minutes, so Hearth stopped restarting it.` });
+            this.setState({
+                kind: "stopped",
+                reason: `The engine crashed ${decision.crashesInWindow} times within 3 minutes, so Hearth stopped restarting it.`,
+            });
             return;
         }
         this.options.log("warn", `${reason} Restarting in ${decision.delayMs} ms (crash ${decision.crashesInWindow} within 3 minutes).`);

@@ -102,26 +102,45 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
             };
         case "noModelLoaded":
         case "notInitialized":
-            return { message: `Hearth's engine has no model loaded yet (${error.detail}). Wait for it to finish loading, or restart it.`, actions: ["restartEngine", "showLog"] };
+            return {
+                message: `Hearth's engine has no model loaded yet (${error.detail}). Wait for it to finish loading, or restart it.`,
+                actions: ["restartEngine", "showLog"],
+            };
         case "cancelled":
             return { message: "Hearth: the request was cancelled.", actions: [] };
         case "badRequest":
-            return { message: `Hearth sent its engine a request it refused (${error.detail}). This is a bug in Hearth: please report it with the log.`, actions: ["showLog"] };
+            return {
+                message: `Hearth sent its engine a request it refused (${error.detail}). This is a bug in Hearth: please report it with the log.`,
+                actions: ["showLog"],
+            };
         case "tooLarge":
             return { message: `Hearth: ${error.detail}`, actions: [] };
         case "timedOut":
-            return { message: `Hearth's engine did not answer in time (${error.detail}). Try again; if it keeps happening, choose a smaller model or context.`, actions: ["showLog", "restartEngine"] };
+            return {
+                message: `Hearth's engine did not answer in time (${error.detail}). Try again; if it keeps happening, choose a smaller model or context.`,
+                actions: ["showLog", "restartEngine"],
+            };
         case "engineCrashed":
-            return { message: `Hearth's engine stopped while working on this (${error.detail}). It is being restarted; try again in a moment.`, actions: ["showLog"] };
+            return {
+                message: `Hearth's engine stopped while working on this (${error.detail}). It is being restarted; try again in a moment.`,
+                actions: ["showLog"],
+            };
         case "engineUnresponsive":
             return { message: `Hearth's engine stopped answering (${error.detail}), so Hearth restarted it. Try again in a moment.`, actions: ["showLog"] };
         case "internal":
-            return { message: `Hearth hit a bug: ${error.detail} Please report it with the log; restarting the engine may help.`, actions: ["showLog", "restartEngine"] };
+            return {
+                message: `Hearth hit a bug: ${error.detail} Please report it with the log; restarting the engine may help.`,
+                actions: ["showLog", "restartEngine"],
+            };
     }
 }
 
 /** The settings (under "hearth.") each of settingsFilterFor's filters is about. */
-export const settingsOfFilter: Readonly<Record<string, readonly string[]>> = { model: ["completions.model", "chat.model"], gpu: ["gpu"], context: ["contextSize"] };
+export const settingsOfFilter: Readonly<Record<string, readonly string[]>> = {
+    model: ["completions.model", "chat.model"],
+    gpu: ["gpu"],
+    context: ["contextSize"],
+};
 
 /** Words that narrow Hearth's settings to those an error is about ("Open Settings" shows them). */
 export function settingsFilterFor(error: EngineErrorData | undefined): string | undefined {
@@ -181,6 +200,8 @@ function describeMemoryShortfall(file: string, memory: MemoryFit | undefined): E
             actions: ["useFittingContext", "selectModel", "loadAnyway"],
         };
     }
-    return { message: `${base} Choose a smaller model or a smaller quantisation (for example Q4_K_M instead of Q8_0).`, actions: ["selectModel", "loadAnyway"] };
+    return {
+        message: `${base} Choose a smaller model or a smaller quantisation (for example Q4_K_M instead of Q8_0).`,
+        actions: ["selectModel", "loadAnyway"],
+    };
 }
-

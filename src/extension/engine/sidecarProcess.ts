@@ -147,7 +147,10 @@ export class SidecarProcess {
         });
         this.ready.catch(() => undefined); // observed by callers; never an unhandled rejection
         this.connection.listen();
-        this.ready.then(() => this.startHeartbeat(), () => undefined);
+        this.ready.then(
+            () => this.startHeartbeat(),
+            () => undefined,
+        );
     }
 
     /**
@@ -156,22 +159,28 @@ export class SidecarProcess {
      */
     private startHeartbeat(): void {
         let outstandingSince: number | undefined;
-        this.heartbeat = setInterval(() => {
-            if (this.exitInfo !== undefined) return;
-            const now = Date.now();
-            if (outstandingSince !== undefined) {
-                if (now - outstandingSince < this.liveness.unresponsiveMs) return;
-                this.options.log("error", `The engine process did not answer for ${Math.round((now - outstandingSince) / 1000)} s: it is hung or stopped. Killing it to restart it.`);
-                this.unresponsive = true;
-                this.kill();
-                return;
-            }
-            outstandingSince = now;
-            this.connection.sendRequest(PingRequest.type).then(
-                () => (outstandingSince = undefined),
-                () => undefined, // the exit handler speaks for a dead process
-            );
-        }, Math.min(this.liveness.heartbeatMs, this.liveness.unresponsiveMs));
+        this.heartbeat = setInterval(
+            () => {
+                if (this.exitInfo !== undefined) return;
+                const now = Date.now();
+                if (outstandingSince !== undefined) {
+                    if (now - outstandingSince < this.liveness.unresponsiveMs) return;
+                    this.options.log(
+                        "error",
+                        `The engine process did not answer for ${Math.round((now - outstandingSince) / 1000)} s: it is hung or stopped. Killing it to restart it.`,
+                    );
+                    this.unresponsive = true;
+                    this.kill();
+                    return;
+                }
+                outstandingSince = now;
+                this.connection.sendRequest(PingRequest.type).then(
+                    () => (outstandingSince = undefined),
+                    () => undefined, // the exit handler speaks for a dead process
+                );
+            },
+            Math.min(this.liveness.heartbeatMs, this.liveness.unresponsiveMs),
+        );
         this.heartbeat.unref();
     }
 
@@ -193,7 +202,12 @@ export class SidecarProcess {
     readonly onModelFileChanged: Event<ModelFileChangedParams> = this.modelFileChangedEmitter.event;
 
     initialize(params: InitializeParams): Promise<InitializeResult> {
-        return this.request("Starting the backend", (token) => this.connection.sendRequest(InitializeRequest.type, params, token), CancellationToken.None, this.liveness.requestMs);
+        return this.request(
+            "Starting the backend",
+            (token) => this.connection.sendRequest(InitializeRequest.type, params, token),
+            CancellationToken.None,
+            this.liveness.requestMs,
+        );
     }
 
     /** No deadline: a large model may load for minutes; the heartbeat tells a hung load from a slow one. */
@@ -205,7 +219,11 @@ export class SidecarProcess {
      * A completion; with `onPartialResult`, the suggestion streams to it, each step in order, until the
      * request settles (through a progress token of this request's own, see partialResultToken).
      */
-    complete(params: Streamed<CompleteParams>, token: CancellationToken, onPartialResult?: (partial: CompletionPartialResult) => void): Promise<CompleteResult> {
+    complete(
+        params: Streamed<CompleteParams>,
+        token: CancellationToken,
+        onPartialResult?: (partial: CompletionPartialResult) => void,
+    ): Promise<CompleteResult> {
         const partialResultToken = this.nextPartialResultToken();
         return this.request(
             "A completion",
@@ -242,7 +260,12 @@ export class SidecarProcess {
     }
 
     unloadModel(): Promise<void> {
-        return this.request("Unloading the model", (token) => this.connection.sendRequest(UnloadModelRequest.type, token), CancellationToken.None, this.liveness.requestMs);
+        return this.request(
+            "Unloading the model",
+            (token) => this.connection.sendRequest(UnloadModelRequest.type, token),
+            CancellationToken.None,
+            this.liveness.requestMs,
+        );
     }
 
     /**
@@ -252,7 +275,13 @@ export class SidecarProcess {
      * heartbeat killed it), never as the library's "connection got disposed". `listen` subscribes
      * before the request goes out, and its subscription is disposed when the request settles.
      */
-    private async request<R>(what: string, send: (token: CancellationToken) => Promise<R>, token: CancellationToken, deadlineMs?: number, listen?: (renew: () => void) => Disposable): Promise<R> {
+    private async request<R>(
+        what: string,
+        send: (token: CancellationToken) => Promise<R>,
+        token: CancellationToken,
+        deadlineMs?: number,
+        listen?: (renew: () => void) => Disposable,
+    ): Promise<R> {
         const source = new CancellationTokenSource();
         const forward = token.onCancellationRequested(() => source.cancel());
         if (token.isCancellationRequested) source.cancel();
@@ -287,7 +316,8 @@ export class SidecarProcess {
     private async explain(error: unknown): Promise<unknown> {
         if (error instanceof ResponseError && isEngineErrorData(error.data)) return error;
         // The connection can close a moment before the exit event: give the exit a moment to arrive.
-        const exit = this.exitInfo ?? (await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]));
+        const exit =
+            this.exitInfo ?? (await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]));
         if (exit === undefined) return engineFailure("internal", `The engine connection failed: ${error instanceof Error ? error.message : String(error)}`);
         return this.unresponsive
             ? engineFailure("engineUnresponsive", "it stopped answering and was restarted")
@@ -331,7 +361,12 @@ function engineFailure(kind: EngineErrorKind, detail: string): ResponseError<Eng
 }
 
 export function isEngineErrorData(value: unknown): value is EngineErrorData {
-    return typeof value === "object" && value !== null && typeof (value as { kind?: unknown }).kind === "string" && typeof (value as { detail?: unknown }).detail === "string";
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        typeof (value as { kind?: unknown }).kind === "string" &&
+        typeof (value as { detail?: unknown }).detail === "string"
+    );
 }
 
 export function describeExit(exit: SidecarExit): string {

@@ -34,7 +34,8 @@ export function presentEngineState(state: EngineState, completionLatencyMs?: num
             const { model, chatModel, threads, contextSize, modelLoadMs } = state.load;
             const backend = backendName(state.backend.backend);
             const names = chatModel === null ? shortModelName(model.name) : modelPairName(model.name, chatModel.name);
-            const describe = (info: ModelInfo): string => `${info.architecture}, ${formatCount(info.parameterCount)} parameters, ${formatBytes(info.fileSizeBytes)}`;
+            const describe = (info: ModelInfo): string =>
+                `${info.architecture}, ${formatCount(info.parameterCount)} parameters, ${formatBytes(info.fileSizeBytes)}`;
             return {
                 text: `$(flame) ${names}`,
                 details: [
@@ -57,10 +58,22 @@ export function presentEngineState(state: EngineState, completionLatencyMs?: num
             return state.error.kind === "noModel"
                 ? { text: "$(warning) Hearth: no model", details: ["No model is set up: click to download one or select a GGUF file."], severity: "warning" }
                 : state.error.kind === "modelNotDownloaded"
-                ? { text: "$(cloud-download) Hearth: not downloaded", details: [`${state.error.path ?? "The model"} is not downloaded yet.`], severity: "warning" }
-                : state.error.kind === "insufficientMemory"
-                ? { text: "$(warning) Hearth: not enough memory", details: [state.error.detail, ...(state.error.path ? [state.error.path] : [])], severity: "warning" }
-                : { text: "$(error) Hearth: error", details: [`${state.error.kind}: ${state.error.detail}`, ...(state.error.path ? [state.error.path] : [])], severity: "error" };
+                  ? {
+                        text: "$(cloud-download) Hearth: not downloaded",
+                        details: [`${state.error.path ?? "The model"} is not downloaded yet.`],
+                        severity: "warning",
+                    }
+                  : state.error.kind === "insufficientMemory"
+                    ? {
+                          text: "$(warning) Hearth: not enough memory",
+                          details: [state.error.detail, ...(state.error.path ? [state.error.path] : [])],
+                          severity: "warning",
+                      }
+                    : {
+                          text: "$(error) Hearth: error",
+                          details: [`${state.error.kind}: ${state.error.detail}`, ...(state.error.path ? [state.error.path] : [])],
+                          severity: "error",
+                      };
         case "restarting":
             return {
                 text: "$(sync~spin) Hearth: restarting",
@@ -81,4 +94,3 @@ function formatCount(count: number): string {
     if (count >= 1e6) return `${(count / 1e6).toFixed(1)}M`;
     return `${Math.round(count / 1e3)}K`;
 }
-

@@ -68,7 +68,8 @@ export class ModelDownloads {
                         signal: controller.signal,
                         onProgress: (update) => {
                             this.stats.progressReports++;
-                            const percent = update.totalBytes !== undefined && update.totalBytes > 0 ? (100 * update.receivedBytes) / update.totalBytes : undefined;
+                            const percent =
+                                update.totalBytes !== undefined && update.totalBytes > 0 ? (100 * update.receivedBytes) / update.totalBytes : undefined;
                             const increment = percent !== undefined ? Math.max(0, percent - reported) : undefined;
                             if (percent !== undefined) reported = percent;
                             progress.report({ message: describeProgress(update), ...(increment !== undefined ? { increment } : {}) });
@@ -78,7 +79,9 @@ export class ModelDownloads {
             );
             this.stats.completed++;
             if (result.downloaded) {
-                this.log.info(`Downloaded ${uri} to ${result.path}${result.checksumVerified ? " (SHA-256 verified)" : " (no published checksum; size and GGUF header verified)"}.`);
+                this.log.info(
+                    `Downloaded ${uri} to ${result.path}${result.checksumVerified ? " (SHA-256 verified)" : " (no published checksum; size and GGUF header verified)"}.`,
+                );
             }
             return result.path;
         } catch (error) {
@@ -117,7 +120,11 @@ export class ModelDownloads {
 
 /** "312 MB of 1.6 GB · 24.1 MB/s · 54 s left" */
 function describeProgress(progress: DownloadProgress): string {
-    const parts = [progress.totalBytes !== undefined ? `${formatBytes(progress.receivedBytes)} of ${formatBytes(progress.totalBytes)}` : formatBytes(progress.receivedBytes)];
+    const parts = [
+        progress.totalBytes !== undefined
+            ? `${formatBytes(progress.receivedBytes)} of ${formatBytes(progress.totalBytes)}`
+            : formatBytes(progress.receivedBytes),
+    ];
     if (progress.bytesPerSecond > 0) parts.push(`${formatBytes(progress.bytesPerSecond)}/s`);
     if (progress.secondsLeft !== undefined && Number.isFinite(progress.secondsLeft)) parts.push(`${formatDuration(progress.secondsLeft)} left`);
     if (progress.resumedFromBytes > 0) parts.push(`resumed at ${formatBytes(progress.resumedFromBytes)}`);

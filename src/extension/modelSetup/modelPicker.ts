@@ -108,7 +108,11 @@ export class ModelPicker {
         const presets = modelPresets.filter((preset) => !seen.has(canonicalReference(preset.reference)));
         const sorted = [...presets].sort((a, b) => rank(a, role) - rank(b, role));
         const toDownload: Choice[] = sorted.map((preset) => {
-            const need = estimatePresetMemory(preset, this.config.contextSize, preset.role === "completion" ? engineSequences.completion + engineSequences.chat : engineSequences.chat);
+            const need = estimatePresetMemory(
+                preset,
+                this.config.contextSize,
+                preset.role === "completion" ? engineSequences.completion + engineSequences.chat : engineSequences.chat,
+            );
             const isRecommended = recommended.completion.id === preset.id || recommended.chat.id === preset.id;
             return {
                 label: `$(cloud-download) ${preset.label}`,

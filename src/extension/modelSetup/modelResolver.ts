@@ -75,7 +75,8 @@ export class ModelResolver {
         const path = await this.store.find(reference);
         if (path !== undefined) return { path };
         const partial = (await this.store.partials()).find((candidate) => candidate.uri === reference.uri);
-        const percent = partial?.totalBytes !== undefined && partial.totalBytes > 0 ? Math.floor((100 * partial.receivedBytes) / partial.totalBytes) : undefined;
+        const percent =
+            partial?.totalBytes !== undefined && partial.totalBytes > 0 ? Math.floor((100 * partial.receivedBytes) / partial.totalBytes) : undefined;
         return { error: { kind: "modelNotDownloaded", path: reference.uri, detail: percent !== undefined ? `${percent}% downloaded` : "" } };
     }
 }

@@ -87,7 +87,10 @@ export class ModelSetup implements vscode.Disposable {
     /** The recommended pair: the completion model first (usable alone), then the chat model. */
     async downloadRecommended(): Promise<void> {
         const recommendation = recommendationFor();
-        for (const [preset, role] of [[recommendation.completion, "completion"], [recommendation.chat, "chat"]] as const) {
+        for (const [preset, role] of [
+            [recommendation.completion, "completion"],
+            [recommendation.chat, "chat"],
+        ] as const) {
             const path = await this.downloads.download(preset.reference, preset.label);
             if (path === undefined) return;
             await this.config.setModel(role, canonicalReference(preset.reference));
@@ -114,7 +117,8 @@ export class ModelSetup implements vscode.Disposable {
                 };
             });
             for (const partial of partials) {
-                const percent = partial.totalBytes !== undefined && partial.totalBytes > 0 ? ` (${Math.floor((100 * partial.receivedBytes) / partial.totalBytes)}%)` : "";
+                const percent =
+                    partial.totalBytes !== undefined && partial.totalBytes > 0 ? ` (${Math.floor((100 * partial.receivedBytes) / partial.totalBytes)}%)` : "";
                 items.push({
                     label: `$(debug-pause) ${partial.uri ?? partial.path}`,
                     description: `${formatBytes(partial.receivedBytes)} downloaded${percent} · select to resume`,
@@ -124,7 +128,8 @@ export class ModelSetup implements vscode.Disposable {
             }
             quickPick.items = items;
             quickPick.title = `Hearth: models (${formatBytes(await this.store.usage())} in ${this.store.root})`;
-            quickPick.placeholder = items.length === 0 ? "No models downloaded yet: use Hearth: Choose Model… to get one" : "Select to use or resume; the trash button deletes";
+            quickPick.placeholder =
+                items.length === 0 ? "No models downloaded yet: use Hearth: Choose Model… to get one" : "Select to use or resume; the trash button deletes";
         };
         const disposables: vscode.Disposable[] = [quickPick];
         disposables.push(
@@ -178,7 +183,8 @@ export class ModelSetup implements vscode.Disposable {
 
     private async loadAnyway(): Promise<void> {
         const state = this.engineState();
-        if (state.kind === "error" && state.error.kind === "insufficientMemory") this.log.warn(`Loading past the memory estimate (the user chose Load Anyway): ${describeEngineError(state.error).message}`);
+        if (state.kind === "error" && state.error.kind === "insufficientMemory")
+            this.log.warn(`Loading past the memory estimate (the user chose Load Anyway): ${describeEngineError(state.error).message}`);
         await this.resolver.allowOverMemory();
         await this.reload();
     }

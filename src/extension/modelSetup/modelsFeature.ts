@@ -18,7 +18,13 @@ export class ModelsFeature implements vscode.Disposable {
 
     constructor(private readonly services: HearthServices) {
         const { context, config, log, engine } = services;
-        this.setup = new ModelSetup(context, config, log, () => engine.state, () => this.reloadEngine());
+        this.setup = new ModelSetup(
+            context,
+            config,
+            log,
+            () => engine.state,
+            () => this.reloadEngine(),
+        );
     }
 
     /** The engine settings with the model settings resolved to files. */

@@ -53,7 +53,11 @@ export class DownloadError extends Error {
      */
     readonly deadline: DownloadDeadline | undefined;
 
-    constructor(readonly kind: DownloadErrorKind, message: string, details: DownloadErrorDetails = {}) {
+    constructor(
+        readonly kind: DownloadErrorKind,
+        message: string,
+        details: DownloadErrorDetails = {},
+    ) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.path = details.path;
         this.partialBytes = details.partialBytes ?? 0;
@@ -121,14 +125,8 @@ export function diskFullError(
     details: { readonly path: string; readonly partialBytes: number; readonly cause?: unknown },
 ): DownloadError {
     const needs = bytesStillNeeded === undefined ? "more space" : `${formatBytes(bytesStillNeeded)} more`;
-    const kept = details.partialBytes > 0
-        ? ` — the ${formatBytes(details.partialBytes)} already downloaded are kept`
-        : "";
-    return new DownloadError(
-        "diskFull",
-        `Not enough disk space in ${dir}: the model needs ${needs}; free some space and resume the download${kept}.`,
-        details,
-    );
+    const kept = details.partialBytes > 0 ? ` — the ${formatBytes(details.partialBytes)} already downloaded are kept` : "";
+    return new DownloadError("diskFull", `Not enough disk space in ${dir}: the model needs ${needs}; free some space and resume the download${kept}.`, details);
 }
 
 /** The most useful words in a fetch failure: undici hides the system error in `cause`. */

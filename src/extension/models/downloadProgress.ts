@@ -37,7 +37,10 @@ export class ProgressMeter {
     private readonly windowMs: number;
     private readonly now: () => number;
 
-    constructor(private readonly report: ((progress: DownloadProgress) => void) | undefined, private readonly options: ProgressMeterOptions) {
+    constructor(
+        private readonly report: ((progress: DownloadProgress) => void) | undefined,
+        private readonly options: ProgressMeterOptions,
+    ) {
         this.windowMs = options.windowMs ?? 5000;
         this.now = options.now ?? (() => performance.now());
     }
@@ -58,9 +61,7 @@ export class ProgressMeter {
         if (!final && this.lastReportAt !== undefined && at - this.lastReportAt < this.options.intervalMs) return;
         this.lastReportAt = at;
         const bytesPerSecond = this.speed();
-        const secondsLeft = totalBytes !== undefined && bytesPerSecond > 0
-            ? Math.max(0, totalBytes - receivedBytes) / bytesPerSecond
-            : undefined;
+        const secondsLeft = totalBytes !== undefined && bytesPerSecond > 0 ? Math.max(0, totalBytes - receivedBytes) / bytesPerSecond : undefined;
         this.report({ receivedBytes, totalBytes, bytesPerSecond, secondsLeft, resumedFromBytes });
     }
 

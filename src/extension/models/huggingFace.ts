@@ -113,7 +113,10 @@ interface TreeEntry {
 const maxTreePages = 20;
 
 class HubClient {
-    constructor(private readonly endpoint: string, private readonly options: HuggingFaceOptions) {}
+    constructor(
+        private readonly endpoint: string,
+        private readonly options: HuggingFaceOptions,
+    ) {}
 
     /** The file a quantisation tag stands for, as llama.cpp's `-hf` and node-llama-cpp find it. */
     async manifest(owner: string, repo: string, tag: string, uri: string): Promise<Manifest> {
@@ -145,7 +148,11 @@ class HubClient {
         }
         const problem = repoFilePathProblem(file);
         if (problem !== undefined) {
-            throw new DownloadError("invalidReference", `${this.endpoint} named an unusable file for ${uri}: ${problem}. Name the file instead: hf:${repoName}/file.gguf.`, { url });
+            throw new DownloadError(
+                "invalidReference",
+                `${this.endpoint} named an unusable file for ${uri}: ${problem}. Name the file instead: hf:${repoName}/file.gguf.`,
+                { url },
+            );
         }
         const split = splitGgufPattern.exec(file);
         if (split !== null) {
@@ -173,8 +180,11 @@ class HubClient {
         const slash = file.lastIndexOf("/");
         const dir = slash < 0 ? "" : file.slice(0, slash);
         const dirPath = dir === "" ? "" : `/${dir.split("/").map(encodeURIComponent).join("/")}`;
-        let url: string | undefined = `${this.endpoint}/api/models/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/tree/${encodeURIComponent(branch)}${dirPath}`;
-        const without = (why: string): PublishedFile => ({ checksumNote: `${why}, so ${file} is checked for size and format only, not against a published checksum.` });
+        let url: string | undefined =
+            `${this.endpoint}/api/models/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/tree/${encodeURIComponent(branch)}${dirPath}`;
+        const without = (why: string): PublishedFile => ({
+            checksumNote: `${why}, so ${file} is checked for size and format only, not against a published checksum.`,
+        });
         for (let page = 0; url !== undefined && page < maxTreePages; page++) {
             const pageUrl: string = url;
             let listing: { readonly entries: unknown; readonly next: string | undefined } | { readonly status: number };
@@ -188,7 +198,9 @@ class HubClient {
                 });
             } catch (error) {
                 if (error instanceof DownloadError && error.kind === "cancelled") throw error;
-                return without(`The Hub API at ${this.endpoint} could not be asked for the file's checksum (${error instanceof Error ? error.message : String(error)})`);
+                return without(
+                    `The Hub API at ${this.endpoint} could not be asked for the file's checksum (${error instanceof Error ? error.message : String(error)})`,
+                );
             }
             if ("status" in listing) return without(`The Hub API at ${this.endpoint} answered HTTP ${listing.status} when asked for the file's checksum`);
             if (!Array.isArray(listing.entries)) return without(`The Hub API at ${this.endpoint} sent an unreadable file list`);
@@ -213,7 +225,11 @@ class HubClient {
         if (status === 429) {
             throw new DownloadError("httpError", `${this.endpoint} is limiting requests (HTTP 429): wait a few minutes and try again.`, { status, url });
         }
-        throw new DownloadError("httpError", `${this.endpoint} answered HTTP ${status} for ${url}: try again later, or check the hearth.models.huggingFaceEndpoint setting.`, { status, url });
+        throw new DownloadError(
+            "httpError",
+            `${this.endpoint} answered HTTP ${status} for ${url}: try again later, or check the hearth.models.huggingFaceEndpoint setting.`,
+            { status, url },
+        );
     }
 
     /**
@@ -225,7 +241,11 @@ class HubClient {
         try {
             let response: Response;
             try {
-                response = await fetch(url, { headers: { ...headers, ...authorizationHeaders(this.options.token) }, signal: signal.signal, redirect: "follow" });
+                response = await fetch(url, {
+                    headers: { ...headers, ...authorizationHeaders(this.options.token) },
+                    signal: signal.signal,
+                    redirect: "follow",
+                });
             } catch (error) {
                 throw this.networkFailure(error, signal.timedOut(), url);
             }
@@ -245,7 +265,11 @@ class HubClient {
         try {
             return JSON.parse(text) as unknown;
         } catch (error) {
-            throw new DownloadError("httpError", `${this.endpoint} sent something that is not JSON for ${url}: check the hearth.models.huggingFaceEndpoint setting.`, { url, cause: error });
+            throw new DownloadError(
+                "httpError",
+                `${this.endpoint} sent something that is not JSON for ${url}: check the hearth.models.huggingFaceEndpoint setting.`,
+                { url, cause: error },
+            );
         }
     }
 
@@ -301,7 +325,9 @@ function publishedDetails(entry: TreeEntry, file: string, endpoint: string): Pub
         ...optionalSize(sizeBytes),
         ...(oid !== null
             ? { sha256: oid[1].toLowerCase() }
-            : { checksumNote: `The Hub API at ${endpoint} publishes no SHA-256 for ${file} (it is not stored with Git LFS), so it is checked for size and format only.` }),
+            : {
+                  checksumNote: `The Hub API at ${endpoint} publishes no SHA-256 for ${file} (it is not stored with Git LFS), so it is checked for size and format only.`,
+              }),
     };
 }
 

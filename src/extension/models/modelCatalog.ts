@@ -503,9 +503,10 @@ export function recommendModels(machine: MachineMemory): Recommendation {
     const { completion, chat, memoryBytes } = chosen;
     const memory = `${formatMachineMemory(machine.totalBytes)} of ${machine.platform === "darwin" && machine.arch === "arm64" ? "unified memory" : "memory"}`;
     const pair = `${completion.label} for completions and ${chat.label} for chat need about ${formatBytes(memoryBytes)} together`;
-    const reason = memoryBytes <= budget
-        ? `Chosen for ${memory}: ${pair}, which leaves at least half of it for the system, the editor and your other apps.`
-        : `Chosen for ${memory}: ${pair}, the least Hearth offers, so close other apps while using them.`;
+    const reason =
+        memoryBytes <= budget
+            ? `Chosen for ${memory}: ${pair}, which leaves at least half of it for the system, the editor and your other apps.`
+            : `Chosen for ${memory}: ${pair}, the least Hearth offers, so close other apps while using them.`;
     return { completion, chat, memoryBytes, reason };
 }
 

@@ -31,15 +31,13 @@
 import { createHash, type Hash } from "node:crypto";
 import { formatBytes, formatDuration } from "../../common/units";
 import * as path from "node:path";
-import {
-    describeNetworkFailure, DownloadError, diskFullError, fileSystemFailure, type DownloadErrorKind,
-} from "./downloadError";
+import { describeNetworkFailure, DownloadError, diskFullError, fileSystemFailure, type DownloadErrorKind } from "./downloadError";
 import { nodeDownloadFileSystem, type DownloadFileSystem, type DownloadFileWriter } from "./downloadFileSystem";
 import { isByteCount, parsePartialInfo, partialInfoPathFor, partialPathFor, serialisePartialInfo } from "./downloadPartialInfo";
 import { ProgressMeter, type DownloadProgress } from "./downloadProgress";
 
-export { DownloadError,   type DownloadErrorKind } from "./downloadError";
-export { nodeDownloadFileSystem, type DownloadFileSystem,  } from "./downloadFileSystem";
+export { DownloadError, type DownloadErrorKind } from "./downloadError";
+export { nodeDownloadFileSystem, type DownloadFileSystem } from "./downloadFileSystem";
 export { partialInfoPathFor, partialPathFor } from "./downloadPartialInfo";
 export type { DownloadProgress } from "./downloadProgress";
 
@@ -173,21 +171,31 @@ export function ggufHeaderProblem(head: Uint8Array): string | undefined {
 
 /** A failure worth another attempt: the connection, not the file or the disk. */
 class RetryableFailure extends Error {
-    constructor(message: string, readonly status?: number) {
+    constructor(
+        message: string,
+        readonly status?: number,
+    ) {
         super(message);
     }
 }
 
 /** A connection dropped by the idle deadline: retried like any other, but its message says why. */
 class IdleStall extends RetryableFailure {
-    constructor(readonly windowBytes: number, readonly windowMs: number, readonly minBytes: number) {
+    constructor(
+        readonly windowBytes: number,
+        readonly windowMs: number,
+        readonly minBytes: number,
+    ) {
         super(`only ${formatBytes(windowBytes)} arrived in ${formatDuration(windowMs)}`);
     }
 }
 
 /** Bytes that fail a check of the file: the download is garbage and gets deleted. */
 class Rejection extends Error {
-    constructor(readonly kind: Extract<DownloadErrorKind, "notGguf" | "sizeMismatch" | "checksumMismatch">, problem: string) {
+    constructor(
+        readonly kind: Extract<DownloadErrorKind, "notGguf" | "sizeMismatch" | "checksumMismatch">,
+        problem: string,
+    ) {
         super(problem);
     }
 }
@@ -233,7 +241,10 @@ class ModelDownload {
     private validators: { readonly etag?: string; readonly lastModified?: string } = {};
     private startOvers = 0;
 
-    constructor(private readonly options: DownloadOptions, private readonly destination: string) {
+    constructor(
+        private readonly options: DownloadOptions,
+        private readonly destination: string,
+    ) {
         this.fs = options.fileSystem ?? nodeDownloadFileSystem;
         this.partial = partialPathFor(destination);
         this.infoPath = partialInfoPathFor(destination);
@@ -393,7 +404,9 @@ class ModelDownload {
         const onAbort = (): void => controller.abort();
         this.options.signal?.addEventListener("abort", onAbort, { once: true });
         const watchdog = new AttemptWatchdog(
-            { windowMs: this.stallTimeoutMs, minBytes: this.stallMinBytes }, () => this.overallMsLeft(), () => controller.abort(),
+            { windowMs: this.stallTimeoutMs, minBytes: this.stallMinBytes },
+            () => this.overallMsLeft(),
+            () => controller.abort(),
         );
         const connectionFailure = (error: unknown): Error => {
             if (this.options.signal?.aborted === true) return this.cancelled();
@@ -416,9 +429,7 @@ class ModelDownload {
             // Only now, with a file to write: a failed request leaves no empty folders behind.
             await this.disk(() => this.fs.mkdir(this.dir), this.dir, "to create the folder");
             await this.writeInfo();
-            const opened = await this.disk(
-                () => this.fs.open(this.partial, this.received === 0 ? "truncate" : "append"), this.partial, "to open",
-            );
+            const opened = await this.disk(() => this.fs.open(this.partial, this.received === 0 ? "truncate" : "append"), this.partial, "to open");
             writer = opened;
             this.meter.restart(this.received);
             this.meter.update(this.received, this.totalBytes, this.resumedFromBytes);
@@ -561,7 +572,11 @@ class ModelDownload {
         const { status } = response;
         const details = { path: this.destination, url: this.options.url, status, partialBytes: this.received };
         if (status === 404) {
-            return new DownloadError("notFound", `${this.options.url} was not found (HTTP 404): check the reference — owner, repository, branch and file name must match the repository exactly.`, details);
+            return new DownloadError(
+                "notFound",
+                `${this.options.url} was not found (HTTP 404): check the reference — owner, repository, branch and file name must match the repository exactly.`,
+                details,
+            );
         }
         if (status === 401 || status === 403) {
             return new DownloadError(
@@ -576,7 +591,10 @@ class ModelDownload {
         if (retryableStatuses.has(status)) return new RetryableFailure(`${this.host} answered HTTP ${status} ${response.statusText}`.trim(), status);
         return new DownloadError(
             "httpError",
-            `${this.host} answered HTTP ${status} ${response.statusText} for ${this.options.url}: check the reference, or try again later.`.replace(/ {2}/g, " "),
+            `${this.host} answered HTTP ${status} ${response.statusText} for ${this.options.url}: check the reference, or try again later.`.replace(
+                / {2}/g,
+                " ",
+            ),
             details,
         );
     }
@@ -601,7 +619,13 @@ class ModelDownload {
         } catch (error) {
             const kept = (await this.fs.size(this.partial).catch(() => undefined)) ?? this.received;
             const needed = this.totalBytes === undefined ? undefined : this.totalBytes - kept;
-            throw fileSystemFailure(error, { path: this.partial, destination: this.destination, bytesStillNeeded: needed, partialBytes: kept, doing: "to write" });
+            throw fileSystemFailure(error, {
+                path: this.partial,
+                destination: this.destination,
+                bytesStillNeeded: needed,
+                partialBytes: kept,
+                doing: "to write",
+            });
         }
         this.take(chunk);
         if (!this.headChecked && this.head.length >= 8) this.checkHead();
@@ -648,7 +672,10 @@ class ModelDownload {
             sizeMismatch: `is damaged: ${problem}. Download it again`,
             checksumMismatch: `is damaged: ${problem}. Download it again; if this keeps happening, ${this.host} serves another file than the one published`,
         }[kind];
-        return new DownloadError(kind, `The download of ${this.name} ${what}. The downloaded data was deleted.`, { path: this.destination, url: this.options.url });
+        return new DownloadError(kind, `The download of ${this.name} ${what}. The downloaded data was deleted.`, {
+            path: this.destination,
+            url: this.options.url,
+        });
     }
 
     // ---------- helpers ----------
@@ -661,7 +688,11 @@ class ModelDownload {
             protocol = "";
         }
         if (protocol !== "https:" && protocol !== "http:") {
-            throw new DownloadError("invalidReference", `"${this.options.url}" is not an http(s) address to download a model from: check the reference or the Hugging Face endpoint setting.`, { path: this.destination });
+            throw new DownloadError(
+                "invalidReference",
+                `"${this.options.url}" is not an http(s) address to download a model from: check the reference or the Hugging Face endpoint setting.`,
+                { path: this.destination },
+            );
         }
     }
 
@@ -671,7 +702,11 @@ class ModelDownload {
 
     private cancelled(): DownloadError {
         const kept = this.received > 0 ? `; the ${formatBytes(this.received)} downloaded so far are kept, and the download resumes from there` : "";
-        return new DownloadError("cancelled", `The download of ${this.name} was cancelled${kept}.`, { path: this.destination, partialBytes: this.received, url: this.options.url });
+        return new DownloadError("cancelled", `The download of ${this.name} was cancelled${kept}.`, {
+            path: this.destination,
+            partialBytes: this.received,
+            url: this.options.url,
+        });
     }
 
     private gaveUp(failure: RetryableFailure, retried: number): DownloadError {
@@ -690,12 +725,17 @@ class ModelDownload {
         if (failure.status !== undefined) {
             return new DownloadError("httpError", `${failure.message}${also}, so ${this.name} could not be downloaded: try again later.${kept}`, details);
         }
-        return new DownloadError("network", `The download of ${this.name} from ${this.host} failed (${failure.message})${also}. Check the connection.${kept}`, details);
+        return new DownloadError(
+            "network",
+            `The download of ${this.name} from ${this.host} failed (${failure.message})${also}. Check the connection.${kept}`,
+            details,
+        );
     }
 
     /** How long until the overall deadline (negative once it has passed). */
     private overallMsLeft(): number {
-        const limit = this.options.overallTimeoutMs ?? defaultOverallTimeoutMs(this.totalBytes === undefined ? undefined : this.totalBytes - this.resumedFromBytes);
+        const limit =
+            this.options.overallTimeoutMs ?? defaultOverallTimeoutMs(this.totalBytes === undefined ? undefined : this.totalBytes - this.resumedFromBytes);
         return this.startedAt + limit - performance.now();
     }
 
@@ -769,7 +809,11 @@ class AttemptWatchdog {
     private readonly sampler: NodeJS.Timeout;
     private overall: NodeJS.Timeout | undefined;
 
-    constructor(private readonly idle: IdleDeadline, private readonly overallMsLeft: () => number, private readonly abort: () => void) {
+    constructor(
+        private readonly idle: IdleDeadline,
+        private readonly overallMsLeft: () => number,
+        private readonly abort: () => void,
+    ) {
         this.sampler = setInterval(() => this.sample(), Math.max(1, idle.windowMs / samplesPerWindow));
         this.armOverall();
     }
@@ -852,7 +896,10 @@ function normaliseSha256(value: string | undefined): string | undefined {
 
 /** "ABC…" or "sha256:abc…" as lower-case hex, or undefined when it is not a SHA-256. */
 function sha256Hex(value: string): string | undefined {
-    const hex = value.trim().toLowerCase().replace(/^sha256:/, "");
+    const hex = value
+        .trim()
+        .toLowerCase()
+        .replace(/^sha256:/, "");
     return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
 }
 

@@ -16,24 +16,24 @@
 export type ModelReference =
     | { readonly kind: "file"; readonly path: string }
     | {
-        readonly kind: "hfFile";
-        /** Canonical form: `hf:owner/repo/path/file.gguf`, plus `#branch` when it is not "main". */
-        readonly uri: string;
-        readonly owner: string;
-        readonly repo: string;
-        /** The file's path inside the repository, "/"-separated. */
-        readonly file: string;
-        readonly branch: string;
-    }
+          readonly kind: "hfFile";
+          /** Canonical form: `hf:owner/repo/path/file.gguf`, plus `#branch` when it is not "main". */
+          readonly uri: string;
+          readonly owner: string;
+          readonly repo: string;
+          /** The file's path inside the repository, "/"-separated. */
+          readonly file: string;
+          readonly branch: string;
+      }
     | {
-        readonly kind: "hfQuant";
-        /** Canonical form: `hf:owner/repo:TAG`, or `hf:owner/repo` for the default tag. */
-        readonly uri: string;
-        readonly owner: string;
-        readonly repo: string;
-        /** A quantisation name upper-cased (Q4_K_M), another tag as written, or "latest". */
-        readonly tag: string;
-    };
+          readonly kind: "hfQuant";
+          /** Canonical form: `hf:owner/repo:TAG`, or `hf:owner/repo` for the default tag. */
+          readonly uri: string;
+          readonly owner: string;
+          readonly repo: string;
+          /** A quantisation name upper-cased (Q4_K_M), another tag as written, or "latest". */
+          readonly tag: string;
+      };
 
 export type HuggingFaceReference = Extract<ModelReference, { readonly kind: "hfFile" | "hfQuant" }>;
 
@@ -49,7 +49,10 @@ const examples =
 export class ModelReferenceError extends Error {
     override readonly name = "ModelReferenceError";
 
-    constructor(readonly reference: string, readonly problem: string) {
+    constructor(
+        readonly reference: string,
+        readonly problem: string,
+    ) {
         super(`"${reference}" is not a valid Hugging Face model reference: ${problem}. ${examples}`);
     }
 }
@@ -63,10 +66,53 @@ const prefixes = ["huggingface://", "huggingface:", "hf://", "hf:"] as const;
  * `:Q4_K_M` are the same model.
  */
 export const knownQuantNames: ReadonlySet<string> = new Set([
-    "Q1_0", "Q2_0", "Q4_0", "Q4_1", "MXFP4_MOE", "NVFP4", "Q5_0", "Q5_1", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ2_M", "IQ1_S", "IQ1_M",
-    "TQ1_0", "TQ2_0", "Q2_K", "Q2_K_S", "IQ3_XXS", "IQ3_S", "IQ3_M", "Q3_K", "IQ3_XS", "Q3_K_S", "Q3_K_M", "Q3_K_L", "IQ4_NL",
-    "IQ4_XS", "Q4_K", "Q4_K_S", "Q4_K_M", "Q5_K", "Q5_K_S", "Q5_K_M", "Q6_K", "Q8_0", "F16", "BF16", "F32", "MXFP4",
-    "Q2_K_XL", "Q3_K_XL", "Q4_K_XL", "Q5_K_XL", "Q6_K_XL", "Q7_K_XL", "Q8_K_XL",
+    "Q1_0",
+    "Q2_0",
+    "Q4_0",
+    "Q4_1",
+    "MXFP4_MOE",
+    "NVFP4",
+    "Q5_0",
+    "Q5_1",
+    "IQ2_XXS",
+    "IQ2_XS",
+    "IQ2_S",
+    "IQ2_M",
+    "IQ1_S",
+    "IQ1_M",
+    "TQ1_0",
+    "TQ2_0",
+    "Q2_K",
+    "Q2_K_S",
+    "IQ3_XXS",
+    "IQ3_S",
+    "IQ3_M",
+    "Q3_K",
+    "IQ3_XS",
+    "Q3_K_S",
+    "Q3_K_M",
+    "Q3_K_L",
+    "IQ4_NL",
+    "IQ4_XS",
+    "Q4_K",
+    "Q4_K_S",
+    "Q4_K_M",
+    "Q5_K",
+    "Q5_K_S",
+    "Q5_K_M",
+    "Q6_K",
+    "Q8_0",
+    "F16",
+    "BF16",
+    "F32",
+    "MXFP4",
+    "Q2_K_XL",
+    "Q3_K_XL",
+    "Q4_K_XL",
+    "Q5_K_XL",
+    "Q6_K_XL",
+    "Q7_K_XL",
+    "Q8_K_XL",
 ]);
 
 /** Hugging Face's own rule for user, organisation and repository names, give or take. */

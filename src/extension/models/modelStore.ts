@@ -81,9 +81,8 @@ export class ModelStore {
 
     /** Where a repository's file is stored; always inside the root. */
     destinationFor(download: RepositoryFile): string {
-        const repoFolder = download.branch === defaultHuggingFaceBranch
-            ? safeSegment(download.repo)
-            : `${safeSegment(download.repo)}@${safeSegment(download.branch)}`;
+        const repoFolder =
+            download.branch === defaultHuggingFaceBranch ? safeSegment(download.repo) : `${safeSegment(download.repo)}@${safeSegment(download.branch)}`;
         const destination = path.join(this.root, "hf", safeSegment(download.owner), repoFolder, ...download.file.split("/").map(safeSegment));
         this.assertInside(destination);
         return destination;
@@ -127,7 +126,9 @@ export class ModelStore {
     }
 
     /** What the index says of `file` (its latest record), if anything. */
-    async recordFor(file: string): Promise<(Required<Omit<RecordedDownload, "sha256">> & Pick<RecordedDownload, "sha256"> & { readonly downloadedAt: string }) | undefined> {
+    async recordFor(
+        file: string,
+    ): Promise<(Required<Omit<RecordedDownload, "sha256">> & Pick<RecordedDownload, "sha256"> & { readonly downloadedAt: string }) | undefined> {
         const relative = this.toIndexPath(path.resolve(file));
         const entry = Object.values((await this.readIndex()).models)
             .filter((candidate) => candidate.path === relative)
@@ -367,7 +368,12 @@ async function readText(file: string): Promise<string | undefined> {
 
 // ---------- downloading a reference ----------
 
-interface EnsureDownloadedOptions extends HuggingFaceOptions, Pick<DownloadOptions, "onProgress" | "fileSystem" | "retries" | "retryDelayMs" | "stallTimeoutMs" | "stallMinBytes" | "overallTimeoutMs" | "progressIntervalMs"> {
+interface EnsureDownloadedOptions
+    extends HuggingFaceOptions,
+        Pick<
+            DownloadOptions,
+            "onProgress" | "fileSystem" | "retries" | "retryDelayMs" | "stallTimeoutMs" | "stallMinBytes" | "overallTimeoutMs" | "progressIntervalMs"
+        > {
     /** Told what the reference resolved to, before the download starts (to log `checksumNote`, say). */
     readonly onResolved?: (resolved: ResolvedDownload) => void;
 }
@@ -410,7 +416,15 @@ export async function ensureDownloaded(store: ModelStore, ref: HuggingFaceRefere
     const existing = await adoptExisting(store, resolved, destination);
     if (existing !== undefined) {
         await store.recordDownload(ref.uri, resolved, destination, existing);
-        return { path: destination, downloaded: false, checksumVerified: existing.checksumVerified, sizeBytes: existing.sizeBytes, sha256: existing.sha256, resumedFromBytes: 0, resolved };
+        return {
+            path: destination,
+            downloaded: false,
+            checksumVerified: existing.checksumVerified,
+            sizeBytes: existing.sizeBytes,
+            sha256: existing.sha256,
+            resumedFromBytes: 0,
+            resolved,
+        };
     }
     let result: DownloadResult;
     try {
@@ -421,7 +435,17 @@ export async function ensureDownloaded(store: ModelStore, ref: HuggingFaceRefere
             ...(resolved.sha256 !== undefined ? { sha256: resolved.sha256 } : {}),
             uri: ref.uri,
             headers: authorizationHeaders(options.token),
-            ...pick(options, ["signal", "onProgress", "fileSystem", "retries", "retryDelayMs", "stallTimeoutMs", "stallMinBytes", "overallTimeoutMs", "progressIntervalMs"]),
+            ...pick(options, [
+                "signal",
+                "onProgress",
+                "fileSystem",
+                "retries",
+                "retryDelayMs",
+                "stallTimeoutMs",
+                "stallMinBytes",
+                "overallTimeoutMs",
+                "progressIntervalMs",
+            ]),
         });
     } catch (error) {
         // A download that kept nothing leaves no empty folders behind (one with a partial keeps
@@ -430,7 +454,15 @@ export async function ensureDownloaded(store: ModelStore, ref: HuggingFaceRefere
         throw error;
     }
     await store.recordDownload(ref.uri, resolved, result.path, result);
-    return { path: result.path, downloaded: true, checksumVerified: result.checksumVerified, sizeBytes: result.sizeBytes, sha256: result.sha256, resumedFromBytes: result.resumedFromBytes, resolved };
+    return {
+        path: result.path,
+        downloaded: true,
+        checksumVerified: result.checksumVerified,
+        sizeBytes: result.sizeBytes,
+        sha256: result.sha256,
+        resumedFromBytes: result.resumedFromBytes,
+        resolved,
+    };
 }
 
 function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Partial<Pick<T, K>> {

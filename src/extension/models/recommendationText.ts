@@ -1,5 +1,11 @@
 import {
-    estimatePairMemory, estimatePresetMemory, hearthMemoryDefaults, recommendationTiers, presetById, type ModelPreset, type Recommendation,
+    estimatePairMemory,
+    estimatePresetMemory,
+    hearthMemoryDefaults,
+    recommendationTiers,
+    presetById,
+    type ModelPreset,
+    type Recommendation,
 } from "./modelCatalog";
 import { formatBytes } from "../../common/units";
 
@@ -10,7 +16,10 @@ function describePreset(preset: ModelPreset, sequences: number, contextSize: num
 }
 
 /** The recommended pair in one sentence: both models with their download size and memory need. */
-export function describeRecommendation(recommendation: Pick<Recommendation, "completion" | "chat">, contextSize: number = hearthMemoryDefaults.contextSize): string {
+export function describeRecommendation(
+    recommendation: Pick<Recommendation, "completion" | "chat">,
+    contextSize: number = hearthMemoryDefaults.contextSize,
+): string {
     return (
         `${describePreset(recommendation.completion, hearthMemoryDefaults.completionSequences, contextSize)} for completions and ` +
         `${describePreset(recommendation.chat, hearthMemoryDefaults.chatSequences, contextSize)} for chat`

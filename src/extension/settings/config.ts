@@ -75,7 +75,10 @@ export class Config {
 
     get promptLayout(): PromptLayout {
         const value = this.settings.get<string>("completions.promptLayout");
-        return choicesOf<PromptLayout>("completions.promptLayout").find((layout) => layout === value) ?? (defaultString("completions.promptLayout") as PromptLayout);
+        return (
+            choicesOf<PromptLayout>("completions.promptLayout").find((layout) => layout === value) ??
+            (defaultString("completions.promptLayout") as PromptLayout)
+        );
     }
 
     /**
@@ -83,7 +86,11 @@ export class Config {
      * at 48 tokens (the sidecar's rule) unless it turns out to start a block, which then has this budget.
      */
     get completionBudget(): CompletionBudget {
-        return { maxLines: this.integer("completions.maxLines"), maxTokens: this.integer("completions.maxTokens"), maxMs: this.integer("completions.timeBudgetMs") };
+        return {
+            maxLines: this.integer("completions.maxLines"),
+            maxTokens: this.integer("completions.maxTokens"),
+            maxMs: this.integer("completions.timeBudgetMs"),
+        };
     }
 
     get chatSystemPrompt(): string {

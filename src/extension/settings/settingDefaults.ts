@@ -42,6 +42,7 @@ export function boundsOf(key: string): { readonly minimum: number; readonly maxi
 /** The declared choices of an enumerated setting. */
 export function choicesOf<T extends string>(key: string): readonly T[] {
     const values = schemaOf(key).enum;
-    if (values === undefined || !values.every((value): value is string => typeof value === "string")) throw new Error(`package.json declares no choices for hearth.${key}`);
+    if (values === undefined || !values.every((value): value is string => typeof value === "string"))
+        throw new Error(`package.json declares no choices for hearth.${key}`);
     return values as readonly T[];
 }

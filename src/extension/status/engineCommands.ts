@@ -55,7 +55,9 @@ export function registerEngineCommands({ config, engine, log, engineSettings }: 
             ...(languageId !== undefined && config.completionsEnabled
                 ? [
                       {
-                          label: config.disabledLanguages.includes(languageId) ? `$(check) Enable Completions for ${languageId}` : `$(circle-slash) Disable Completions for ${languageId}`,
+                          label: config.disabledLanguages.includes(languageId)
+                              ? `$(check) Enable Completions for ${languageId}`
+                              : `$(circle-slash) Disable Completions for ${languageId}`,
                           run: toggleForLanguage,
                       },
                   ]

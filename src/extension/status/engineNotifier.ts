@@ -137,7 +137,13 @@ export class EngineNotifier implements vscode.Disposable {
     }
 
     /** Shows a notice; `onClosed` runs when it closes, whether Hearth or the user closed it. */
-    private open(key: string, message: string, actions: readonly EngineAction[], error: EngineErrorData | undefined, onClosed: (notice: OpenNotice) => void): OpenNotice {
+    private open(
+        key: string,
+        message: string,
+        actions: readonly EngineAction[],
+        error: EngineErrorData | undefined,
+        onClosed: (notice: OpenNotice) => void,
+    ): OpenNotice {
         this.shown.push(message);
         const links = actions.map((action) => ({ label: actionLabel(action, error), ...this.commandFor(action, error) }));
         const notice: OpenNotice = { key, message, close: showNotice(message, links, () => onClosed(notice)) };

@@ -37,7 +37,10 @@ export class EngineStatusBar implements vscode.Disposable {
         this.item.text = presentation.text;
         this.details = presentation.details;
         this.item.tooltip = new vscode.MarkdownString(presentation.details.map(escapeMarkdown).join("  \n"));
-        this.item.accessibilityInformation = { label: `${presentation.text.replace(/\$\([^)]*\)\s*/g, "")}. ${presentation.details.join(". ")}`, role: "button" };
+        this.item.accessibilityInformation = {
+            label: `${presentation.text.replace(/\$\([^)]*\)\s*/g, "")}. ${presentation.details.join(". ")}`,
+            role: "button",
+        };
         this.item.backgroundColor =
             presentation.severity === "error"
                 ? new vscode.ThemeColor("statusBarItem.errorBackground")

@@ -155,7 +155,10 @@ export class ChatEngine {
         let high = cuts.length - 1;
         let found = { cut: cuts[high] ?? 0, rendered: render(cuts[high] ?? 0) };
         if (found.rendered.tokens.length > limit) {
-            throw new EngineError("contextOverflow", `The message needs ${found.rendered.tokens.length} tokens but the context holds ${limit} with room to answer. Shorten it, attach less context, or raise "hearth.contextSize".`);
+            throw new EngineError(
+                "contextOverflow",
+                `The message needs ${found.rendered.tokens.length} tokens but the context holds ${limit} with room to answer. Shorten it, attach less context, or raise "hearth.contextSize".`,
+            );
         }
         while (low < high) {
             const middle = Math.floor((low + high) / 2);
@@ -179,12 +182,26 @@ export class ChatEngine {
         return { tokens: found.rendered.tokens, trimmedMessages: found.cut, stopTokens, stopTexts, renders };
     }
 
-    private stopped(reused: number, promptTokens: number, meterBefore: number, trimmedMessages: number, arrived: number, yieldedMs: number, promptRenders: number): ChatResult {
+    private stopped(
+        reused: number,
+        promptTokens: number,
+        meterBefore: number,
+        trimmedMessages: number,
+        arrived: number,
+        yieldedMs: number,
+        promptRenders: number,
+    ): ChatResult {
         return {
             text: "",
             stopReason: "stopped",
             trimmedMessages,
-            counts: { promptTokens, reusedTokens: reused, evaluatedTokens: this.sequence.tokenMeter.usedInputTokens - meterBefore, generatedTokens: 0, promptRenders },
+            counts: {
+                promptTokens,
+                reusedTokens: reused,
+                evaluatedTokens: this.sequence.tokenMeter.usedInputTokens - meterBefore,
+                generatedTokens: 0,
+                promptRenders,
+            },
             timings: { ttftMs: 0, totalMs: round(performance.now() - arrived), yieldedMs: round(yieldedMs) },
         };
     }

@@ -82,9 +82,17 @@ export class CompletionEngine {
             (token): token is Token => token !== undefined,
         );
         this.stopTokens = new Set(special);
-        this.specialTokenTexts = [...new Set([...special.map((token) => model.detokenize([token], true)), "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|file_sep|>", "<|fim_pad|>", "<|repo_name|>"])].filter(
-            (text) => text.length > 1,
-        );
+        this.specialTokenTexts = [
+            ...new Set([
+                ...special.map((token) => model.detokenize([token], true)),
+                "<|endoftext|>",
+                "<|im_start|>",
+                "<|im_end|>",
+                "<|file_sep|>",
+                "<|fim_pad|>",
+                "<|repo_name|>",
+            ]),
+        ].filter((text) => text.length > 1);
         this.tokenBias = options.tokenBias;
         this.vocabularyIndex = options.tokenBias === undefined ? undefined : VocabularyIndex.build(vocabularyOf(model));
     }
@@ -106,7 +114,13 @@ export class CompletionEngine {
             const prompt = this.prepare(params.document, params.cursor, params.layout, state, sequence, allCompletionFeatures);
             const before = sequence.tokenMeter.usedInputTokens;
             // All but the last token: a completion then evaluates one token to get its logits.
-            const { moved, shiftMetered } = await this.evaluatePrompt(sequence, prompt.tokens, abortSignal, 1, reusesChunks(params.layout, allCompletionFeatures));
+            const { moved, shiftMetered } = await this.evaluatePrompt(
+                sequence,
+                prompt.tokens,
+                abortSignal,
+                1,
+                reusesChunks(params.layout, allCompletionFeatures),
+            );
             state.anchor = anchorStateOf(prompt.pieces);
             return { promptTokens: prompt.tokens.length, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before - shiftMetered, movedTokens: moved };
         });
@@ -173,7 +187,13 @@ export class CompletionEngine {
         });
     }
 
-    private async run(params: CompleteParams, signal: AbortSignal, arrived: number, waitMs: number, onProgress?: (suggestion: Suggestion) => void): Promise<CompleteResult> {
+    private async run(
+        params: CompleteParams,
+        signal: AbortSignal,
+        arrived: number,
+        waitMs: number,
+        onProgress?: (suggestion: Suggestion) => void,
+    ): Promise<CompleteResult> {
         const { sequence, state } = await this.pool.acquire(params.document.id);
         if (params.cold === true) await sequence.clearHistory();
         const features = { ...allCompletionFeatures, ...params.features };
@@ -189,14 +209,23 @@ export class CompletionEngine {
         // token) goes in one batch with the first generation step: a keystroke costs one decode.
         // The time budget holds here too: past it, what was evaluated stays cached for the next keystroke.
         const deadline = arrived + params.budget.maxMs;
-        const { reused: reusedTokens, moved, shiftMetered, pending, timedOut } = await this.evaluatePrompt(
-            sequence, promptTokens, signal, evaluationSliceTokens, reusesChunks(params.layout, features), deadline,
-        );
+        const {
+            reused: reusedTokens,
+            moved,
+            shiftMetered,
+            pending,
+            timedOut,
+        } = await this.evaluatePrompt(sequence, promptTokens, signal, evaluationSliceTokens, reusesChunks(params.layout, features), deadline);
         const evaluatedTokens = sequence.tokenMeter.usedInputTokens - meterBefore - shiftMetered + (timedOut ? 0 : pending.length);
         const counts = { promptTokens: promptTokens.length, reusedTokens, movedTokens: moved, evaluatedTokens, healedTokens: healing?.count ?? 0 };
         if (timedOut) {
             return {
-                text: "", replaceEnd: 0, raw: "", stopReason: "timeout", layout: params.layout, anchorMoved: prompt.pieces.anchorMoved,
+                text: "",
+                replaceEnd: 0,
+                raw: "",
+                stopReason: "timeout",
+                layout: params.layout,
+                anchorMoved: prompt.pieces.anchorMoved,
                 counts: { ...counts, generatedTokens: 0 },
                 timings: { ttftMs: 0, totalMs: round(performance.now() - arrived), waitMs: round(waitMs) },
             };
@@ -248,8 +277,16 @@ export class CompletionEngine {
     }
 
     /** The prompt for a document at a cursor, fitted into the sequence with room to generate. */
-    private prepare(document: CompletionDocument, cursor: number, layout: CompleteParams["layout"], state: DocumentState, sequence: LlamaContextSequence, features: CompletionFeatures): PreparedPrompt {
-        if (cursor < 0 || cursor > document.text.length) throw new EngineError("badRequest", `The cursor offset ${cursor} is outside the document (${document.text.length} characters).`);
+    private prepare(
+        document: CompletionDocument,
+        cursor: number,
+        layout: CompleteParams["layout"],
+        state: DocumentState,
+        sequence: LlamaContextSequence,
+        features: CompletionFeatures,
+    ): PreparedPrompt {
+        if (cursor < 0 || cursor > document.text.length)
+            throw new EngineError("badRequest", `The cursor offset ${cursor} is outside the document (${document.text.length} characters).`);
         const tokenize = (text: string): Token[] => this.model.tokenize(text, false);
         const options: PromptOptions = { repoName: features.repoName, eofNewline: features.eofNewline };
         const header = (snippets: readonly ContextSnippet[]): DocumentState["header"] => ({
@@ -290,7 +327,11 @@ export class CompletionEngine {
             pieces = choosePieces(document.text, cursor, layout, undefined, smaller);
             tokens = buildPromptTokens(pieces, headerTokens(), this.vocabulary, tokenize, options);
         }
-        if (tokens.length > limit) throw new EngineError("contextOverflow", `The text around the cursor does not fit in the context (${tokens.length} tokens); raise "hearth.contextSize".`);
+        if (tokens.length > limit)
+            throw new EngineError(
+                "contextOverflow",
+                `The text around the cursor does not fit in the context (${tokens.length} tokens); raise "hearth.contextSize".`,
+            );
         return { pieces, tokens };
     }
 
@@ -367,7 +408,14 @@ function fimExtras(model: LlamaModel): (Token | undefined)[] {
         const tokens = model.tokenize(text, true);
         return tokens.length === 1 && model.isSpecialToken(tokens[0]) ? tokens[0] : undefined;
     };
-    return [single("<|fim_pad|>"), single("<|repo_name|>"), single("<|endoftext|>"), single("<|im_end|>"), model.tokens.eos ?? undefined, model.tokens.eot ?? undefined];
+    return [
+        single("<|fim_pad|>"),
+        single("<|repo_name|>"),
+        single("<|endoftext|>"),
+        single("<|im_end|>"),
+        model.tokens.eos ?? undefined,
+        model.tokens.eot ?? undefined,
+    ];
 }
 
 function round(ms: number): number {

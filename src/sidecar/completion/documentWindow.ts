@@ -24,7 +24,15 @@ export interface WindowOptions {
     readonly charStep: number;
 }
 
-export const defaultWindowOptions: WindowOptions = { prefixLines: 256, suffixLines: 48, step: 32, maxMiddleLines: 4, maxPrefixChars: 24_576, maxSuffixChars: 8_192, charStep: 2_048 };
+export const defaultWindowOptions: WindowOptions = {
+    prefixLines: 256,
+    suffixLines: 48,
+    step: 32,
+    maxMiddleLines: 4,
+    maxPrefixChars: 24_576,
+    maxSuffixChars: 8_192,
+    charStep: 2_048,
+};
 
 /** The text pieces of a prompt. PSM: `[PRE] prefix [SUF] suffix [MID] middle`; SPM: `[SUF] suffix [PRE] prefix [MID]`. */
 export interface PromptPieces {
@@ -87,7 +95,13 @@ export function windowStartLine(anchorLine: number, options: WindowOptions): num
     return Math.ceil(first / options.step) * options.step;
 }
 
-export function choosePieces(text: string, cursor: number, layout: PromptLayout, previous: AnchorState | undefined, options: WindowOptions = defaultWindowOptions): PromptPieces {
+export function choosePieces(
+    text: string,
+    cursor: number,
+    layout: PromptLayout,
+    previous: AnchorState | undefined,
+    options: WindowOptions = defaultWindowOptions,
+): PromptPieces {
     const suffix = text.slice(cursor, Math.min(suffixEndOf(text, cursor, options.suffixLines), cursor + options.maxSuffixChars));
     if (layout === "spm") {
         const windowStart = boundedStart(text, cursor, offsetOfLine(text, windowStartLine(lineIndexOf(text, cursor), options)), options);

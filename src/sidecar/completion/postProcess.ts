@@ -135,7 +135,8 @@ export function finalizeSuggestion(generated: string, site: CompletionSite, cutB
     if (newline >= 0 && suffix !== "" && text.slice(0, newline).trim() === suffix) return noSuggestion;
     if (newline < 0 && suffix !== "" && suffix.startsWith(text.trim())) return noSuggestion;
     // The rest of the line again, give or take spacing and a `;` (`‸return a + b` + `return a + b;`).
-    if (features.repetition && suffix !== "" && hasWords(suffix) && normalizedLine(newline < 0 ? text : text.slice(0, newline)) === normalizedLine(suffix)) return noSuggestion;
+    if (features.repetition && suffix !== "" && hasWords(suffix) && normalizedLine(newline < 0 ? text : text.slice(0, newline)) === normalizedLine(suffix))
+        return noSuggestion;
     if (features.edgeWhitespace && text.includes("\n")) text = text.replace(/[ \t]+$/gm, "");
     if (shape.closersAfterBlock) return closeBlockBeforeSuffix(text, site, facts);
     return suffixReplacement(text, site, facts);
@@ -229,20 +230,30 @@ function shapeOf(text: string, site: CompletionSite, facts: SiteFacts, final: bo
             closersAfterBlock = true;
         } else if (startsOnNewLine && site.lineSuffix.trim() === "" && facts.finishedLine) {
             mode = "block";
-        } else if (first.breakAt >= 0 && facts.closersAfter && /[)\]}]/.test(first.text) && (OPENS_BLOCK.test(first.text.trimEnd()) || lines[1]?.text.trim() === "{")) {
+        } else if (
+            first.breakAt >= 0 &&
+            facts.closersAfter &&
+            /[)\]}]/.test(first.text) &&
+            (OPENS_BLOCK.test(first.text.trimEnd()) || lines[1]?.text.trim() === "{")
+        ) {
             // The first line supplies the closers and opens a block (`) {`, or `): string` with `{` below it).
             mode = "block";
             opensBlock = true;
-        } else if (first.breakAt >= 0 && site.lineSuffix.trim() === "" && (opensBlockLine(site.linePrefix + first.text) || (/\)\s*$/.test(first.text) && lines[1]?.text.trim() === "{"))) {
+        } else if (
+            first.breakAt >= 0 &&
+            site.lineSuffix.trim() === "" &&
+            (opensBlockLine(site.linePrefix + first.text) || (/\)\s*$/.test(first.text) && lines[1]?.text.trim() === "{"))
+        ) {
             // A partly typed header that the first line finishes (`for‸` → ` (…) {`, `get‸` → ` count(): number {`): its body follows.
             mode = "block";
             opensBlock = true;
         }
     }
     // The editor already indented the cursor's line: the model's own indentation on top is too much.
-    const firstTrim = features.indentStyle && facts.blankPrefix && site.linePrefix !== "" && indentationOf(site.linePrefix, facts.tabSize) >= facts.enclosingIndent
-        ? (/^[ \t]*/.exec(first.text)?.[0].length ?? 0)
-        : 0;
+    const firstTrim =
+        features.indentStyle && facts.blankPrefix && site.linePrefix !== "" && indentationOf(site.linePrefix, facts.tabSize) >= facts.enclosingIndent
+            ? (/^[ \t]*/.exec(first.text)?.[0].length ?? 0)
+            : 0;
     let base = indentationOf(site.linePrefix + first.text.slice(firstTrim), facts.tabSize);
     // At column 0 the cursor line says nothing of the block it is in: the line above does.
     if (features.enclosingIndent && site.linePrefix === "" && mode === "block" && !opensBlock) base = Math.max(base, facts.enclosingIndent);
@@ -302,7 +313,13 @@ function findLineStop(generated: string, site: CompletionSite, final: boolean): 
                 if (complete && previous !== undefined && hasWords(trimmed) && normalizedLine(line.text) === normalizedLine(previous)) return at(line.start);
                 // Three lines in a row that differ in one word (`const b = 1;`, `const c = 1;`, …): only the first.
                 const [before2, before1] = seen.slice(-2);
-                if (complete && before2 !== undefined && before1 !== undefined && differInOneWord(before2.text, before1.text) && differInOneWord(before1.text, line.text)) {
+                if (
+                    complete &&
+                    before2 !== undefined &&
+                    before1 !== undefined &&
+                    differInOneWord(before2.text, before1.text) &&
+                    differInOneWord(before1.text, line.text)
+                ) {
                     return at(before1.start);
                 }
                 // A new unit that starts as the one just written (`function stepC() {` after `function stepB() {…}`).
@@ -311,7 +328,8 @@ function findLineStop(generated: string, site: CompletionSite, final: boolean): 
                     if (last !== undefined && (differInOneWord(last, line.text) || normalizedLine(last) === normalizedLine(line.text))) return at(line.start);
                 }
             }
-            if (features.prefixEcho && complete && i === 0 && facts.blankPrefix && shape.mode === "block" && echoesLineAbove(line.text, site, facts)) return at(line.start);
+            if (features.prefixEcho && complete && i === 0 && facts.blankPrefix && shape.mode === "block" && echoesLineAbove(line.text, site, facts))
+                return at(line.start);
             if (i > 0 && shape.mode === "block") {
                 const indent = indentationOf(line.text, tabSize);
                 if (indent < shape.base) {
@@ -320,8 +338,11 @@ function findLineStop(generated: string, site: CompletionSite, final: boolean): 
                     if (features.neededCloser && complete && continuesEnclosingBlock(line.text, facts)) {
                         // `} catch (e) {` where the closer below then closes the catch: the block goes on.
                     } else {
-                        const needed = features.neededCloser && complete &&
-                            (closesOpenBlock(text.slice(0, line.start), trimmed, facts) || endsOpenKeywordBlock(line.text, site.textBefore + site.linePrefix + text.slice(0, line.start), facts));
+                        const needed =
+                            features.neededCloser &&
+                            complete &&
+                            (closesOpenBlock(text.slice(0, line.start), trimmed, facts) ||
+                                endsOpenKeywordBlock(line.text, site.textBefore + site.linePrefix + text.slice(0, line.start), facts));
                         if (!needed) return at(line.start);
                         stopAfter = true;
                     }
@@ -375,7 +396,8 @@ function closingLineNext(next: GeneratedLine | undefined, final: boolean): "clos
 }
 
 /** A keyword that opens a block closed by `end` (Ruby, Lua, Elixir, Julia…). */
-const OPENS_END_BLOCK = /^(?:(?:local\s+)?function|def|defp|defmodule|class|module|if|unless|while|until|for|case|begin|repeat|struct)\b|\b(?:do|then)(?:\s*\|[^|]*\|)?$/;
+const OPENS_END_BLOCK =
+    /^(?:(?:local\s+)?function|def|defp|defmodule|class|module|if|unless|while|until|for|case|begin|repeat|struct)\b|\b(?:do|then)(?:\s*\|[^|]*\|)?$/;
 
 /**
  * Whether a dedented `end` closes a block opened above at its indentation that the code below
@@ -384,7 +406,10 @@ const OPENS_END_BLOCK = /^(?:(?:local\s+)?function|def|defp|defmodule|class|modu
 function endsOpenKeywordBlock(line: string, above: string, facts: SiteFacts): boolean {
     if (line.trim() !== "end") return false;
     const indent = indentationOf(line, facts.tabSize);
-    const opener = above.split("\n").reverse().find((candidate) => candidate.trim() !== "" && indentationOf(candidate, facts.tabSize) <= indent);
+    const opener = above
+        .split("\n")
+        .reverse()
+        .find((candidate) => candidate.trim() !== "" && indentationOf(candidate, facts.tabSize) <= indent);
     if (opener === undefined || indentationOf(opener, facts.tabSize) !== indent || !OPENS_END_BLOCK.test(opener.trim())) return false;
     const below = facts.below;
     return below === undefined || indentationOf(below, facts.tabSize) !== indent || !/^end\b/.test(below.trim());
@@ -417,7 +442,10 @@ function repeats(generated: string, below: string, tabSize: number): boolean {
 function echoesLineAbove(line: string, site: CompletionSite, facts: SiteFacts): boolean {
     if (facts.lineAbove === undefined || !hasWords(line) || normalizedLine(line) !== normalizedLine(facts.lineAbove)) return false;
     // A file that already repeats the line (`ping();` twice) may well want it once more.
-    const twoAbove = site.textBefore.split("\n").reverse().filter((candidate) => candidate.trim() !== "")[1];
+    const twoAbove = site.textBefore
+        .split("\n")
+        .reverse()
+        .filter((candidate) => candidate.trim() !== "")[1];
     return twoAbove === undefined || normalizedLine(twoAbove) !== normalizedLine(facts.lineAbove);
 }
 
@@ -427,8 +455,12 @@ function echoesLineAbove(line: string, site: CompletionSite, facts: SiteFacts): 
  */
 function continuesEnclosingBlock(line: string, facts: SiteFacts): boolean {
     const below = facts.below;
-    return below !== undefined && /^[)\]}]+\s*(?:else|catch|finally|except)\b.*[{:]$/.test(line.trim()) &&
-        /^[)\]}]/.test(below.trim()) && indentationOf(below, facts.tabSize) === indentationOf(line, facts.tabSize);
+    return (
+        below !== undefined &&
+        /^[)\]}]+\s*(?:else|catch|finally|except)\b.*[{:]$/.test(line.trim()) &&
+        /^[)\]}]/.test(below.trim()) &&
+        indentationOf(below, facts.tabSize) === indentationOf(line, facts.tabSize)
+    );
 }
 
 /** Inside a string that spans lines: the suggestion ends after the line where the string closes, or at the budget. */
@@ -568,11 +600,21 @@ function cutWhereBalanced(text: string, facts: SiteFacts): string {
  */
 function indentLines(text: string, site: CompletionSite, facts: SiteFacts): string {
     if (!facts.features.indentStyle) return text;
-    if (site.languageId === "makefile") return text.split("\n").map((line, i) => (i === 0 && site.linePrefix !== "" ? line : makefileRecipeLine(line))).join("\n");
+    if (site.languageId === "makefile")
+        return text
+            .split("\n")
+            .map((line, i) => (i === 0 && site.linePrefix !== "" ? line : makefileRecipeLine(line)))
+            .join("\n");
     // The first line continues the cursor's line, whose indentation is already there.
     const continued = site.linePrefix !== "";
-    const anchor = continued ? indentationOf(site.linePrefix, facts.tabSize) : facts.lineAbove === undefined ? 0 : indentationOf(facts.lineAbove, facts.tabSize);
-    const lines = rescaleIndent(text.split("\n"), anchor, facts.style, continued).map((line, i) => (i === 0 && continued ? line : reindentLine(line, facts.style)));
+    const anchor = continued
+        ? indentationOf(site.linePrefix, facts.tabSize)
+        : facts.lineAbove === undefined
+          ? 0
+          : indentationOf(facts.lineAbove, facts.tabSize);
+    const lines = rescaleIndent(text.split("\n"), anchor, facts.style, continued).map((line, i) =>
+        i === 0 && continued ? line : reindentLine(line, facts.style),
+    );
     const firstWidth = indentationOf(site.linePrefix + (lines[0] ?? ""), facts.tabSize);
     return alignStrayIndent(lines, firstWidth, facts.style).join("\n");
 }

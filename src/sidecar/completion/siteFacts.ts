@@ -49,7 +49,10 @@ export function factsOf(site: CompletionSite): SiteFacts {
 
 function computeFacts(site: CompletionSite): SiteFacts {
     const tabSize = site.tabSize !== undefined && site.tabSize > 0 ? site.tabSize : DEFAULT_TAB_SIZE;
-    const lineAbove = site.textBefore.split("\n").reverse().find((line) => line.trim() !== "");
+    const lineAbove = site.textBefore
+        .split("\n")
+        .reverse()
+        .find((line) => line.trim() !== "");
     const aboveIndent = lineAbove === undefined ? 0 : indentationOf(lineAbove, tabSize);
     const opens = lineAbove !== undefined && OPENS_BLOCK.test(withoutComment(lineAbove).trimEnd());
     const suffix = site.lineSuffix.trim();

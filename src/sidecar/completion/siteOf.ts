@@ -3,7 +3,11 @@ import { lineStartOf, type PromptPieces } from "./documentWindow";
 import type { CompletionSite } from "./postProcess";
 
 /** What post-processing needs to know about a request's cursor: its line, the code around it, the mode. */
-export function siteOf(params: Pick<CompleteParams, "document" | "cursor" | "mode" | "budget" | "indentation" | "features">, pieces: Pick<PromptPieces, "windowStart">, specialTokenTexts: readonly string[]): CompletionSite {
+export function siteOf(
+    params: Pick<CompleteParams, "document" | "cursor" | "mode" | "budget" | "indentation" | "features">,
+    pieces: Pick<PromptPieces, "windowStart">,
+    specialTokenTexts: readonly string[],
+): CompletionSite {
     const { text } = params.document;
     const lineStart = lineStartOf(text, params.cursor);
     const lineEndAt = text.indexOf("\n", params.cursor);

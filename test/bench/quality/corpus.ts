@@ -138,7 +138,8 @@ function sitesOf(file: SourceFile, random: () => number): Map<SiteKind, Site[]> 
     }
     const sites = new Map<SiteKind, Site[]>(siteKinds.map((kind) => [kind, []]));
     const add = (site: Site): void => void sites.get(site.kind)?.push(site);
-    const usable = (line: string | undefined): line is string => line !== undefined && line.trim() !== "" && line.length <= maxLineLength && !commentLine.test(line);
+    const usable = (line: string | undefined): line is string =>
+        line !== undefined && line.trim() !== "" && line.length <= maxLineLength && !commentLine.test(line);
     lines.forEach((line, index) => {
         if (!usable(line)) return;
         const start = starts[index] ?? 0;
@@ -162,7 +163,8 @@ function sitesOf(file: SourceFile, random: () => number): Map<SiteKind, Site[]> 
         const nextEnd = (starts[index + 1] ?? 0) + next.length;
         const trimmed = line.trimEnd();
         if (/[{:]$/.test(trimmed)) {
-            if (indentOf(next) > codeStart) add({ file, kind: "blockStart", line: index + 1, cursor: (starts[index + 1] ?? 0) + indentOf(next), targetEnd: nextEnd });
+            if (indentOf(next) > codeStart)
+                add({ file, kind: "blockStart", line: index + 1, cursor: (starts[index + 1] ?? 0) + indentOf(next), targetEnd: nextEnd });
         } else if (!opensBlock.test(trimmed)) {
             add({ file, kind: "lineEnd", line: index, cursor: end, targetEnd: nextEnd });
         }

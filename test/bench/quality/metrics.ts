@@ -50,7 +50,12 @@ export interface Score {
 export function scoreLine(c: Pick<BenchCase, "expected">, insertText: string): Score {
     const got = firstLine(insertText);
     const want = firstLine(c.expected);
-    return { exact: insertText !== "" && got === want, similarity: insertText === "" ? 0 : editSimilarity(got, want), shown: insertText !== "", parses: undefined };
+    return {
+        exact: insertText !== "" && got === want,
+        similarity: insertText === "" ? 0 : editSimilarity(got, want),
+        shown: insertText !== "",
+        parses: undefined,
+    };
 }
 
 // ---------- parsing ----------
@@ -94,11 +99,21 @@ function pythonParses(documents: readonly string[]): boolean[] | undefined {
 export class ParseChecks {
     private readonly typescriptBaseline = new Map<string, number>();
     private readonly typescriptErrors = new Map<string, number>();
-    private readonly pending: { readonly language: Language; readonly file: string; readonly original: string; readonly text: string; readonly answer: (parses: boolean | undefined) => void }[] = [];
+    private readonly pending: {
+        readonly language: Language;
+        readonly file: string;
+        readonly original: string;
+        readonly text: string;
+        readonly answer: (parses: boolean | undefined) => void;
+    }[] = [];
     pythonAvailable = true;
 
     /** Queues a check; `answer` is called from `run`. */
-    add(c: Pick<BenchCase, "language" | "file" | "head" | "prefix" | "expected" | "suffix" | "tail">, after: string, answer: (parses: boolean | undefined) => void): void {
+    add(
+        c: Pick<BenchCase, "language" | "file" | "head" | "prefix" | "expected" | "suffix" | "tail">,
+        after: string,
+        answer: (parses: boolean | undefined) => void,
+    ): void {
         const original = c.head + c.prefix + c.expected + c.suffix + c.tail;
         this.pending.push({ language: c.language, file: c.file, original, text: c.head + after + c.tail, answer });
     }
@@ -164,7 +179,10 @@ export function qualityOf(scores: readonly Score[]): QualityFigures {
     return {
         cases: scores.length,
         exact_match: share(scores.filter((s) => s.exact).length, scores.length),
-        edit_similarity: share(scores.reduce((sum, s) => sum + s.similarity, 0), scores.length),
+        edit_similarity: share(
+            scores.reduce((sum, s) => sum + s.similarity, 0),
+            scores.length,
+        ),
         shown: share(shown.length, scores.length),
         parses: checked.length === 0 ? null : share(checked.filter((s) => s.parses === true).length, checked.length),
     };
@@ -178,7 +196,13 @@ export interface Split<T> {
 }
 
 export function split<S, T>(cases: readonly Pick<BenchCase, "kind" | "language">[], samples: readonly S[], figures: (samples: readonly S[]) => T): Split<T> {
-    const where = (keep: (c: Pick<BenchCase, "kind" | "language">) => boolean): T => figures(samples.filter((_, i) => { const c = cases[i]; return c !== undefined && keep(c); }));
+    const where = (keep: (c: Pick<BenchCase, "kind" | "language">) => boolean): T =>
+        figures(
+            samples.filter((_, i) => {
+                const c = cases[i];
+                return c !== undefined && keep(c);
+            }),
+        );
     return {
         all: figures(samples),
         byKind: {

@@ -122,7 +122,11 @@ function latencyOf(runs: readonly Ran[]): LatencyFigures {
         cold_evaluated_tokens: spread(runs.map((r) => r.run.cold.evaluatedTokens ?? 0)),
         jump_exact: round(runs.filter((r) => scoreLine(r.c, r.run.jump.insertText).exact).length / Math.max(1, runs.length), 3),
         cold_exact: round(runs.filter((r) => scoreLine(r.c, r.run.cold.insertText).exact).length / Math.max(1, runs.length), 3),
-        jump_same_as_cold: round(runs.filter((r) => r.run.jump.insertText === r.run.cold.insertText && r.run.jump.replaceEnd === r.run.cold.replaceEnd).length / Math.max(1, runs.length), 3),
+        jump_same_as_cold: round(
+            runs.filter((r) => r.run.jump.insertText === r.run.cold.insertText && r.run.jump.replaceEnd === r.run.cold.replaceEnd).length /
+                Math.max(1, runs.length),
+            3,
+        ),
     };
 }
 
@@ -136,12 +140,22 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
     const all = [header, ...rows];
     const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? "").length)));
     const line = (row: readonly string[]): string =>
-        row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ").trimEnd();
+        row
+            .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+            .join("  ")
+            .trimEnd();
     return all.map((row) => `  ${line(row)}\n`).join("");
 }
 
 const fixed = (value: number | null): string => (value === null ? "-" : value.toFixed(3));
-const qualityRow = (name: string, q: QualityFigures): string[] => [name, fixed(q.exact_match), fixed(q.edit_similarity), fixed(q.parses), fixed(q.shown), `${q.cases}`];
+const qualityRow = (name: string, q: QualityFigures): string[] => [
+    name,
+    fixed(q.exact_match),
+    fixed(q.edit_similarity),
+    fixed(q.parses),
+    fixed(q.shown),
+    `${q.cases}`,
+];
 const qualityHeader = ["", "exact", "edit sim", "parses", "shown", "cases"];
 
 /** A split's figures with their row names: overall, then by site kind, then by language. */
@@ -178,11 +192,17 @@ async function main(): Promise<void> {
     try {
         const megabytes = (statSync(options.model).size / 1e6).toFixed(0);
         say(`model: ${loaded.name ?? basename(options.model)} (${basename(options.model)}, ${megabytes} MB)\n  ${options.model}\n`);
-        say(`CPU, ${options.threads} thread(s) on ${availableParallelism()} cores, context ${loaded.contextSize}, seed ${options.seed}${options.ablate ? ", with ablations" : ""}\n`);
+        say(
+            `CPU, ${options.threads} thread(s) on ${availableParallelism()} cores, context ${loaded.contextSize}, seed ${options.seed}${options.ablate ? ", with ablations" : ""}\n`,
+        );
         const count = (keep: (c: BenchCase) => boolean): number => cases.filter(keep).length;
-        say(`cases: ${cases.length} from ${new Set(cases.map((c) => c.file)).size} files; ` +
-            `${languages.map((l) => `${l} ${count((c) => c.language === l)}`).join(", ")}; ${siteKinds.map((k) => `${k} ${count((c) => c.kind === k)}`).join(", ")}\n`);
-        say(`per case: a cold request, a keystroke pair on the warm document, ${generations.length} rawOnly generation(s) (${generations.map((g) => g.name).join(", ")}), ${configs.length} replays\n\n`);
+        say(
+            `cases: ${cases.length} from ${new Set(cases.map((c) => c.file)).size} files; ` +
+                `${languages.map((l) => `${l} ${count((c) => c.language === l)}`).join(", ")}; ${siteKinds.map((k) => `${k} ${count((c) => c.kind === k)}`).join(", ")}\n`,
+        );
+        say(
+            `per case: a cold request, a keystroke pair on the warm document, ${generations.length} rawOnly generation(s) (${generations.map((g) => g.name).join(", ")}), ${configs.length} replays\n\n`,
+        );
 
         for (const [index, c] of cases.entries()) {
             try {
@@ -195,7 +215,9 @@ async function main(): Promise<void> {
             if ((index + 1) % 20 === 0 || index + 1 === cases.length) {
                 const seconds = (performance.now() - started) / 1000;
                 const left = (seconds / (index + 1)) * (cases.length - index - 1);
-                say(`  ${index + 1}/${cases.length} cases, ${seconds.toFixed(0)} s${index + 1 < cases.length ? `, about ${(left / 60).toFixed(1)} min left` : ""}\n`);
+                say(
+                    `  ${index + 1}/${cases.length} cases, ${seconds.toFixed(0)} s${index + 1 < cases.length ? `, about ${(left / 60).toFixed(1)} min left` : ""}\n`,
+                );
             }
         }
     } finally {
@@ -207,9 +229,10 @@ async function main(): Promise<void> {
     for (const r of ran) {
         r.results.forEach((result, i) => {
             const score = r.scores[i];
-            if (score?.shown === true) checks.add(r.c, documentAfter(r.c, result), (parses) => {
-                score.parses = parses;
-            });
+            if (score?.shown === true)
+                checks.add(r.c, documentAfter(r.c, result), (parses) => {
+                    score.parses = parses;
+                });
         });
     }
     checks.run();
@@ -223,12 +246,27 @@ async function main(): Promise<void> {
     const agreement = ran.length === 0 ? 0 : round(agreeing / ran.length, 3);
     const seconds = round((performance.now() - started) / 1000);
 
-    say(`\nprompt tokens (cold): p50 ${promptTokens.p50}, p95 ${promptTokens.p95}; cold stop reasons: ${countsOf(ran.map((r) => r.run.cold.stopReason ?? "-"))}\n`);
-    if (failed.length > 0) say(`${failed.length} case(s) failed: ${failed.slice(0, 3).map((f) => `${f.id}: ${f.error}`).join("; ")}\n`);
+    say(
+        `\nprompt tokens (cold): p50 ${promptTokens.p50}, p95 ${promptTokens.p95}; cold stop reasons: ${countsOf(ran.map((r) => r.run.cold.stopReason ?? "-"))}\n`,
+    );
+    if (failed.length > 0)
+        say(
+            `${failed.length} case(s) failed: ${failed
+                .slice(0, 3)
+                .map((f) => `${f.id}: ${f.error}`)
+                .join("; ")}\n`,
+        );
     if (!checks.pythonAvailable) say("python3 could not be run: Python cases have no parse figure.\n");
 
-    say("\nQuality by configuration (exact match and edit similarity of the first line over all cases; shown: share with a suggestion; parses: of those shown, the share after which the file parses as well as before):\n");
-    say(table(["config", ...qualityHeader.slice(1)], quality.map((q) => qualityRow(q.name, q.quality.all))));
+    say(
+        "\nQuality by configuration (exact match and edit similarity of the first line over all cases; shown: share with a suggestion; parses: of those shown, the share after which the file parses as well as before):\n",
+    );
+    say(
+        table(
+            ["config", ...qualityHeader.slice(1)],
+            quality.map((q) => qualityRow(q.name, q.quality.all)),
+        ),
+    );
     say(`the cold request and the replayed "all on" show the same suggestion in ${agreeing} of ${ran.length} cases\n`);
 
     const on = quality.find((entry) => entry.name === "all on")?.quality;
@@ -239,20 +277,49 @@ async function main(): Promise<void> {
         const offRows = splitEntries(off);
         const rows = splitEntries(on).map(([name, q], i): string[] => {
             const o = offRows[i]?.[1] ?? q;
-            return [name, pair(q.exact_match, o.exact_match), pair(q.edit_similarity, o.edit_similarity), pair(q.parses, o.parses), pair(q.shown, o.shown), `${q.cases}`];
+            return [
+                name,
+                pair(q.exact_match, o.exact_match),
+                pair(q.edit_similarity, o.edit_similarity),
+                pair(q.parses, o.parses),
+                pair(q.shown, o.shown),
+                `${q.cases}`,
+            ];
         });
         say(table(qualityHeader, rows));
     }
 
     say("\nLatency (all features on; cold: fresh sequence; keystroke: the request after the previous keystroke's, on the warm document):\n");
-    say(table(["", "cold p50", "cold p95", "keystroke p50", "keystroke p95", "evaluated p50", "cases"], splitEntries(latency).map(([name, l]) => [
-        name, `${l.cold_ms.p50} ms`, `${l.cold_ms.p95} ms`, `${l.keystroke_ms.p50} ms`, `${l.keystroke_ms.p95} ms`, `${l.keystroke_evaluated_tokens.p50}`, `${l.cases}`,
-    ])));
+    say(
+        table(
+            ["", "cold p50", "cold p95", "keystroke p50", "keystroke p95", "evaluated p50", "cases"],
+            splitEntries(latency).map(([name, l]) => [
+                name,
+                `${l.cold_ms.p50} ms`,
+                `${l.cold_ms.p95} ms`,
+                `${l.keystroke_ms.p50} ms`,
+                `${l.keystroke_ms.p95} ms`,
+                `${l.keystroke_evaluated_tokens.p50}`,
+                `${l.cases}`,
+            ]),
+        ),
+    );
     say(`\nA jump down (the cache holds the prompt ${jumpLines} lines above; moved chunks serve what they can):\n`);
-    say(table(["", "evaluated p50", "moved p50", "cold evaluated p50", "jump p50", "jump p95", "same as cold", "exact jump / cold"], splitEntries(latency).map(([name, l]) => [
-        name, `${l.jump_evaluated_tokens.p50}`, `${l.jump_moved_tokens.p50}`, `${l.cold_evaluated_tokens.p50}`, `${l.jump_ms.p50} ms`, `${l.jump_ms.p95} ms`, fixed(l.jump_same_as_cold),
-        `${fixed(l.jump_exact)} / ${fixed(l.cold_exact)}`,
-    ])));
+    say(
+        table(
+            ["", "evaluated p50", "moved p50", "cold evaluated p50", "jump p50", "jump p95", "same as cold", "exact jump / cold"],
+            splitEntries(latency).map(([name, l]) => [
+                name,
+                `${l.jump_evaluated_tokens.p50}`,
+                `${l.jump_moved_tokens.p50}`,
+                `${l.cold_evaluated_tokens.p50}`,
+                `${l.jump_ms.p50} ms`,
+                `${l.jump_ms.p95} ms`,
+                fixed(l.jump_same_as_cold),
+                `${fixed(l.jump_exact)} / ${fixed(l.cold_exact)}`,
+            ]),
+        ),
+    );
     say(`\ntotal ${seconds.toFixed(0)} s (${(seconds / 60).toFixed(1)} min)\n`);
 
     if (options.json !== undefined) {
@@ -287,11 +354,28 @@ async function main(): Promise<void> {
                 kind: r.c.kind,
                 language: r.c.language,
                 expected: r.c.expected,
-                cold: { totalMs: r.run.cold.totalMs, ttftMs: r.run.cold.ttftMs, evaluatedTokens: r.run.cold.evaluatedTokens, stopReason: r.run.cold.stopReason },
-                keystroke: { totalMs: r.run.keystroke.totalMs, ttftMs: r.run.keystroke.ttftMs, evaluatedTokens: r.run.keystroke.evaluatedTokens, insertText: r.run.keystroke.insertText },
-                jump: { totalMs: r.run.jump.totalMs, evaluatedTokens: r.run.jump.evaluatedTokens, movedTokens: r.run.jump.movedTokens, insertText: r.run.jump.insertText },
+                cold: {
+                    totalMs: r.run.cold.totalMs,
+                    ttftMs: r.run.cold.ttftMs,
+                    evaluatedTokens: r.run.cold.evaluatedTokens,
+                    stopReason: r.run.cold.stopReason,
+                },
+                keystroke: {
+                    totalMs: r.run.keystroke.totalMs,
+                    ttftMs: r.run.keystroke.ttftMs,
+                    evaluatedTokens: r.run.keystroke.evaluatedTokens,
+                    insertText: r.run.keystroke.insertText,
+                },
+                jump: {
+                    totalMs: r.run.jump.totalMs,
+                    evaluatedTokens: r.run.jump.evaluatedTokens,
+                    movedTokens: r.run.jump.movedTokens,
+                    insertText: r.run.jump.insertText,
+                },
                 raw: Object.fromEntries(r.run.raw),
-                results: Object.fromEntries(names.map((name, i) => [name, { insertText: r.results[i]?.insertText, replaceEnd: r.results[i]?.replaceEnd, ...r.scores[i] }])),
+                results: Object.fromEntries(
+                    names.map((name, i) => [name, { insertText: r.results[i]?.insertText, replaceEnd: r.results[i]?.replaceEnd, ...r.scores[i] }]),
+                ),
             })),
         };
         writeFileSync(options.json, `${JSON.stringify(figures, null, 1)}\n`);

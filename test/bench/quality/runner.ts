@@ -17,7 +17,15 @@ type Feature = keyof CompletionFeatures;
 const promptFeatures: readonly Feature[] = ["tokenHealing", "repoName", "eofNewline", "controlTokens"];
 /** Features of post-processing only: replayed on the "all on" generation. */
 const postFeatures: readonly Feature[] = [
-    "replaceRange", "enclosingIndent", "repetition", "fences", "prefixEcho", "indentStyle", "balancedCut", "edgeWhitespace", "modeUpgrade",
+    "replaceRange",
+    "enclosingIndent",
+    "repetition",
+    "fences",
+    "prefixEcho",
+    "indentStyle",
+    "balancedCut",
+    "edgeWhitespace",
+    "modeUpgrade",
 ];
 
 const allOff: CompletionFeatures = Object.fromEntries(Object.keys(allCompletionFeatures).map((key) => [key, false])) as unknown as CompletionFeatures;

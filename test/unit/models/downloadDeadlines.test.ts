@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-    defaultOverallTimeoutMs, defaultStallMinBytes, defaultStallTimeoutMs, downloadModel, partialInfoPathFor, partialPathFor, type DownloadOptions,
+    defaultOverallTimeoutMs,
+    defaultStallMinBytes,
+    defaultStallTimeoutMs,
+    downloadModel,
+    partialInfoPathFor,
+    partialPathFor,
+    type DownloadOptions,
 } from "../../../src/extension/models/modelDownloader";
 import { downloadError } from "./downloadAssertions";
 import { sha256 } from "../../fixtures/modelServer";
@@ -11,9 +17,11 @@ import { ggufLikeBody, PacedServer, type PacedRequest } from "./pacedServer";
 import { formatBytes, formatDuration } from "../../../src/common/units";
 
 async function sizeOf(file: string): Promise<number | undefined> {
-    return stat(file).then((info) => info.size, () => undefined);
+    return stat(file).then(
+        (info) => info.size,
+        () => undefined,
+    );
 }
-
 
 /** Where a request resumed from: the N of `bytes=N-`, or 0 for a request without Range. */
 function rangeStart(request: PacedRequest): number {
@@ -94,7 +102,10 @@ describe("download deadlines", function () {
         const result = await downloadModel(options());
         assert.equal(result.resumedFromBytes, kept);
         await assertComplete();
-        assert.deepEqual(server.fileRequests.map((request) => [request.range, request.status, request.bodyBytesSent]), [[`bytes=${kept}-`, 206, model.length - kept]]);
+        assert.deepEqual(
+            server.fileRequests.map((request) => [request.range, request.status, request.bodyBytesSent]),
+            [[`bytes=${kept}-`, 206, model.length - kept]],
+        );
     }
 
     it("ends a trickle with the idle-deadline error once the retries are spent, and keeps every byte for a resume", async function () {
@@ -181,7 +192,10 @@ describe("download deadlines", function () {
         assert.ok(defaultStallMinBytes > 6 * 1024, "one byte every ten seconds does not keep a connection alive, nor does 100 bytes/s");
         assert.ok(defaultStallMinBytes / (defaultStallTimeoutMs / 1000) > 100);
         for (const size of [1 * MiB, 500 * MiB, 4 * 1024 * MiB, 40 * 1024 * MiB]) {
-            assert.ok(defaultOverallTimeoutMs(size) >= 2 * (size / slow) * 1000, `a ${formatBytes(size)} download at 64 KiB/s takes at most half the overall deadline`);
+            assert.ok(
+                defaultOverallTimeoutMs(size) >= 2 * (size / slow) * 1000,
+                `a ${formatBytes(size)} download at 64 KiB/s takes at most half the overall deadline`,
+            );
         }
         assert.equal(defaultOverallTimeoutMs(undefined), 6 * 60 * 60_000, "six hours when the size is not known");
         assert.equal(defaultOverallTimeoutMs(1 * MiB), 6 * 60 * 60_000);

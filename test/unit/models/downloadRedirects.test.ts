@@ -9,9 +9,11 @@ import { sha256 } from "../../fixtures/modelServer";
 import { ggufLikeBody, PacedServer } from "./pacedServer";
 
 async function sizeOf(file: string): Promise<number | undefined> {
-    return stat(file).then((info) => info.size, () => undefined);
+    return stat(file).then(
+        (info) => info.size,
+        () => undefined,
+    );
 }
-
 
 describe("download redirects", function () {
     let dir: string;
@@ -40,13 +42,23 @@ describe("download redirects", function () {
     });
 
     function options(overrides: Partial<DownloadOptions> = {}): DownloadOptions {
-        return { url: `${server.url}/tiny.gguf`, destination, sizeBytes: model.length, sha256: sha256(model), retryDelayMs: 1, progressIntervalMs: 0, ...overrides };
+        return {
+            url: `${server.url}/tiny.gguf`,
+            destination,
+            sizeBytes: model.length,
+            sha256: sha256(model),
+            retryDelayMs: 1,
+            progressIntervalMs: 0,
+            ...overrides,
+        };
     }
 
     function refusal(scheme: string, target: string): string {
-        return `${new URL(server.url).host} redirected the download of tiny.gguf to ${scheme} URL (${target}), which Hearth refuses to follow: ` +
+        return (
+            `${new URL(server.url).host} redirected the download of tiny.gguf to ${scheme} URL (${target}), which Hearth refuses to follow: ` +
             "it downloads models over https and http only. If the hearth.models.huggingFaceEndpoint setting points to a mirror, check that mirror " +
-            "(or clear the setting to download from huggingface.co); otherwise download the file yourself and choose it with Hearth: Choose Model….";
+            "(or clear the setting to download from huggingface.co); otherwise download the file yourself and choose it with Hearth: Choose Model…."
+        );
     }
 
     const refused: readonly (readonly [location: string, scheme: string, target: string])[] = [
@@ -71,13 +83,22 @@ describe("download redirects", function () {
         const kept = 100_000;
         await mkdir(path.dirname(destination), { recursive: true });
         await writeFile(partialPathFor(destination), model.subarray(0, kept));
-        await writeFile(partialInfoPathFor(destination), serialisePartialInfo({ version: 1, url: options().url, totalBytes: model.length, updatedAt: new Date().toISOString() }));
+        await writeFile(
+            partialInfoPathFor(destination),
+            serialisePartialInfo({ version: 1, url: options().url, totalBytes: model.length, updatedAt: new Date().toISOString() }),
+        );
         server.redirect = (requested) => (requested.startsWith("/tiny.gguf") ? "/cdn/tiny.gguf" : "ftp://cdn.example.net/tiny.gguf");
         const error = await downloadError(downloadModel(options()), "httpError");
         assert.equal(error.message, refusal("an ftp:", "ftp://cdn.example.net"));
         assert.equal(error.partialBytes, kept);
         assert.equal(await sizeOf(partialPathFor(destination)), kept, "the partial download is kept");
-        assert.deepEqual(server.requests.map((request) => [request.path, request.range]), [["/tiny.gguf", `bytes=${kept}-`], ["/cdn/tiny.gguf", `bytes=${kept}-`]]);
+        assert.deepEqual(
+            server.requests.map((request) => [request.path, request.range]),
+            [
+                ["/tiny.gguf", `bytes=${kept}-`],
+                ["/cdn/tiny.gguf", `bytes=${kept}-`],
+            ],
+        );
 
         server.reset(); // the server is fixed
         const result = await downloadModel(options());
@@ -88,11 +109,21 @@ describe("download redirects", function () {
     it("keeps credentials on a redirect within the origin and drops them on one to another origin, as fetch does", async function () {
         const other = await PacedServer.start(model);
         try {
-            server.redirect = (requested) => (requested.startsWith("/tiny.gguf") ? "/cdn/tiny.gguf" : requested.startsWith("/cdn/") ? `${other.url}/blob` : undefined);
+            server.redirect = (requested) =>
+                requested.startsWith("/tiny.gguf") ? "/cdn/tiny.gguf" : requested.startsWith("/cdn/") ? `${other.url}/blob` : undefined;
             await downloadModel(options({ headers: { Authorization: "Bearer hf_test" } }));
             assert.ok((await readFile(destination)).equals(model));
-            assert.deepEqual(server.requests.map((request) => [request.path, request.authorization]), [["/tiny.gguf", "Bearer hf_test"], ["/cdn/tiny.gguf", "Bearer hf_test"]]);
-            assert.deepEqual(other.requests.map((request) => [request.path, request.authorization, request.status]), [["/blob", undefined, 200]]);
+            assert.deepEqual(
+                server.requests.map((request) => [request.path, request.authorization]),
+                [
+                    ["/tiny.gguf", "Bearer hf_test"],
+                    ["/cdn/tiny.gguf", "Bearer hf_test"],
+                ],
+            );
+            assert.deepEqual(
+                other.requests.map((request) => [request.path, request.authorization, request.status]),
+                [["/blob", undefined, 200]],
+            );
         } finally {
             await other.close();
         }
@@ -101,7 +132,10 @@ describe("download redirects", function () {
     it("gives up on a redirect loop at once, saying so", async function () {
         server.redirect = () => "/loop";
         const error = await downloadError(downloadModel(options({ retries: 3 })), "httpError");
-        assert.match(error.message, /^127\.0\.0\.1:\d+ redirected the download of tiny\.gguf more than 20 times, in a loop: check the hearth\.models\.huggingFaceEndpoint setting, or try again later\.$/);
+        assert.match(
+            error.message,
+            /^127\.0\.0\.1:\d+ redirected the download of tiny\.gguf more than 20 times, in a loop: check the hearth\.models\.huggingFaceEndpoint setting, or try again later\.$/,
+        );
         assert.equal(server.requests.length, 21, "the request and 20 redirects followed, not retried");
     });
 });

@@ -45,7 +45,14 @@ describe("resolving Hugging Face references", function () {
         server.addFile({ owner: "org", repo: "Model-GGUF", path: "model-Q8_0.gguf", body: other });
         server.addFile({ owner: "org", repo: "Model-GGUF", path: "sub dir/model-F16.gguf", body: other, branch: "refs/pr/1" });
         server.addFile({ owner: "org", repo: "Model-GGUF", path: "small.gguf", body: other, lfs: false });
-        server.addManifest({ owner: "org", repo: "Model-GGUF", tag: "Q4_K_M", rfilename: "model-Q4_K_M.gguf", size: model.length, blobId: `sha256:${sha256(model)}` });
+        server.addManifest({
+            owner: "org",
+            repo: "Model-GGUF",
+            tag: "Q4_K_M",
+            rfilename: "model-Q4_K_M.gguf",
+            size: model.length,
+            blobId: `sha256:${sha256(model)}`,
+        });
         server.addManifest({ owner: "org", repo: "Model-GGUF", tag: "latest", rfilename: "model-Q8_0.gguf", size: other.length });
         server.addManifest({ owner: "org", repo: "Model-GGUF", tag: "Q2_K", rfilename: "split/model-Q2_K-00001-of-00003.gguf", size: 10 });
         server.addManifest({ owner: "org", repo: "Model-GGUF", tag: "evil", rfilename: "../../outside.gguf" });
@@ -71,7 +78,10 @@ describe("resolving Hugging Face references", function () {
             sizeBytes: model.length,
             sha256: sha256(model),
         });
-        assert.deepEqual(server.requests.map((request) => [request.url, request.userAgent]), [["/v2/org/Model-GGUF/manifests/Q4_K_M", "llama-cpp"]]);
+        assert.deepEqual(
+            server.requests.map((request) => [request.url, request.userAgent]),
+            [["/v2/org/Model-GGUF/manifests/Q4_K_M", "llama-cpp"]],
+        );
         assert.equal(server.requests[0].authorization, undefined, "no token, no Authorization header");
     });
 
@@ -80,22 +90,37 @@ describe("resolving Hugging Face references", function () {
         assert.equal(resolved.file, "model-Q8_0.gguf");
         assert.equal(resolved.sha256, sha256(other));
         assert.equal(resolved.sizeBytes, other.length);
-        assert.deepEqual(server.requests.map((request) => request.url), ["/v2/org/Model-GGUF/manifests/latest", "/api/models/org/Model-GGUF/tree/main"]);
+        assert.deepEqual(
+            server.requests.map((request) => request.url),
+            ["/v2/org/Model-GGUF/manifests/latest", "/api/models/org/Model-GGUF/tree/main"],
+        );
     });
 
     it("says plainly when a quantisation does not exist", async function () {
-        await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q3_K_S"), { endpoint: server.url }), "notFound", /no quantisation "Q3_K_S" in org\/Model-GGUF.*check the repository name and the tag/);
+        await rejectsWith(
+            resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q3_K_S"), { endpoint: server.url }),
+            "notFound",
+            /no quantisation "Q3_K_S" in org\/Model-GGUF.*check the repository name and the tag/,
+        );
         await rejectsWith(resolveHuggingFace(hfReference("hf:org/Missing"), { endpoint: server.url }), "notFound", /no default quantisation in org\/Missing/);
     });
 
     it("refuses split models, and file names from the server that would leave the models folder", async function () {
-        await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q2_K"), { endpoint: server.url }), "invalidReference", /split into 3 files.*cannot download yet/);
+        await rejectsWith(
+            resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q2_K"), { endpoint: server.url }),
+            "invalidReference",
+            /split into 3 files.*cannot download yet/,
+        );
         await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF:evil"), { endpoint: server.url }), "invalidReference", /unusable file.*"\.\."/);
     });
 
     it("says the repository may be gated when the Hub refuses access, and sends the token when there is one", async function () {
         server.knobs.manifestStatus = 401;
-        await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint: server.url, token: "hf_secret" }), "httpError", /gated or private.*access token/);
+        await rejectsWith(
+            resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint: server.url, token: "hf_secret" }),
+            "httpError",
+            /gated or private.*access token/,
+        );
         assert.equal(server.requests[0].authorization, "Bearer hf_secret");
     });
 
@@ -111,7 +136,10 @@ describe("resolving Hugging Face references", function () {
         const resolved = await resolveHuggingFace(hfReference("hf:org/Model-GGUF/sub dir/model-F16.gguf#refs/pr/1"), { endpoint: server.url });
         assert.equal(resolved.url, `${server.url}/org/Model-GGUF/resolve/refs%2Fpr%2F1/sub%20dir/model-F16.gguf?download=true`);
         assert.equal(resolved.url, huggingFaceFileUrl(server.url, "org", "Model-GGUF", "refs/pr/1", "sub dir/model-F16.gguf"));
-        assert.deepEqual(server.requests.map((request) => request.url), ["/api/models/org/Model-GGUF/tree/refs%2Fpr%2F1/sub%20dir"]);
+        assert.deepEqual(
+            server.requests.map((request) => request.url),
+            ["/api/models/org/Model-GGUF/tree/refs%2Fpr%2F1/sub%20dir"],
+        );
         assert.equal(resolved.sha256, sha256(other));
     });
 
@@ -140,15 +168,31 @@ describe("resolving Hugging Face references", function () {
 
     it("says what to check when the endpoint cannot be reached, or is not an address", async function () {
         const endpoint = `http://127.0.0.1:${await closedPort()}`;
-        await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint }), "network", /Could not reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*hearth\.models\.huggingFaceEndpoint setting/);
-        await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint: "ftp://mirror" }), "invalidReference", /hearth\.models\.huggingFaceEndpoint setting/);
+        await rejectsWith(
+            resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint }),
+            "network",
+            /Could not reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*hearth\.models\.huggingFaceEndpoint setting/,
+        );
+        await rejectsWith(
+            resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint: "ftp://mirror" }),
+            "invalidReference",
+            /hearth\.models\.huggingFaceEndpoint setting/,
+        );
     });
 
     it("stops when cancelled", async function () {
         const controller = new AbortController();
         controller.abort();
-        await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint: server.url, signal: controller.signal }), "cancelled", /cancelled/);
-        const file = await rejectsWith(resolveHuggingFace(hfReference("hf:org/Model-GGUF/model-Q4_K_M.gguf"), { endpoint: server.url, signal: controller.signal }), "cancelled", /cancelled/);
+        await rejectsWith(
+            resolveHuggingFace(hfReference("hf:org/Model-GGUF:Q4_K_M"), { endpoint: server.url, signal: controller.signal }),
+            "cancelled",
+            /cancelled/,
+        );
+        const file = await rejectsWith(
+            resolveHuggingFace(hfReference("hf:org/Model-GGUF/model-Q4_K_M.gguf"), { endpoint: server.url, signal: controller.signal }),
+            "cancelled",
+            /cancelled/,
+        );
         assert.equal(file.kind, "cancelled", "a cancel is not mistaken for a missing tree API");
     });
 });

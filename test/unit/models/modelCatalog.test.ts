@@ -1,6 +1,18 @@
 import assert from "node:assert/strict";
 import {
-    computeAllowanceBytes, estimatePairMemory, estimatePresetMemory, hearthMemoryDefaults, modelPresets, parseHfFileReference, presetById, presetByReference, recommendationMemoryFraction, recommendationTiers, recommendModels, type MachineMemory, type ModelPreset,
+    computeAllowanceBytes,
+    estimatePairMemory,
+    estimatePresetMemory,
+    hearthMemoryDefaults,
+    modelPresets,
+    parseHfFileReference,
+    presetById,
+    presetByReference,
+    recommendationMemoryFraction,
+    recommendationTiers,
+    recommendModels,
+    type MachineMemory,
+    type ModelPreset,
 } from "../../../src/extension/models/modelCatalog";
 import { formatBytes } from "../../../src/common/units";
 
@@ -34,7 +46,11 @@ describe("modelCatalog presets", () => {
     });
 
     it("offer both roles, each with sizes, a shape and one line of description", () => {
-        for (const role of ["completion", "chat"] as const) assert.ok(modelPresets.some((p) => p.role === role), role);
+        for (const role of ["completion", "chat"] as const)
+            assert.ok(
+                modelPresets.some((p) => p.role === role),
+                role,
+            );
         for (const p of modelPresets) {
             assert.ok(Number.isInteger(p.downloadBytes) && p.downloadBytes > 100e6, p.id);
             for (const n of [p.shape.layers, p.shape.kvHeads, p.shape.headDim]) assert.ok(Number.isInteger(n) && n > 0, p.id);
@@ -75,7 +91,10 @@ describe("modelCatalog presets", () => {
         assert.equal(presetByReference(p.reference.toUpperCase().replace(/^HF:/, "hf:")), p);
         assert.equal(presetByReference(p.reference.replace("hf:", "hf://")), p);
         assert.equal(presetByReference(`${p.reference}#main`), p);
-        assert.equal(presetByReference("https://huggingface.co/ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF/resolve/main/qwen2.5-coder-1.5b-q8_0.gguf?download=true"), p);
+        assert.equal(
+            presetByReference("https://huggingface.co/ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF/resolve/main/qwen2.5-coder-1.5b-q8_0.gguf?download=true"),
+            p,
+        );
         assert.equal(presetByReference("hf:ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF:Q8_0"), undefined, "a quantisation tag names no file");
         assert.equal(presetByReference(`${p.reference}#other-branch`), undefined);
         assert.equal(presetByReference("/models/qwen2.5-coder-1.5b-q8_0.gguf"), undefined);

@@ -6,7 +6,14 @@ import * as path from "node:path";
 import { serialisePartialInfo } from "../../../src/extension/models/downloadPartialInfo";
 import { ProgressMeter } from "../../../src/extension/models/downloadProgress";
 import {
-    downloadModel, ggufHeaderProblem, nodeDownloadFileSystem, partialInfoPathFor, partialPathFor, type DownloadFileSystem, type DownloadOptions, type DownloadProgress,
+    downloadModel,
+    ggufHeaderProblem,
+    nodeDownloadFileSystem,
+    partialInfoPathFor,
+    partialPathFor,
+    type DownloadFileSystem,
+    type DownloadOptions,
+    type DownloadProgress,
 } from "../../../src/extension/models/modelDownloader";
 import { writeNotGguf, writeTinyModel } from "../../fixtures/gguf";
 import { ModelServer } from "../../fixtures/modelServer";
@@ -14,7 +21,10 @@ import { downloadError } from "./downloadAssertions";
 import { formatBytes } from "../../../src/common/units";
 
 async function sizeOf(file: string): Promise<number | undefined> {
-    return stat(file).then((info) => info.size, () => undefined);
+    return stat(file).then(
+        (info) => info.size,
+        () => undefined,
+    );
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -85,8 +95,18 @@ describe("downloading a model", function () {
         server = await ModelServer.start();
         server.addFile({ owner: "org", repo: "Tiny-GGUF", path: "tiny-F16.gguf", body: model });
         server.addFile({ owner: "org", repo: "Tiny-GGUF", path: "not-gguf.gguf", body: await readFile(path.join(source, "not-gguf.gguf")) });
-        server.addFile({ owner: "org", repo: "Tiny-GGUF", path: "page.gguf", body: Buffer.from(`<!DOCTYPE html><html>${"<p>login</p>".repeat(100_000)}</html>`) });
-        server.addFile({ owner: "org", repo: "Tiny-GGUF", path: "old-version.gguf", body: Buffer.concat([Buffer.from("GGUF\u0001\u0000\u0000\u0000"), model.subarray(8)]) });
+        server.addFile({
+            owner: "org",
+            repo: "Tiny-GGUF",
+            path: "page.gguf",
+            body: Buffer.from(`<!DOCTYPE html><html>${"<p>login</p>".repeat(100_000)}</html>`),
+        });
+        server.addFile({
+            owner: "org",
+            repo: "Tiny-GGUF",
+            path: "old-version.gguf",
+            body: Buffer.concat([Buffer.from("GGUF\u0001\u0000\u0000\u0000"), model.subarray(8)]),
+        });
         url = server.fileUrl("org", "Tiny-GGUF", "tiny-F16.gguf");
         assert.ok(model.length > 4 * gateBytes, `the tiny model (${model.length} bytes) is big enough to stop half-way`);
     });
@@ -161,13 +181,26 @@ describe("downloading a model", function () {
         assert.equal(result.resumedFromBytes, gateBytes);
         await assertComplete();
         const statuses = server.requests.map((request) => [request.url.replace(/\?.*/, ""), request.status, request.range]);
-        assert.deepEqual(statuses.map(([file, status]) => [String(file).startsWith("/cdn/") ? "cdn" : "hub", status]), [["hub", 302], ["cdn", 200], ["hub", 302], ["cdn", 206]]);
+        assert.deepEqual(
+            statuses.map(([file, status]) => [String(file).startsWith("/cdn/") ? "cdn" : "hub", status]),
+            [
+                ["hub", 302],
+                ["cdn", 200],
+                ["hub", 302],
+                ["cdn", 206],
+            ],
+        );
         assert.equal(server.requests[3].range, `bytes=${gateBytes}-`);
     });
 
     it("keeps a cancelled download and resumes it with a range request for the rest only", async function () {
         await cancelHalfWay();
-        const info = JSON.parse(await readFile(partialInfoPathFor(destination), "utf8")) as { url: string; etag?: string; totalBytes?: number; sha256?: string };
+        const info = JSON.parse(await readFile(partialInfoPathFor(destination), "utf8")) as {
+            url: string;
+            etag?: string;
+            totalBytes?: number;
+            sha256?: string;
+        };
         assert.equal(info.url, url);
         assert.equal(info.totalBytes, model.length);
         assert.equal(info.sha256, sha256(model));
@@ -200,12 +233,15 @@ describe("downloading a model", function () {
     it("starts again from zero when the file changed on the server since the partial download (If-Range)", async function () {
         await mkdir(path.dirname(destination), { recursive: true });
         await writeFile(partialPathFor(destination), Buffer.alloc(gateBytes, 7));
-        await writeFile(partialInfoPathFor(destination), serialisePartialInfo({ version: 1, url, etag: "\"an-older-version\"", updatedAt: new Date().toISOString() }));
+        await writeFile(
+            partialInfoPathFor(destination),
+            serialisePartialInfo({ version: 1, url, etag: '"an-older-version"', updatedAt: new Date().toISOString() }),
+        );
         const result = await downloadModel(options({ sha256: undefined, sizeBytes: undefined }));
         assert.equal(result.resumedFromBytes, 0);
         await assertComplete();
         const request = server.fileRequests[0];
-        assert.deepEqual([request.range, request.ifRange, request.status], [`bytes=${gateBytes}-`, "\"an-older-version\"", 200]);
+        assert.deepEqual([request.range, request.ifRange, request.status], [`bytes=${gateBytes}-`, '"an-older-version"', 200]);
     });
 
     it("starts again from zero when the server ignores ranges", async function () {
@@ -224,13 +260,19 @@ describe("downloading a model", function () {
         const result = await downloadModel(options({ sizeBytes: undefined }));
         assert.equal(result.resumedFromBytes, model.length);
         await assertComplete();
-        assert.deepEqual(server.fileRequests.map((request) => [request.range, request.status, request.bodyBytesSent]), [[`bytes=${model.length}-`, 416, 0]]);
+        assert.deepEqual(
+            server.fileRequests.map((request) => [request.range, request.status, request.bodyBytesSent]),
+            [[`bytes=${model.length}-`, 416, 0]],
+        );
     });
 
     it("does not ask the server again for a partial that already has the published size", async function () {
         await mkdir(path.dirname(destination), { recursive: true });
         await writeFile(partialPathFor(destination), model);
-        await writeFile(partialInfoPathFor(destination), serialisePartialInfo({ version: 1, url, totalBytes: model.length, updatedAt: new Date().toISOString() }));
+        await writeFile(
+            partialInfoPathFor(destination),
+            serialisePartialInfo({ version: 1, url, totalBytes: model.length, updatedAt: new Date().toISOString() }),
+        );
         const result = await downloadModel(options());
         assert.equal(result.checksumVerified, true);
         await assertComplete();
@@ -279,11 +321,17 @@ describe("downloading a model", function () {
         gate.open();
         const error = await downloadError(download, "network");
         assert.equal(error.partialBytes, kept);
-        assert.match(error.message, /^The download of tiny-F16\.gguf from 127\.0\.0\.1:\d+ failed \(.+\), also after 2 retries\. Check the connection\. The 50 kB downloaded so far are kept: resume the download when the connection is back\.$/);
+        assert.match(
+            error.message,
+            /^The download of tiny-F16\.gguf from 127\.0\.0\.1:\d+ failed \(.+\), also after 2 retries\. Check the connection\. The 50 kB downloaded so far are kept: resume the download when the connection is back\.$/,
+        );
         assert.equal(await sizeOf(partialPathFor(destination)), kept);
         assert.equal(await sizeOf(destination), undefined);
         assert.equal(server.fileRequests.length, 3, "the first request, then two retries that brought nothing");
-        assert.deepEqual(server.fileRequests.slice(1).map((request) => request.range), [`bytes=${kept}-`, `bytes=${kept}-`]);
+        assert.deepEqual(
+            server.fileRequests.slice(1).map((request) => request.range),
+            [`bytes=${kept}-`, `bytes=${kept}-`],
+        );
     });
 
     it("drops a stalled connection and resumes", async function () {
@@ -291,7 +339,10 @@ describe("downloading a model", function () {
         const result = await downloadModel(options({ stallTimeoutMs: 300 }));
         await assertComplete();
         assert.equal(result.resumedFromBytes, 0);
-        assert.deepEqual(server.fileRequests.map((request) => request.range), [undefined, `bytes=${32 * 1024}-`]);
+        assert.deepEqual(
+            server.fileRequests.map((request) => request.range),
+            [undefined, `bytes=${32 * 1024}-`],
+        );
     });
 
     it("deletes a download whose checksum is wrong, and says so", async function () {
@@ -304,7 +355,10 @@ describe("downloading a model", function () {
     it("deletes a download that is not a GGUF model", async function () {
         const notGgufUrl = server.fileUrl("org", "Tiny-GGUF", "not-gguf.gguf");
         const error = await downloadError(downloadModel({ url: notGgufUrl, destination, retryDelayMs: 1 }), "notGguf");
-        assert.match(error.message, /is not a GGUF model: it starts with "This is not a GG" instead of "GGUF"\. Check that the reference names a \.gguf model file/);
+        assert.match(
+            error.message,
+            /is not a GGUF model: it starts with "This is not a GG" instead of "GGUF"\. Check that the reference names a \.gguf model file/,
+        );
         for (const file of [destination, partialPathFor(destination), partialInfoPathFor(destination)]) assert.equal(await sizeOf(file), undefined, file);
     });
 
@@ -329,7 +383,10 @@ describe("downloading a model", function () {
     it("says a missing file was not found, and leaves nothing behind", async function () {
         const missing = server.fileUrl("org", "Tiny-GGUF", "absent.gguf");
         const error = await downloadError(downloadModel({ url: missing, destination }), "notFound");
-        assert.equal(error.message, `${missing} was not found (HTTP 404): check the reference — owner, repository, branch and file name must match the repository exactly.`);
+        assert.equal(
+            error.message,
+            `${missing} was not found (HTTP 404): check the reference — owner, repository, branch and file name must match the repository exactly.`,
+        );
         assert.equal(error.status, 404);
         assert.equal(await sizeOf(path.dirname(destination)), undefined, "not even a folder");
     });
@@ -341,7 +398,10 @@ describe("downloading a model", function () {
         server.knobs.fileStatus = 503;
         const error = await downloadError(downloadModel(options({ retries: 1 })), "httpError");
         assert.equal(error.status, 503);
-        assert.match(error.message, /^127\.0\.0\.1:\d+ answered HTTP 503 Service Unavailable, also after 1 retry, so tiny-F16\.gguf could not be downloaded: try again later\.$/);
+        assert.match(
+            error.message,
+            /^127\.0\.0\.1:\d+ answered HTTP 503 Service Unavailable, also after 1 retry, so tiny-F16\.gguf could not be downloaded: try again later\.$/,
+        );
         assert.equal(server.fileRequests.length, 2);
     });
 
@@ -372,7 +432,10 @@ describe("downloading a model", function () {
             mkdir: (folder) => Promise.reject(Object.assign(new Error(`EACCES: permission denied, mkdir '${folder}'`), { code: "EACCES", path: folder })),
         };
         const error = await downloadError(downloadModel(options({ fileSystem })), "permissionDenied");
-        assert.equal(error.message, `Hearth is not allowed to write in ${path.dirname(path.dirname(destination))} (EACCES): check that folder's permissions, or that the disk is not read-only, then try again.`);
+        assert.equal(
+            error.message,
+            `Hearth is not allowed to write in ${path.dirname(path.dirname(destination))} (EACCES): check that folder's permissions, or that the disk is not read-only, then try again.`,
+        );
         const writes = await downloadError(downloadModel(options({ fileSystem: failingWrites("EROFS", 0) })), "permissionDenied");
         assert.match(writes.message, new RegExp(`not allowed to write in ${path.dirname(destination).replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")} \\(EROFS\\)`));
     });
@@ -428,7 +491,10 @@ describe("download progress", function () {
             now = step * 50;
             meter.update(1000 + step * 500, 11_000, 1000); // 10 KB/s
         }
-        assert.deepEqual(reports.map((report) => report.receivedBytes), [1000, 2000, 3000, 4000, 5000, 6000]);
+        assert.deepEqual(
+            reports.map((report) => report.receivedBytes),
+            [1000, 2000, 3000, 4000, 5000, 6000],
+        );
         assert.equal(reports[5].bytesPerSecond, 10_000);
         assert.equal(reports[5].secondsLeft, 0.5);
         now = 2000;

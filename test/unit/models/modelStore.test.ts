@@ -17,7 +17,10 @@ function hfReference(raw: string): HuggingFaceReference {
 }
 
 async function exists(file: string): Promise<boolean> {
-    return stat(file).then(() => true, () => false);
+    return stat(file).then(
+        () => true,
+        () => false,
+    );
 }
 
 /** Every file under `dir`, relative and "/"-separated, sorted. */
@@ -89,7 +92,11 @@ describe("the models folder", function () {
     it("downloads a quantisation tag once, records it, and finds it afterwards without the network", async function () {
         const reference = hfReference("hf:org/Tiny-GGUF:f16");
         const resolvedSeen: ResolvedDownload[] = [];
-        const first = await ensureDownloaded(store, reference, { endpoint: endpoint(), progressIntervalMs: 0, onResolved: (resolved) => resolvedSeen.push(resolved) });
+        const first = await ensureDownloaded(store, reference, {
+            endpoint: endpoint(),
+            progressIntervalMs: 0,
+            onResolved: (resolved) => resolvedSeen.push(resolved),
+        });
         const expectedPath = path.join(store.root, "hf", "org", "Tiny-GGUF", "tiny-F16.gguf");
         assert.deepEqual(
             { path: first.path, downloaded: first.downloaded, checksumVerified: first.checksumVerified, sha256: first.sha256, sizeBytes: first.sizeBytes },
@@ -110,7 +117,10 @@ describe("the models folder", function () {
         assert.equal(withChecksum.checksumVerified, true);
         server.knobs.treeStatus = 404;
         const notes: string[] = [];
-        const without = await ensureDownloaded(store, hfReference("hf:org/Tiny-GGUF/quants/tiny-Q8_0.gguf"), { endpoint: endpoint(), onResolved: (resolved) => notes.push(resolved.checksumNote ?? "") });
+        const without = await ensureDownloaded(store, hfReference("hf:org/Tiny-GGUF/quants/tiny-Q8_0.gguf"), {
+            endpoint: endpoint(),
+            onResolved: (resolved) => notes.push(resolved.checksumNote ?? ""),
+        });
         assert.deepEqual([without.downloaded, without.checksumVerified], [true, false]);
         assert.match(notes[0], /HTTP 404/);
         assert.ok((await readFile(without.path)).equals(other));
@@ -180,10 +190,13 @@ describe("the models folder", function () {
         await writeFile(partialPathFor(partialDestination), Buffer.alloc(1000));
 
         const listed = await store.list();
-        assert.deepEqual(listed.map((entry) => [entry.path, entry.fileName, entry.sizeBytes, entry.uri, entry.checksumVerified]), [
-            [a.path, "tiny-F16.gguf", model.length, "hf:org/Tiny-GGUF:F16", true],
-            [b.path, "tiny-Q8_0.gguf", other.length, "hf:org/Tiny-GGUF/quants/tiny-Q8_0.gguf", true],
-        ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))));
+        assert.deepEqual(
+            listed.map((entry) => [entry.path, entry.fileName, entry.sizeBytes, entry.uri, entry.checksumVerified]),
+            [
+                [a.path, "tiny-F16.gguf", model.length, "hf:org/Tiny-GGUF:F16", true],
+                [b.path, "tiny-Q8_0.gguf", other.length, "hf:org/Tiny-GGUF/quants/tiny-Q8_0.gguf", true],
+            ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+        );
         assert.ok(listed.every((entry) => entry.downloadedAt !== undefined && !Number.isNaN(Date.parse(entry.downloadedAt))));
         assert.deepEqual(await store.partials(), [{ path: partialDestination, receivedBytes: 1000 }]);
 

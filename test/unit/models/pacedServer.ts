@@ -33,7 +33,11 @@ export class PacedServer {
     redirect: (path: string) => string | undefined = () => undefined;
     private fileResponses = 0;
 
-    private constructor(private readonly server: Server, readonly url: string, private readonly body: Buffer) {}
+    private constructor(
+        private readonly server: Server,
+        readonly url: string,
+        private readonly body: Buffer,
+    ) {}
 
     static async start(body: Buffer): Promise<PacedServer> {
         let instance: PacedServer | undefined = undefined;
@@ -61,7 +65,13 @@ export class PacedServer {
     }
 
     private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-        const record: PacedRequest = { path: request.url ?? "/", range: request.headers.range, authorization: request.headers.authorization, status: 0, bodyBytesSent: 0 };
+        const record: PacedRequest = {
+            path: request.url ?? "/",
+            range: request.headers.range,
+            authorization: request.headers.authorization,
+            status: 0,
+            bodyBytesSent: 0,
+        };
         this.requests.push(record);
         const location = this.redirect(record.path);
         if (location !== undefined) {
@@ -70,7 +80,7 @@ export class PacedServer {
             return;
         }
         const size = this.body.length;
-        const headers = { "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes", ETag: "\"paced-1\"" };
+        const headers = { "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes", ETag: '"paced-1"' };
         const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? "");
         const start = range === null ? 0 : Number(range[1]);
         if (range !== null) {

@@ -29,7 +29,8 @@ describe("the getting-started walkthrough", () => {
             const media = step.media.markdown ?? step.media.image;
             assert.ok(media !== undefined, `${step.id} has media`);
             assert.ok(readFileSync(join(root, media), "utf8").length > 0, `${media} exists`);
-            for (const [, command] of step.description.matchAll(/\(command:(hearth\.[\w.]+)/g)) assert.ok(commands.has(command), `${step.id} links to ${command}, which package.json declares`);
+            for (const [, command] of step.description.matchAll(/\(command:(hearth\.[\w.]+)/g))
+                assert.ok(commands.has(command), `${step.id} links to ${command}, which package.json declares`);
         }
     });
 
@@ -38,7 +39,10 @@ describe("the getting-started walkthrough", () => {
         recommendationTiers.forEach((_, index) => {
             const step = walkthrough.steps.find((candidate) => candidate.when === `hearth.memoryTier == ${index}`);
             assert.ok(step, `a step for tier ${index}`);
-            assert.ok(step.description.startsWith(walkthroughTierText(index)), `tier ${index}: package.json says what the catalog recommends (regenerate the text if presets changed)`);
+            assert.ok(
+                step.description.startsWith(walkthroughTierText(index)),
+                `tier ${index}: package.json says what the catalog recommends (regenerate the text if presets changed)`,
+            );
             assert.match(step.description, /\(command:hearth\.downloadRecommended\)/);
         });
     });
@@ -55,7 +59,10 @@ describe("the getting-started walkthrough", () => {
             throw new Error(`a tier label of unknown form: ${label}`);
         };
         // Linux reports a little less than the machine is sold with (firmware, integrated graphics); macOS all of it.
-        for (const [platform, reported] of [["linux", 0.965], ["darwin", 1]] as const) {
+        for (const [platform, reported] of [
+            ["linux", 0.965],
+            ["darwin", 1],
+        ] as const) {
             for (const gb of [4, 6, 8, 12, 16, 18, 24, 32, 36, 48, 64, 96, 128]) {
                 const tier = tierOf(recommendModels({ totalBytes: gb * reported * 1024 ** 3, freeBytes: gb * 1024 ** 3, platform, arch: "x64" }));
                 const label = recommendationTiers[tier]?.machines ?? "";

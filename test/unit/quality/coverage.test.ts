@@ -35,8 +35,29 @@ const tables: Table[] = [
 
 /** VS Code language ids the tables may use (a typo would otherwise pass unnoticed). */
 const knownLanguages = new Set([
-    "typescript", "javascript", "python", "go", "rust", "java", "c", "cpp", "csharp", "ruby", "php", "yaml", "makefile",
-    "shellscript", "json", "html", "css", "lua", "kotlin", "swift", "sql", "markdown", "javascriptreact",
+    "typescript",
+    "javascript",
+    "python",
+    "go",
+    "rust",
+    "java",
+    "c",
+    "cpp",
+    "csharp",
+    "ruby",
+    "php",
+    "yaml",
+    "makefile",
+    "shellscript",
+    "json",
+    "html",
+    "css",
+    "lua",
+    "kotlin",
+    "swift",
+    "sql",
+    "markdown",
+    "javascriptreact",
 ]);
 
 describe("quality tables: coverage", () => {
@@ -48,7 +69,10 @@ describe("quality tables: coverage", () => {
 
     it("cover at least 10 languages, each a known VS Code language id", () => {
         assert.ok(stats.languages.size >= 10, `only ${stats.languages.size} languages: ${[...stats.languages.keys()].join(", ")}`);
-        assert.deepEqual([...stats.languages.keys()].filter((language) => !knownLanguages.has(language)), []);
+        assert.deepEqual(
+            [...stats.languages.keys()].filter((language) => !knownLanguages.has(language)),
+            [],
+        );
     });
 
     it("mark the cursor in every case's doc with exactly one ‸, and leave none in after", () => {

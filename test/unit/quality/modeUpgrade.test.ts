@@ -65,7 +65,16 @@ export const cases: TableCase[] = [
         language: "java",
         doc: lines("public class Bag {", "    private final List<String> items = new ArrayList<>();", "", "    public int size() {‸}", "}", ""),
         raw: "\n        return items.size();\n    }",
-        after: lines("public class Bag {", "    private final List<String> items = new ArrayList<>();", "", "    public int size() {", "        return items.size();", "    }", "}", ""),
+        after: lines(
+            "public class Bag {",
+            "    private final List<String> items = new ArrayList<>();",
+            "",
+            "    public int size() {",
+            "        return items.size();",
+            "    }",
+            "}",
+            "",
+        ),
     },
     {
         name: "rust: main's body between auto-closed braces",
@@ -174,7 +183,19 @@ export const cases: TableCase[] = [
         language: "php",
         doc: lines("<?php", "class User", "{", "    private string $name;", "", "    public function getName(‸)", "}", ""),
         raw: "): string\n    {\n        return $this->name;\n    }\n",
-        after: lines("<?php", "class User", "{", "    private string $name;", "", "    public function getName(): string", "    {", "        return $this->name;", "    }", "}", ""),
+        after: lines(
+            "<?php",
+            "class User",
+            "{",
+            "    private string $name;",
+            "",
+            "    public function getName(): string",
+            "    {",
+            "        return $this->name;",
+            "    }",
+            "}",
+            "",
+        ),
     },
 ];
 

@@ -41,7 +41,14 @@ export const cases: TableCase[] = [
         insertSpaces: false,
         doc: lines("func (c *Cache) Get(key string) (string, bool) {", "\tc.mu.Lock()", "\t‸"),
         raw: "defer c.mu.Unlock()\n\tv, ok := c.items[key]\n\treturn v, ok\n}\n\nfunc (c *Cache) Set(key, value string) {\n",
-        after: lines("func (c *Cache) Get(key string) (string, bool) {", "\tc.mu.Lock()", "\tdefer c.mu.Unlock()", "\tv, ok := c.items[key]", "\treturn v, ok", "}"),
+        after: lines(
+            "func (c *Cache) Get(key string) (string, bool) {",
+            "\tc.mu.Lock()",
+            "\tdefer c.mu.Unlock()",
+            "\tv, ok := c.items[key]",
+            "\treturn v, ok",
+            "}",
+        ),
     },
     {
         name: "rust: the `}` of a method whose brace is missing is kept inside the impl",

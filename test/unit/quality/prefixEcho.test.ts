@@ -49,7 +49,15 @@ export const cases: TableCase[] = [
         language: "java",
         doc: lines("class Greeter {", "    String greet(User user) {", "        String name = ‸", '        return "Hello, " + name;', "    }", "}", ""),
         raw: 'String name = user.getName();\n        return "Hello, " + name;',
-        after: lines("class Greeter {", "    String greet(User user) {", "        String name = user.getName();", '        return "Hello, " + name;', "    }", "}", ""),
+        after: lines(
+            "class Greeter {",
+            "    String greet(User user) {",
+            "        String name = user.getName();",
+            '        return "Hello, " + name;',
+            "    }",
+            "}",
+            "",
+        ),
     },
     {
         name: "php: a variable assignment written again is not doubled",
@@ -91,7 +99,13 @@ export const cases: TableCase[] = [
         language: "cpp",
         doc: lines("bool contains(const std::vector<int>& v, int x) {", "    auto it = ‸", "    return it != v.end();", "}", ""),
         raw: "auto it = std::find(v.begin(), v.end(), x);\n    return it != v.end();",
-        after: lines("bool contains(const std::vector<int>& v, int x) {", "    auto it = std::find(v.begin(), v.end(), x);", "    return it != v.end();", "}", ""),
+        after: lines(
+            "bool contains(const std::vector<int>& v, int x) {",
+            "    auto it = std::find(v.begin(), v.end(), x);",
+            "    return it != v.end();",
+            "}",
+            "",
+        ),
     },
 
     // Block mode: the line above the cursor written again

@@ -144,9 +144,28 @@ export const cases: TableCase[] = [
     {
         name: "java: the `}` the line below has is not written twice after an opening brace",
         language: "java",
-        doc: lines("class Lists {", "    static String first(List<String> list) {", "        if (list.isEmpty()) {‸", "        }", "        return list.get(0);", "    }", "}", ""),
+        doc: lines(
+            "class Lists {",
+            "    static String first(List<String> list) {",
+            "        if (list.isEmpty()) {‸",
+            "        }",
+            "        return list.get(0);",
+            "    }",
+            "}",
+            "",
+        ),
         raw: "\n            return null;\n        }\n        return list.get(0);",
-        after: lines("class Lists {", "    static String first(List<String> list) {", "        if (list.isEmpty()) {", "            return null;", "        }", "        return list.get(0);", "    }", "}", ""),
+        after: lines(
+            "class Lists {",
+            "    static String first(List<String> list) {",
+            "        if (list.isEmpty()) {",
+            "            return null;",
+            "        }",
+            "        return list.get(0);",
+            "    }",
+            "}",
+            "",
+        ),
     },
 ];
 

@@ -445,7 +445,7 @@ export const tabbyCases: TableCase[] = [
 
     // ── calculateReplaceRange (bracket stack, semicolon) / golden/replace_range ────────────────
     {
-        name: "tabby: calculateReplaceRangeByBracketStack/auto-closed quote — typescript: `\";` replaces the closing quote",
+        name: 'tabby: calculateReplaceRangeByBracketStack/auto-closed quote — typescript: `";` replaces the closing quote',
         language: "typescript",
         doc: lines('const greeting = "‸"', ""),
         raw: 'hi there";',
@@ -508,11 +508,18 @@ export const tabbyCases: TableCase[] = [
         after: lines("function clamp(v: number, lo: number, hi: number): number {", "  return Math.max(Math.min(v, hi), lo);", "}", ""),
     },
     {
-        name: "tabby: golden/replace_range/rust_01 — rust: `\".to_string(), v);` replaces the auto-closed `\")`",
+        name: 'tabby: golden/replace_range/rust_01 — rust: `".to_string(), v);` replaces the auto-closed `")`',
         language: "rust",
         doc: lines("fn fill(v: String) {", "    let mut map = HashMap::new();", '    map.insert("‸")', "    let count = map.len();", "}", ""),
         raw: 'key".to_string(), v);',
-        after: lines("fn fill(v: String) {", "    let mut map = HashMap::new();", '    map.insert("key".to_string(), v);', "    let count = map.len();", "}", ""),
+        after: lines(
+            "fn fill(v: String) {",
+            "    let mut map = HashMap::new();",
+            '    map.insert("key".to_string(), v);',
+            "    let count = map.len();",
+            "}",
+            "",
+        ),
     },
     {
         name: "tabby: golden/replace_range/jsx_tags_01 — javascript: an attribute plus `/>` replaces the auto-closed `/>`",
