@@ -1,6 +1,8 @@
 /**
  * Sizes and durations in words, one convention wherever a user reads them: decimal units
  * (kB, MB, GB, as model pages, download tools and operating systems' file views give sizes).
+ * The one exception is a machine's installed memory, named as it is sold and as system
+ * information shows it ("16 GB" for 16 GiB): `formatMachineMemory`.
  * Pure functions: the extension, the sidecar and the webview may all use them.
  */
 
@@ -23,4 +25,10 @@ export function formatDuration(ms: number): string {
     if (minutes < 120) return `${Math.round(minutes)} min`;
     const hours = minutes / 60;
     return `${hours >= 10 ? Math.round(hours) : Math.round(hours * 10) / 10} h`;
+}
+
+/** A machine's memory as it is sold: the OS's binary gigabytes, rounded, called GB ("16 GB", "7.5 GB"). */
+export function formatMachineMemory(bytes: number): string {
+    const gib = bytes / 1024 ** 3;
+    return `${gib >= 10 ? Math.round(gib) : Math.round(gib * 2) / 2} GB`;
 }

@@ -24,7 +24,7 @@ import type { ChatLane, ChatParams, ChatResult } from "../protocol/chatProtocol"
 import { ChatEngine } from "./chat/chatEngine";
 import type { Suggestion } from "./completion/postProcess";
 import { CompletionEngine } from "./completion/completionEngine";
-import { chatSequences, completionSequences, contextBatchSize, createModelContext } from "./modelContext";
+import { chatSequences, completionSequences, evaluationSliceTokens, createModelContext } from "./modelContext";
 import { planMemory, type FreeMemory, type ModelDemand } from "./memoryFit";
 import { EngineError, errorMessage } from "./engineError";
 import { LatestWins } from "./latestWins";
@@ -366,7 +366,7 @@ function modelDemand(insights: GgufInsights, sequences: number): ModelDemand {
                 contextSize,
                 modelGpuLayers: gpuLayers,
                 sequences,
-                batchSize: contextBatchSize,
+                batchSize: evaluationSliceTokens,
                 flashAttention: insights.flashAttentionSupported,
             }),
         capContextSize: (contextSize) => Math.min(contextSize, insights.trainContextSize ?? contextSize),

@@ -1,6 +1,5 @@
 import type { LlamaContext, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
 import { engineSequences } from "../protocol/engineProtocol";
-import { evaluationSliceTokens } from "./completion/completionEngine";
 
 /** Documents whose completion KV cache is kept at once, each on a sequence of its own. */
 export const completionSequences = engineSequences.completion;
@@ -17,8 +16,11 @@ interface ModelContextOptions {
     readonly ignoreMemoryFit?: boolean;
 }
 
-/** Every evaluation Hearth issues is at most one slice long: a larger batch only costs memory. */
-export const contextBatchSize = evaluationSliceTokens;
+/**
+ * Prompt tokens are evaluated in slices this long, completions' and chat's alike, checking for
+ * cancellation (and yielding to completions) between them.
+ */
+export const evaluationSliceTokens = 128;
 
 /** The context a loaded model gets: a sequence per cached document and/or chat's. */
 export function createModelContext(model: LlamaModel, options: ModelContextOptions): Promise<LlamaContext> {
@@ -26,7 +28,7 @@ export function createModelContext(model: LlamaModel, options: ModelContextOptio
         contextSize: Math.min(options.contextSize, model.trainContextSize),
         threads: options.threads,
         sequences: options.sequences,
-        batchSize: contextBatchSize,
+        batchSize: evaluationSliceTokens, // every evaluation is at most one slice: a larger batch only costs memory
         flashAttention: model.fileInsights.flashAttentionSupported,
         createSignal: options.signal,
         // Hearth checks the fit before loading (memoryFit.ts); a user who overrules it overrules both.

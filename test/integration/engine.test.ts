@@ -56,7 +56,7 @@ describe("Hearth in VS Code: the engine", () => {
         assert.ok(offer, api.notifications.join("\n"));
         assert.match(
             offer,
-            /Recommended for this machine \(\d+ GB\): Qwen2\.5-Coder .+ \([\d.]+ [GM]B download, ~[\d.]+ [GM]B memory\) for completions and Qwen2\.5-Coder .+ Instruct .+ for chat/,
+            /Recommended for this machine \([\d.]+ GB\): Qwen2\.5-Coder .+ \([\d.]+ [GM]B download, ~[\d.]+ [GM]B memory\) for completions and Qwen2\.5-Coder .+ Instruct .+ for chat/,
         );
         assert.ok(api.openNotices.includes(offer), "the offer is on screen while there is no model");
     });

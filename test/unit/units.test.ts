@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { formatBytes } from "../../src/common/units";
+import { formatBytes, formatMachineMemory } from "../../src/common/units";
 
 // One convention wherever a user reads a size: decimal units, as model pages and download tools give them.
 describe("formatBytes", function () {
@@ -15,5 +15,11 @@ describe("formatBytes", function () {
     });
     it("never says NaN, whatever an estimate says", function () {
         assert.deepEqual([Number.NaN, Infinity, -1].map(formatBytes), ["an unknown amount", "an unknown amount", "an unknown amount"]);
+    });
+});
+
+describe("formatMachineMemory", function () {
+    it("names installed memory as it is sold: binary gigabytes called GB", function () {
+        assert.deepEqual([16 * 1024 ** 3, 7.5 * 1024 ** 3, 7.3 * 1024 ** 3, 24.2 * 1024 ** 3].map(formatMachineMemory), ["16 GB", "7.5 GB", "7.5 GB", "24 GB"]);
     });
 });

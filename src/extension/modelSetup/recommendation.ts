@@ -1,6 +1,7 @@
 import { arch, freemem, platform, totalmem } from "node:os";
 import { recommendModels, type MachineMemory, type Recommendation } from "../models/modelCatalog";
 import { describeRecommendation } from "../models/recommendationText";
+import { formatMachineMemory } from "../../common/units";
 
 /** This machine's memory as the recommendation sees it (unified memory on Apple Silicon counts whole). */
 export function machineMemory(): MachineMemory {
@@ -14,5 +15,5 @@ export function recommendationFor(memory: MachineMemory = machineMemory()): Reco
 /** The words the first-run notification adds: both models, their download size and memory need. */
 export function recommendationSentence(contextSize: number): string {
     const memory = machineMemory();
-    return `Recommended for this machine (${Math.round(memory.totalBytes / 1024 ** 3)} GB): ${describeRecommendation(recommendationFor(memory), contextSize)}.`;
+    return `Recommended for this machine (${formatMachineMemory(memory.totalBytes)}): ${describeRecommendation(recommendationFor(memory), contextSize)}.`;
 }

@@ -10,7 +10,7 @@
 // gave the exact size the preset says `sizeIsApproximate`. Either way the downloader takes the
 // real size from the server; these numbers are for the offer ("1.6 GB download") and for the
 // memory estimate.
-import { formatBytes } from "../../common/units";
+import { formatBytes, formatMachineMemory } from "../../common/units";
 import { engineSequences } from "../../protocol/engineProtocol";
 import { defaultNumber } from "../settings/settingDefaults";
 
@@ -387,7 +387,7 @@ function kvCacheBytesPerToken(shape: ModelShape): number {
 /**
  * What a loaded model takes beyond its weights and KV cache, per model: llama.cpp's compute buffer
  * and output buffer, and graph bookkeeping. Hearth evaluates at most 128 tokens at a time
- * (contextBatchSize in src/sidecar/modelContext.ts). At that batch the largest compute tensor is
+ * (evaluationSliceTokens in src/sidecar/modelContext.ts). At that batch the largest compute tensor is
  * the logits, 151,936 vocabulary entries × 128 tokens × 4 bytes ≈ 78 MB, for every Qwen2.5 size;
  * attention scratch without flash attention adds KV cells × 128 × heads × 4 bytes (about 25 MB
  * for a 4,096-token sequence of the 1.5B). 256 MiB covers these about twice over, rounding up on
@@ -514,10 +514,4 @@ function requirePreset(id: string): ModelPreset {
     const preset = presetById(id);
     if (preset === undefined) throw new Error(`No model preset has the id ${id}`);
     return preset;
-}
-
-/** A machine's memory as it is sold: the OS's binary gigabytes, rounded, called GB. */
-function formatMachineMemory(bytes: number): string {
-    const gib = bytes / GiB;
-    return `${gib >= 10 ? Math.round(gib) : Math.round(gib * 2) / 2} GB`;
 }

@@ -2,6 +2,7 @@ import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, 
 import type { ChatParams, ChatResult, ChatStopReason, ChatTurn } from "../../protocol/chatProtocol";
 import { EngineError } from "../engineError";
 import { LatestWins } from "../latestWins";
+import { evaluationSliceTokens } from "../modelContext";
 
 /** Chat yields to completions: it waits whenever one is running. */
 interface Priority {
@@ -9,7 +10,6 @@ interface Priority {
     whenIdle(): Promise<void>;
 }
 
-const sliceTokens = 128;
 /**
  * No token of any vocabulary Hearth runs spans more characters than this, so a conversation's
  * newest messages up to `contextSize × maxCharsPerToken` characters hold every message that could
@@ -76,10 +76,10 @@ export class ChatEngine {
         const head = tokens.slice(0, -1);
         await this.sequence.adaptStateToTokens(head, false);
         const reusedTokens = this.sequence.nextTokenIndex;
-        for (let start = reusedTokens; start < head.length; start += sliceTokens) {
+        for (let start = reusedTokens; start < head.length; start += evaluationSliceTokens) {
             if (signal.aborted) return this.stopped(reusedTokens, tokens.length, meterBefore, trimmedMessages, arrived, yieldedMs, renders);
             await yieldToCompletions();
-            await this.sequence.evaluateWithoutGeneratingNewTokens(head.slice(start, start + sliceTokens));
+            await this.sequence.evaluateWithoutGeneratingNewTokens(head.slice(start, start + evaluationSliceTokens));
         }
         const evaluatedTokens = this.sequence.tokenMeter.usedInputTokens - meterBefore + 1;
 

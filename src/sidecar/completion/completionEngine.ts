@@ -20,12 +20,11 @@ import { healedText, healingOf, VocabularyIndex, type Healing } from "./tokenHea
 import { buildHeaderTokens, buildPromptTokens, type FimVocabulary, type PromptOptions, type Token } from "./promptTokens";
 import { SequencePool } from "./sequencePool";
 import { planChunkReuse } from "./chunkReuse";
+import { evaluationSliceTokens } from "../modelContext";
 
 /** Added to the logits of the tokens that agree with the text being healed: far more than logits differ. */
 const healingLogitBias = 1000;
 
-/** Prompt tokens are evaluated in slices this long, checking for cancellation between them. */
-export const evaluationSliceTokens = 128;
 /**
  * Room kept in a sequence for generated tokens. The same for every request (warm-ups too),
  * so that the window a prompt gets never depends on the request's budget.
