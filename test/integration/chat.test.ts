@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension/api";
 import type { FixturePaths } from "../fixtures/gguf";
@@ -35,6 +37,16 @@ describe("Hearth in VS Code: chat", () => {
         );
         assert.equal(messages[1]?.state, "done");
         assert.ok((messages[1]?.text.length ?? 0) > 0);
+
+        // Stored as a file of its own under global storage (written within the store's 500 ms coalescing).
+        const file = join(dirname(api.models.folder), "conversations", `conversation-${api.chat.conversation.id}.json`);
+        await until(() => existsSync(file) && readFileSync(file, "utf8").includes(messages[1]?.text ?? "\0"), "the conversation's file");
+        const stored = JSON.parse(readFileSync(file, "utf8")) as { conversation: { title: string; messages: { role: string; text: string }[] } };
+        assert.equal(stored.conversation.title, title);
+        assert.deepEqual(
+            stored.conversation.messages.map((m) => [m.role, m.text]),
+            messages.map((m) => [m.role, m.text]),
+        );
     });
 
     it("attached code travels with the message, trimmed to the budget with a visible note", async () => {
