@@ -2,45 +2,65 @@
 // Plain Node (no vscode) so the unit tests run it as is.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as v from "valibot";
+import { errorCode, errorMessage } from "../../common/errors";
 import type { AnswerState, ChatRole } from "../../protocol/chatViewProtocol";
 
-export interface StoredMessage {
-    readonly id: string;
-    readonly role: ChatRole;
-    /** What the user sees. */
-    text: string;
-    /** What the model is given for a user message when it differs (attached context). */
-    readonly prompt?: string;
-    state?: AnswerState;
-}
-
-export interface Conversation {
-    readonly id: string;
-    title: string;
-    readonly createdAt: number;
-    updatedAt: number;
-    messages: StoredMessage[];
-}
-
-/** What a conversation file holds: the conversation itself, tagged with its format. */
-interface ConversationFile {
-    readonly format: typeof fileFormat;
-    readonly version: 1;
-    readonly conversation: Conversation;
-}
-
-const fileFormat = "hearth.conversation";
-
-/** Ids become file names: only these characters, so an id read from storage can never name a path elsewhere. */
-const idPattern = /^[0-9a-z][0-9a-z-]{0,63}$/;
 const roles: readonly ChatRole[] = ["user", "assistant", "note"];
 const states: readonly AnswerState[] = ["streaming", "done", "stopped", "error"];
 /** A conversation file larger than this is refused (a conversation is text typed and answered: it never gets near it). */
 export const defaultMaxFileBytes = 32 * 1024 * 1024;
 const maxMessages = 100_000;
+const time = v.message(v.pipe(v.number(), v.finite(), v.minValue(0)), "not a valid time");
 
-export function isConversationId(value: unknown): value is string {
-    return typeof value === "string" && idPattern.test(value);
+const messageSchema = v.object({
+    id: v.message(v.pipe(v.string(), v.minLength(1), v.maxLength(200)), "no valid id"),
+    role: v.picklist(roles, "no valid role"),
+    /** What the user sees. */
+    text: v.string("no text"),
+    /** What the model is given for a user message when it differs (attached context). */
+    prompt: v.optional(v.string("a prompt that is not text")),
+    state: v.optional(v.picklist(states, "no valid state")),
+});
+
+export const conversationSchema = v.object({
+    /** Ids become file names: only these characters, so an id read from storage can never name a path elsewhere. */
+    id: v.message(v.pipe(v.string(), v.regex(/^[0-9a-z][0-9a-z-]{0,63}$/)), "no valid id"),
+    title: v.string("no title"),
+    createdAt: time,
+    updatedAt: time,
+    messages: v.pipe(
+        v.array(messageSchema, "no message list"),
+        v.maxLength(maxMessages, (issue) => `${issue.received} messages (at most ${maxMessages})`),
+    ),
+});
+
+export type StoredMessage = v.InferOutput<typeof messageSchema>;
+export type Conversation = v.InferOutput<typeof conversationSchema>;
+
+/** What a conversation file holds: the conversation itself, tagged with its format. */
+const fileSchema = v.object({
+    format: v.literal("hearth.conversation", "not a Hearth conversation file"),
+    version: v.literal(1, "a version this Hearth does not know"),
+    conversation: conversationSchema,
+});
+
+/**
+ * `value` checked against `schema`: a fresh value (unknown keys are dropped), or its first problem
+ * and where it is ("conversation.messages.3.role: no valid role").
+ */
+export function checked<Schema extends v.GenericSchema>(schema: Schema, value: unknown): v.InferOutput<Schema> | string {
+    const result = v.safeParse(schema, value, { abortEarly: true, message: defaultMessage });
+    if (result.success) return result.output;
+    const [issue] = result.issues;
+    const where = v.getDotPath(issue);
+    return where === null ? issue.message : `${where}: ${issue.message}`;
+}
+
+/** The words for an issue whose schema has none of its own: an object's, or valibot's "Expected … but received …". */
+function defaultMessage(issue: v.BaseIssue<unknown>): string {
+    if (issue.type !== "object") return issue.message;
+    return issue.expected === "Object" ? "not an object" : "missing";
 }
 
 export function fileNameOf(id: string): string {
@@ -56,57 +76,14 @@ function tempNameOf(id: string): string {
 }
 
 export function serialize(conversation: Conversation): string {
-    const file: ConversationFile = {
-        format: fileFormat,
+    const { id, title, createdAt, updatedAt, messages } = conversation;
+    const file: v.InferInput<typeof fileSchema> = {
+        format: "hearth.conversation",
         version: 1,
-        conversation: {
-            id: conversation.id,
-            title: conversation.title,
-            createdAt: conversation.createdAt,
-            updatedAt: conversation.updatedAt,
-            messages: conversation.messages.map(plainMessage),
-        },
+        // Only the known fields (JSON leaves out those undefined).
+        conversation: { id, title, createdAt, updatedAt, messages: messages.map(({ id, role, text, prompt, state }) => ({ id, role, text, prompt, state })) },
     };
     return JSON.stringify(file);
-}
-
-function plainMessage(message: StoredMessage): StoredMessage {
-    const plain: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = { id: message.id, role: message.role, text: message.text };
-    if (message.prompt !== undefined) plain.prompt = message.prompt;
-    if (message.state !== undefined) plain.state = message.state;
-    return plain;
-}
-
-/** The conversation in `value`, or why it is not one. Builds fresh objects: nothing beyond the known fields is kept. */
-export function validateConversation(value: unknown): Conversation | string {
-    if (!isRecord(value)) return "not an object";
-    const { id, title, createdAt, updatedAt, messages } = value;
-    if (!isConversationId(id)) return "no valid id";
-    if (typeof title !== "string") return "no title";
-    if (!isTime(createdAt) || !isTime(updatedAt)) return "no valid times";
-    if (!Array.isArray(messages)) return "no message list";
-    if (messages.length > maxMessages) return `${messages.length} messages (at most ${maxMessages})`;
-    const valid: StoredMessage[] = [];
-    for (const [index, message] of (messages as unknown[]).entries()) {
-        const checked = validateMessage(message);
-        if (typeof checked === "string") return `message ${index + 1}: ${checked}`;
-        valid.push(checked);
-    }
-    return { id, title, createdAt, updatedAt, messages: valid };
-}
-
-function validateMessage(value: unknown): StoredMessage | string {
-    if (!isRecord(value)) return "not an object";
-    const { id, role, text, prompt, state } = value;
-    if (typeof id !== "string" || id.length === 0 || id.length > 200) return "no valid id";
-    if (!roles.includes(role as ChatRole)) return "no valid role";
-    if (typeof text !== "string") return "no text";
-    if (prompt !== undefined && typeof prompt !== "string") return "a prompt that is not text";
-    if (state !== undefined && !states.includes(state as AnswerState)) return "no valid state";
-    const message: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = { id, role: role as ChatRole, text };
-    if (prompt !== undefined) message.prompt = prompt;
-    if (state !== undefined) message.state = state as AnswerState;
-    return message;
 }
 
 /** The conversation a file's text holds, or why it holds none (`expectedId`: the id the index knows it by). */
@@ -115,13 +92,12 @@ export function parseConversationFile(text: string, expectedId: string): Convers
     try {
         value = JSON.parse(text);
     } catch (error) {
-        return `not valid JSON (${messageOf(error)}): truncated or corrupt`;
+        return `not valid JSON (${errorMessage(error)}): truncated or corrupt`;
     }
-    if (!isRecord(value) || value.format !== fileFormat || value.version !== 1) return "not a Hearth conversation file (format or version unknown)";
-    const conversation = validateConversation(value.conversation);
-    if (typeof conversation === "string") return `invalid content: ${conversation}`;
-    if (conversation.id !== expectedId) return `it holds conversation ${conversation.id}, not ${expectedId}`;
-    return conversation;
+    const file = checked(fileSchema, value);
+    if (typeof file === "string") return `invalid content: ${file}`;
+    if (file.conversation.id !== expectedId) return `it holds conversation ${file.conversation.id}, not ${expectedId}`;
+    return file.conversation;
 }
 
 type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly missing: boolean; readonly reason: string };
@@ -136,8 +112,8 @@ export function readBounded(file: string, maxBytes: number): ReadResult {
     try {
         fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     } catch (error) {
-        const missing = codeOf(error) === "ENOENT";
-        return { ok: false, missing, reason: missing ? "the file is missing" : `it cannot be opened (${messageOf(error)})` };
+        const missing = errorCode(error) === "ENOENT";
+        return { ok: false, missing, reason: missing ? "the file is missing" : `it cannot be opened (${errorMessage(error)})` };
     }
     try {
         const stat = fs.fstatSync(fd);
@@ -159,7 +135,7 @@ export function readBounded(file: string, maxBytes: number): ReadResult {
         }
         return { ok: true, text: buffer.toString("utf8", 0, length) };
     } catch (error) {
-        return { ok: false, missing: false, reason: `it cannot be read (${messageOf(error)})` };
+        return { ok: false, missing: false, reason: `it cannot be read (${errorMessage(error)})` };
     } finally {
         try {
             fs.closeSync(fd);
@@ -173,23 +149,26 @@ export function readBounded(file: string, maxBytes: number): ReadResult {
  * Writes `text` to a temporary file beside the final one and flushes it to disk. The caller
  * renames it over the final name with `commitTemp` (synchronously, so it can decide at the last
  * moment whether a newer write made this one obsolete) or removes it with `discardTemp`.
+ * Not write-file-atomic: it renames within its call, which leaves no such last moment.
+ * fsync by hand: writeFile's `flush` option is ignored for strings by some Node versions (nodejs/node#60552).
  */
 export async function writeTemp(folder: string, id: string, text: string): Promise<string> {
     const temp = path.join(folder, tempNameOf(id));
-    let handle: fs.promises.FileHandle | undefined;
+    const open = () => fs.promises.open(temp, "wx", 0o600);
     try {
-        handle = await fs.promises.open(temp, "wx", 0o600).catch(async (error: unknown) => {
-            if (codeOf(error) !== "ENOENT") throw error;
+        const handle = await open().catch(async (error: unknown) => {
+            if (errorCode(error) !== "ENOENT") throw error;
             await fs.promises.mkdir(folder, { recursive: true }); // the folder was removed while VS Code ran
-            return fs.promises.open(temp, "wx", 0o600);
+            return open();
         });
-        await handle.writeFile(text, "utf8");
-        await handle.sync();
-        await handle.close();
-        handle = undefined;
+        try {
+            await handle.writeFile(text, "utf8");
+            await handle.sync();
+        } finally {
+            await handle.close();
+        }
         return temp;
     } catch (error) {
-        await handle?.close().catch(() => undefined);
         discardTemp(temp);
         throw error;
     }
@@ -198,28 +177,24 @@ export async function writeTemp(folder: string, id: string, text: string): Promi
 /** The same as writeTemp, synchronously (used when the store is disposed and cannot wait). */
 export function writeTempSync(folder: string, id: string, text: string): string {
     const temp = path.join(folder, tempNameOf(id));
-    let fd: number | undefined;
+    const open = () => fs.openSync(temp, "wx", 0o600);
     try {
+        let fd: number;
         try {
-            fd = fs.openSync(temp, "wx", 0o600);
+            fd = open();
         } catch (error) {
-            if (codeOf(error) !== "ENOENT") throw error;
+            if (errorCode(error) !== "ENOENT") throw error;
             fs.mkdirSync(folder, { recursive: true });
-            fd = fs.openSync(temp, "wx", 0o600);
+            fd = open();
         }
-        fs.writeFileSync(fd, text, "utf8");
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fd = undefined;
+        try {
+            fs.writeFileSync(fd, text, "utf8");
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
         return temp;
     } catch (error) {
-        if (fd !== undefined) {
-            try {
-                fs.closeSync(fd);
-            } catch {
-                // nothing to do
-            }
-        }
         discardTemp(temp);
         throw error;
     }
@@ -276,22 +251,6 @@ export function checkWritable(folder: string): string | undefined {
         fs.unlinkSync(probe);
         return undefined;
     } catch (error) {
-        return messageOf(error);
+        return errorMessage(error);
     }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isTime(value: unknown): value is number {
-    return typeof value === "number" && Number.isFinite(value) && value >= 0;
-}
-
-export function codeOf(error: unknown): string | undefined {
-    return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
-}
-
-export function messageOf(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
 }

@@ -1,20 +1,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as v from "valibot";
+import { errorCode, errorMessage } from "../../common/errors";
 import type { ChatMessageView, ConversationSummary, ConversationView } from "../../protocol/chatViewProtocol";
 import {
+    checked,
     checkWritable,
-    codeOf,
     commitTemp,
+    conversationSchema,
     defaultMaxFileBytes,
     discardTemp,
     fileNameOf,
-    isConversationId,
-    messageOf,
     parseConversationFile,
     readBounded,
     removeStaleTemps,
     serialize,
-    validateConversation,
     writeTemp,
     writeTempSync,
     type Conversation,
@@ -40,29 +40,27 @@ export interface ConversationStoreOptions {
     readonly onWrite?: (write: { readonly kind: "file"; readonly id: string } | { readonly kind: "index" }) => void;
 }
 
-/** The index in the Memento: what the history list shows, the active conversation and the draft. Bodies are in files. */
-interface StoredIndex {
-    readonly version: 1;
-    readonly conversations: readonly IndexEntry[];
-    readonly activeId: string | undefined;
-    readonly draft: string;
-}
+/**
+ * What the Memento holds under `indexKey`, and held under `legacyKey` before conversations moved to
+ * files: conversations (index entries, or whole conversations in the old format), the active one and
+ * the draft. Bodies are in files now.
+ */
+const storedSchema = v.object({
+    version: v.literal(1),
+    conversations: v.array(v.unknown()),
+    activeId: v.fallback(v.optional(v.string()), undefined),
+    draft: v.fallback(v.string(), ""),
+});
 
-interface IndexEntry {
-    readonly id: string;
-    readonly title: string;
-    readonly createdAt: number;
-    readonly updatedAt: number;
-    readonly messageCount: number;
-}
+/** What the index says of a conversation: what the history list shows. */
+const indexEntrySchema = v.object({
+    ...v.pick(conversationSchema, ["id", "title", "createdAt", "updatedAt"]).entries,
+    messageCount: v.pipe(v.number(), v.finite(), v.minValue(0)),
+});
+type IndexEntry = v.InferOutput<typeof indexEntrySchema>;
 
-/** The format of the code before conversations moved to files: everything under one Memento key. */
-interface LegacyStored {
-    readonly version: 1;
-    readonly conversations: unknown[];
-    readonly activeId: string | undefined;
-    readonly draft: string;
-}
+/** A conversation in the old store: one whose id cannot name a file gets a new one. */
+const legacyConversationSchema = v.object({ ...conversationSchema.entries, id: v.fallback(conversationSchema.entries.id, newId) });
 
 interface Entry {
     readonly id: string;
@@ -320,13 +318,13 @@ export class ConversationStore {
             try {
                 fs.unlinkSync(file);
             } catch (error) {
-                if (codeOf(error) !== "ENOENT") this.failed(`cannot delete ${file}`, error);
+                if (errorCode(error) !== "ENOENT") this.failed(`cannot delete ${file}`, error);
             }
             return;
         }
         this.track(
             fs.promises.unlink(file).catch((error: unknown) => {
-                if (codeOf(error) !== "ENOENT") this.failed(`cannot delete ${file}`, error);
+                if (errorCode(error) !== "ENOENT") this.failed(`cannot delete ${file}`, error);
             }),
         );
     }
@@ -471,7 +469,7 @@ export class ConversationStore {
         );
     }
 
-    private indexSnapshot(): StoredIndex {
+    private indexSnapshot(): v.InferInput<typeof storedSchema> {
         const listed = this.entries.filter((e) => e.persisted && !e.deleted);
         return {
             version: 1,
@@ -488,25 +486,27 @@ export class ConversationStore {
 
     /** Logs a storage failure, once while it repeats (a full disk would otherwise log on every change). */
     private failed(what: string, error: unknown): void {
-        const kind = `${what}: ${codeOf(error) ?? messageOf(error)}`;
+        const kind = `${what}: ${errorCode(error) ?? errorMessage(error)}`;
         if (kind === this.lastError) return;
         this.lastError = kind;
-        this.log(`${what}: ${messageOf(error)}. Conversations stay in memory; writing is tried again on the next change.`);
+        this.log(`${what}: ${errorMessage(error)}. Conversations stay in memory; writing is tried again on the next change.`);
     }
 
     private readIndex(): void {
-        const stored = this.memento.get<unknown>(indexKey);
-        if (stored === undefined) return;
-        if (!isRecord(stored) || stored.version !== 1 || !Array.isArray(stored.conversations)) {
-            this.log(`the conversation index in VS Code's global state is not valid: it is started afresh.`);
+        const value = this.memento.get<unknown>(indexKey);
+        if (value === undefined) return;
+        const stored = checked(storedSchema, value);
+        if (typeof stored === "string") {
+            this.log(`the conversation index in VS Code's global state is not valid (${stored}): it is started afresh.`);
             return;
         }
         this.indexStored = true;
         const seen = new Set<string>();
-        for (const value of stored.conversations as unknown[]) {
-            const summary = indexEntryOf(value);
-            if (summary === undefined || seen.has(summary.id)) {
-                this.log(`an entry of the conversation index is not valid and is left out: ${JSON.stringify(value)?.slice(0, 200)}`);
+        for (const value of stored.conversations) {
+            const summary = checked(indexEntrySchema, value);
+            if (typeof summary === "string" || seen.has(summary.id)) {
+                const problem = typeof summary === "string" ? summary : "listed twice";
+                this.log(`an entry of the conversation index is not valid (${problem}) and is left out: ${JSON.stringify(value)?.slice(0, 200)}`);
                 this.indexGeneration++;
                 continue;
             }
@@ -514,27 +514,26 @@ export class ConversationStore {
             this.entries.push({ id: summary.id, summary, conversation: undefined, generation: 0, written: 0, persisted: true, deleted: false });
         }
         for (const evicted of this.entries.splice(maxConversations)) this.remove(evicted);
-        this.active = typeof stored.activeId === "string" ? stored.activeId : undefined;
-        this.draftText = typeof stored.draft === "string" ? stored.draft : "";
+        this.active = stored.activeId;
+        this.draftText = stored.draft;
         if (this.indexGeneration > 0) this.schedule();
     }
 
     /** Conversations stored by the code before files (all under one key) are moved to files; the key goes once they are written. */
     private readLegacy(): void {
-        const legacy = this.memento.get<unknown>(legacyKey);
-        if (legacy === undefined) return;
+        const value = this.memento.get<unknown>(legacyKey);
+        if (value === undefined) return;
         this.legacyPending = true;
         if (this.indexStored) return; // moved already: only the old key is left to remove
-        if (!isRecord(legacy) || legacy.version !== 1 || !Array.isArray(legacy.conversations)) {
-            this.log(`the old conversation store in VS Code's global state is not in a known format: it is left as it is.`);
+        const legacy = checked(storedSchema, value);
+        if (typeof legacy === "string") {
+            this.log(`the old conversation store in VS Code's global state is not in a known format (${legacy}): it is left as it is.`);
             this.legacyPending = false;
             return;
         }
-        const old = legacy as unknown as LegacyStored;
         let moved = 0;
-        for (const value of old.conversations.slice(0, maxConversations)) {
-            const raw = isRecord(value) && !isConversationId(value.id) ? { ...value, id: newId() } : value;
-            const conversation = validateConversation(raw);
+        for (const value of legacy.conversations.slice(0, maxConversations)) {
+            const conversation = checked(legacyConversationSchema, value);
             if (typeof conversation === "string") {
                 this.log(`a conversation in the old store is not valid and is left out (${conversation}).`);
                 continue;
@@ -562,8 +561,8 @@ export class ConversationStore {
             }
             this.entries.push(entry);
         }
-        this.active = typeof old.activeId === "string" ? old.activeId : undefined;
-        this.draftText = typeof old.draft === "string" ? old.draft : "";
+        this.active = legacy.activeId;
+        this.draftText = legacy.draft;
         this.indexGeneration++;
         if (moved > 0) this.log(`moving ${moved} conversation(s) from VS Code's global state to files in ${this.folder}.`);
     }
@@ -600,22 +599,6 @@ function summaryOf(conversation: Conversation): IndexEntry {
         updatedAt: conversation.updatedAt,
         messageCount: conversation.messages.length,
     };
-}
-
-function indexEntryOf(value: unknown): IndexEntry | undefined {
-    if (!isRecord(value)) return undefined;
-    const { id, title, createdAt, updatedAt, messageCount } = value;
-    if (!isConversationId(id) || typeof title !== "string") return undefined;
-    if (!isCount(createdAt) || !isCount(updatedAt) || !isCount(messageCount)) return undefined;
-    return { id, title, createdAt, updatedAt, messageCount };
-}
-
-function isCount(value: unknown): value is number {
-    return typeof value === "number" && Number.isFinite(value) && value >= 0;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function titleOf(text: string): string {

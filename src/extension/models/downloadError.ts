@@ -4,6 +4,7 @@
  * what went wrong and what to do about it.
  */
 import * as path from "node:path";
+import { errorCode } from "../../common/errors";
 import { formatBytes } from "../../common/units";
 
 export type DownloadErrorKind =
@@ -65,13 +66,6 @@ export class DownloadError extends Error {
         this.url = details.url;
         this.deadline = details.deadline;
     }
-}
-
-/** The `code` of a Node system error (ENOSPC, EACCES…), if it is one. */
-export function errorCode(error: unknown): string | undefined {
-    if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
-    const code = (error as { readonly code: unknown }).code;
-    return typeof code === "string" ? code : undefined;
 }
 
 interface FileSystemFailureContext {

@@ -7,7 +7,7 @@
 import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile, type FileHandle } from "node:fs/promises";
 import * as path from "node:path";
-import { errorCode } from "./downloadError";
+import { errorCode } from "../../common/errors";
 
 /** An open file a download appends to. */
 export interface DownloadFileWriter {
