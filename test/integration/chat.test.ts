@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension/api";
@@ -40,8 +40,19 @@ describe("Hearth in VS Code: chat", () => {
 
         // Stored as a file of its own under global storage (written within the store's 500 ms coalescing).
         const file = join(dirname(api.models.folder), "conversations", `conversation-${api.chat.conversation.id}.json`);
-        await until(() => existsSync(file) && readFileSync(file, "utf8").includes(messages[1]?.text ?? "\0"), "the conversation's file");
-        const stored = JSON.parse(readFileSync(file, "utf8")) as { conversation: { title: string; messages: { role: string; text: string }[] } };
+        type StoredFile = { conversation: { title: string; messages: { role: string; text: string }[] } };
+        const read = (): StoredFile | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StoredFile) : undefined);
+        await until(
+            () => read()?.conversation.messages.length === messages.length && read()?.conversation.messages[1]?.text === messages[1]?.text,
+            "the conversation's file",
+        ).catch((error: unknown) => {
+            const folder = dirname(file);
+            const names = existsSync(folder) ? readdirSync(folder).join(", ") : "no folder";
+            throw new Error(
+                `${String(error)}; ${folder} holds: ${names}; the file reads: ${existsSync(file) ? readFileSync(file, "utf8").slice(0, 500) : "none"}`,
+            );
+        });
+        const stored = read()!;
         assert.equal(stored.conversation.title, title);
         assert.deepEqual(
             stored.conversation.messages.map((m) => [m.role, m.text]),
