@@ -573,10 +573,13 @@ export class ConversationStore {
             await new Promise<void>((resolve) => setImmediate(resolve));
             if (this.disposed) return;
             if (entry.deleted || entry.conversation !== undefined) continue;
-            const read = readBounded(this.fileOf(entry.id), this.maxFileBytes);
-            const outcome = read.ok ? parseConversationFile(read.text, entry.id) : read.reason;
+            // Startup reads only files small enough to keep: a larger one within the limit is read
+            // (and dropped if broken) when it is opened, so a long history costs no startup I/O.
+            const size = sizeOf(this.fileOf(entry.id));
+            if (size !== undefined && size > cacheBytes && size <= this.maxFileBytes) continue;
+            const outcome = this.readFile(entry);
             if (typeof outcome === "string") this.drop(entry, outcome);
-            else if (read.ok && read.text.length <= cacheBytes) this.adopt(entry, outcome);
+            else this.adopt(entry, outcome);
         }
     }
 }
@@ -608,4 +611,14 @@ function titleOf(text: string): string {
 
 function newId(): string {
     return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** The size of a regular file, or undefined when it is missing or something else (readBounded says why). */
+function sizeOf(file: string): number | undefined {
+    try {
+        const stat = fs.statSync(file);
+        return stat.isFile() ? stat.size : undefined;
+    } catch {
+        return undefined;
+    }
 }
