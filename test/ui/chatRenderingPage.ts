@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { chatViewHtml, createNonce } from "../../src/extension/chat/chatViewHtml";
 import type { FromWebview } from "../../src/protocol/chatViewProtocol";
+import { loadCodeServer } from "../vscode/vscodeChoice";
 
 const repoRoot = path.resolve(__dirname, "../../..");
 const artifactsDir = path.join(repoRoot, "test-artifacts");
@@ -187,19 +188,8 @@ export async function startChatServer(): Promise<ChatServer> {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-    return chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-        headless: true,
-        args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    });
+    const cs = await loadCodeServer();
+    return chromium.launch({ executablePath: cs.chromiumPath() ?? "/usr/bin/chromium", headless: true, args: [...cs.CHROMIUM_ARGS] });
 }
 
 /** In-page probes, installed after load (they observe; they change nothing the view does). */

@@ -39,15 +39,7 @@ async function openWorkbench(machineSettings: Record<string, unknown>): Promise<
             executablePath: cs.chromiumPath() ?? "/usr/bin/chromium",
             headless: true,
             viewport: { width: 1400, height: 900 },
-            args: [
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args: [...cs.CHROMIUM_ARGS],
         });
         const page = browser.pages()[0] ?? (await browser.newPage());
         await page.goto(cs.workbenchUrl(server, { folder: workspace }));

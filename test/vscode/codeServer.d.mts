@@ -15,6 +15,7 @@ export interface CodeServerInstall {
 
 export declare function codeServerInstall(): CodeServerInstall;
 /** $CHROMIUM_PATH, else Debian's Chromium; undefined when there is none. */
+export declare const CHROMIUM_ARGS: readonly string[];
 export declare function chromiumPath(): string | undefined;
 /** Runs setup.sh when code-server (or, with `browser`, the default, Chromium) is missing. */
 export declare function ensureCodeServer(log?: (message: string) => void, options?: { browser?: boolean }): CodeServerInstall;

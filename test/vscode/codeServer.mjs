@@ -48,6 +48,18 @@ export function codeServerInstall() {
     };
 }
 
+/** How every test launches Chromium: headless in a container, with nothing that reaches the network on its own. */
+export const CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+];
+
 /** The Chromium that drives the workbench: $CHROMIUM_PATH, else Debian's (setup.sh installs it). */
 export function chromiumPath() {
     return [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => p && fs.existsSync(p));

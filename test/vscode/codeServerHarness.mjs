@@ -14,7 +14,7 @@ import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
 import util from "node:util";
-import { REPO_ROOT, chromiumPath as findChromium, codeServerInstall, startCodeServer, workbenchUrl } from "./codeServer.mjs";
+import { CHROMIUM_ARGS, REPO_ROOT, chromiumPath as findChromium, codeServerInstall, startCodeServer, workbenchUrl } from "./codeServer.mjs";
 
 const t0 = Date.now();
 const say = (...a) => console.log(`[code-server-harness ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
@@ -135,16 +135,7 @@ async function main() {
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
-        args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ],
+        args: [...CHROMIUM_ARGS],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     workbenchLog = fs.createWriteStream(path.join(server.tmp, "workbench.log"));
