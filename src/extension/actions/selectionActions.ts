@@ -60,8 +60,10 @@ export class SelectionActions implements vscode.CodeActionProvider {
         ];
     }
 
-    provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
-        const problems = context.diagnostics.filter((d) => d.range.intersection(range) !== undefined);
+    provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, _context: vscode.CodeActionContext): vscode.CodeAction[] {
+        // The same problems the Fix command would take: VS Code's context lists only those under the
+        // cursor, so Ctrl+. at the end of a line with an error would not offer the fix.
+        const problems = problemsAround(document.uri, range);
         if (problems.length === 0) return [];
         const action = new vscode.CodeAction("Fix with Hearth", vscode.CodeActionKind.QuickFix);
         action.diagnostics = problems;
@@ -178,9 +180,7 @@ export class SelectionActions implements vscode.CodeActionProvider {
             return;
         }
         const around = range ?? editor.selection;
-        const problems = vscode.languages
-            .getDiagnostics(editor.document.uri)
-            .filter((d) => d.range.intersection(around) !== undefined || d.range.start.line === around.start.line);
+        const problems = problemsAround(editor.document.uri, around);
         if (problems.length === 0) {
             void vscode.window.showInformationMessage("Hearth: there is no problem (diagnostic) at the cursor or in the selection to fix.");
             return;
@@ -329,4 +329,9 @@ function testFileUri(document: vscode.TextDocument): vscode.Uri | undefined {
     const ext = dot > 0 ? base.slice(dot) : "";
     const name = document.languageId === "python" ? `test_${stem}${ext}` : document.languageId === "go" ? `${stem}_test${ext}` : `${stem}.test${ext}`;
     return document.uri.with({ path: `${path.slice(0, slash + 1)}${name}` });
+}
+
+/** The problems Fix with Hearth takes for a cursor or selection: those it touches, and those starting on its first line. */
+function problemsAround(uri: vscode.Uri, around: vscode.Range): vscode.Diagnostic[] {
+    return vscode.languages.getDiagnostics(uri).filter((d) => d.range.intersection(around) !== undefined || d.range.start.line === around.start.line);
 }
