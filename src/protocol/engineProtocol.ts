@@ -37,8 +37,31 @@ export interface InitializeResult {
     readonly backendLoadMs: number;
 }
 
+/** The server engines Hearth can use instead of its own (never a server of Hearth's own). */
+export type ServerKind = "llama.cpp" | "ollama" | "openai";
+
+/** A role Hearth serves: code completions, or chat (the chat view and the commands on selected code). */
+export type EngineRole = "completion" | "chat";
+
+/** An existing server engine that serves a role instead of the local model. */
+export interface ServerEndpoint {
+    readonly kind: ServerKind;
+    /**
+     * The server's base URL (http or https): llama.cpp's server and Ollama at their root
+     * (`http://host:8080`, `http://host:11434`), an OpenAI-compatible server with or without its `/v1`.
+     */
+    readonly url: string;
+    /** The model the server should run: Ollama's tag, the OpenAI model id; "" lets llama.cpp's server use its own. */
+    readonly model: string;
+    /** Sent as `Authorization: Bearer`; read from VS Code's SecretStorage, never from settings. */
+    readonly apiKey?: string;
+}
+
 export interface LoadModelParams {
-    /** Absolute path of the GGUF file for completions (and for chat, unless `chatModelPath` names another file). */
+    /**
+     * Absolute path of the GGUF file for completions (and for chat, unless `chatModelPath` names another file).
+     * With `servers`, the local file serves only the roles no server serves; "" when servers serve every role.
+     */
     readonly modelPath: string;
     /**
      * Absolute path of a different GGUF file for chat, loaded into a context of its own.
@@ -51,6 +74,8 @@ export interface LoadModelParams {
     readonly contextSize: number;
     /** Load even when the memory estimate exceeds the free memory (the user chose "Load Anyway"). */
     readonly ignoreMemoryFit?: boolean;
+    /** Roles served by a server engine instead of a local model. */
+    readonly servers?: { readonly completion?: ServerEndpoint; readonly chat?: ServerEndpoint };
 }
 
 /** Where the loaded models live: system RAM, GPU memory, or memory both share (Apple Silicon). */
@@ -79,8 +104,11 @@ export interface ModelInfo {
     readonly parameterCount: number;
     /** The context length the model was trained with. */
     readonly trainContextSize: number | null;
-    /** The FIM token ids read from the vocabulary, or null when it has none. */
-    readonly fim: { readonly prefix: number; readonly suffix: number; readonly middle: number } | null;
+    /**
+     * The FIM token ids read from the vocabulary, or null when it has none. A server whose vocabulary
+     * Hearth cannot read (Ollama, OpenAI-compatible) gives the name of the model family's FIM template.
+     */
+    readonly fim: { readonly prefix: number; readonly suffix: number; readonly middle: number } | { readonly template: string } | null;
     /** Whether the vocabulary has a `<|file_sep|>` token for repo-level context. */
     readonly hasFileSeparator: boolean;
     readonly hasChatTemplate: boolean;
@@ -88,6 +116,8 @@ export interface ModelInfo {
     readonly chatWrapper: string | null;
     /** A generated demo model (random weights): its output means nothing. */
     readonly isDemo: boolean;
+    /** Set when a server engine serves this model (then `path` is the server's URL). */
+    readonly server?: { readonly kind: ServerKind; readonly url: string };
 }
 
 export interface LoadModelResult {
@@ -101,6 +131,11 @@ export interface LoadModelResult {
     readonly contextSize: number;
     readonly modelLoadMs: number;
     readonly contextCreateMs: number;
+    /**
+     * Servers that could not be reached or refused when the engine loaded. Their roles still go to
+     * them (each request tries again); the local roles work as usual.
+     */
+    readonly serverProblems?: readonly { readonly role: EngineRole; readonly error: EngineErrorData }[];
 }
 
 /** What went wrong, in words a user can act on. */
@@ -142,6 +177,16 @@ export type EngineErrorKind =
     | "engineCrashed"
     /** The engine process stopped answering (hung or stopped); Hearth killed and restarts it. */
     | "engineUnresponsive"
+    /** A server engine could not be reached (refused, no such host, TLS, no answer in time). */
+    | "serverUnreachable"
+    /** A server engine refused the API key (401/403): set one with "Hearth: Set API Key…". */
+    | "serverUnauthorized"
+    /** A server engine does not know the model or the endpoint (404). */
+    | "serverNotFound"
+    /** A server engine answered with an error of its own (4xx/5xx other than the above). */
+    | "serverFailed"
+    /** A server engine's answer broke its protocol (not JSON, malformed SSE, too large). */
+    | "serverBadResponse"
     /** A bug in Hearth: the detail says what, for a report. */
     | "internal";
 
@@ -153,6 +198,8 @@ export interface EngineErrorData {
     readonly detail: string;
     /** For `insufficientMemory`: the estimate that refused the load. */
     readonly memory?: MemoryFit;
+    /** For the `server*` kinds: the server and the role it serves. */
+    readonly server?: { readonly kind: ServerKind; readonly url: string; readonly role?: EngineRole; readonly status?: number };
 }
 
 /** JSON-RPC error code used for every `EngineErrorData` error. */

@@ -35,20 +35,41 @@ import { resolveThreads } from "./threads";
 
 import type * as NodeLlamaCppModule from "node-llama-cpp" with { "resolution-mode": "import" };
 import { formatBytes } from "../common/units";
+import type { EngineErrorData, EngineRole, ServerEndpoint } from "../protocol/engineProtocol";
+import { chatModelOf, ServerChat } from "./server/serverChat";
+import { ServerCompletion } from "./server/serverCompletion";
+import { probeServer, unreachedServerInfo, type ServerModel } from "./server/serverModel";
 
 type NodeLlamaCpp = typeof NodeLlamaCppModule;
 
+/** What answers completions: the local engine on a model's KV cache, or a server engine. */
+interface CompletionRole {
+    complete(params: CompleteParams, signal: AbortSignal, onProgress: (suggestion: Suggestion) => void): Promise<CompleteResult>;
+    warm(params: WarmParams, signal: AbortSignal): Promise<WarmResult>;
+    abortAndWait(): Promise<void>;
+    whenIdle(): Promise<void>;
+}
+
+/** What answers a chat lane: the local engine on a sequence of its own, or a server engine. */
+interface ChatRole {
+    chat(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult>;
+    abortAndWait(): Promise<void>;
+}
+
 interface LoadedModel {
-    /** One model, or the completion model and then the chat model. */
+    /** The local models: none, one, or the completion model and then the chat model. */
     readonly models: readonly LlamaModel[];
     readonly contexts: readonly LlamaContext[];
     readonly result: LoadModelResult;
-    /** Undefined when the completion model has no FIM tokens. */
-    readonly completion: CompletionEngine | undefined;
-    /** The chat view's lane and the commands' lane: each its own sequence, neither cancels the other. */
-    readonly lanes: Readonly<Record<ChatLane, ChatEngine>>;
-    readonly watch: ModelFileWatch;
+    /** Undefined when the completion model has no FIM tokens, or no model serves completions. */
+    readonly completion: CompletionRole | undefined;
+    /** The chat view's lane and the commands' lane: each its own sequence, neither cancels the other. Undefined when no model serves chat. */
+    readonly lanes: Readonly<Record<ChatLane, ChatRole>> | undefined;
+    readonly watch: ModelFileWatch | undefined;
 }
+
+/** A server probed for a role at load time: its model, or why it could not be reached (requests try again). */
+type ProbedServer = { readonly endpoint: ServerEndpoint; readonly model: ServerModel } | { readonly endpoint: ServerEndpoint; readonly error: EngineError };
 
 /** A model file checked and measured, not yet loaded. */
 interface PlannedModel {
@@ -131,12 +152,16 @@ export class Engine {
     chat(params: ChatParams, signal: AbortSignal, onText: (text: string) => void): Promise<ChatResult> {
         const loaded = this.loaded;
         if (loaded === undefined) throw new EngineError("noModelLoaded", "No model is loaded.");
+        if (loaded.lanes === undefined)
+            throw new EngineError("noModelLoaded", "No model is set for chat: choose one with Hearth: Select Model, or a chat server.");
         return loaded.lanes[params.lane ?? "chat"].chat(params, signal, onText);
     }
 
-    private completionEngine(): CompletionEngine {
+    private completionEngine(): CompletionRole {
         const loaded = this.loaded;
         if (loaded === undefined) throw new EngineError("noModelLoaded", "No model is loaded.");
+        if (loaded.result.model.path === "")
+            throw new EngineError("noModelLoaded", "No model is set for completions: choose one with Hearth: Select Model, or a completions server.");
         if (loaded.completion === undefined)
             throw new EngineError("noFimTokens", "The model's vocabulary has no fill-in-the-middle tokens.", loaded.result.model.path);
         return loaded.completion;
@@ -150,13 +175,13 @@ export class Engine {
         const loaded = this.loaded;
         this.loaded = undefined;
         if (loaded === undefined) return;
-        loaded.watch.dispose();
-        await Promise.all([loaded.completion?.abortAndWait(), loaded.lanes.chat.abortAndWait(), loaded.lanes.action.abortAndWait()]);
+        loaded.watch?.dispose();
+        await Promise.all([loaded.completion?.abortAndWait(), loaded.lanes?.chat.abortAndWait(), loaded.lanes?.action.abortAndWait()]);
         for (const context of loaded.contexts) await context.dispose();
         for (const model of loaded.models) await model.dispose();
         this.log.log(
             "info",
-            `Unloaded ${[loaded.result.model, loaded.result.chatModel].flatMap((model) => (model === null ? [] : [model.name])).join(" and ")}.`,
+            `Unloaded ${[loaded.result.model, loaded.result.chatModel].flatMap((model) => (model === null || model.path === "" ? [] : [model.name])).join(" and ")}.`,
         );
     }
 
@@ -169,22 +194,35 @@ export class Engine {
 
     private async load(params: LoadModelParams, signal: AbortSignal): Promise<LoadModelResult> {
         const { llama, lib } = this.requireInitialized();
-        const shared = params.chatModelPath === undefined || params.chatModelPath === params.modelPath;
-        const plan: PlannedModel[] = [await this.planModel(lib, llama, params.modelPath, shared ? completionSequences + chatSequences : completionSequences)];
-        if (!shared) plan.push(await this.planModel(lib, llama, params.chatModelPath, chatSequences));
+        // Each role goes to its server, or to a local file: the completion model's, and chat's own or the same.
+        const servers = params.servers ?? {};
+        const completionPath = servers.completion === undefined && params.modelPath !== "" ? params.modelPath : undefined;
+        const chatPath = servers.chat === undefined ? (params.chatModelPath ?? (params.modelPath !== "" ? params.modelPath : undefined)) : undefined;
+        // Servers are asked while the local files are checked: a server that cannot be reached fails no load.
+        const probes = Promise.all([this.probe(servers.completion, "completion", signal), this.probe(servers.chat, "chat", signal)]);
+        const plan: PlannedModel[] = [];
+        if (completionPath !== undefined)
+            plan.push(
+                await this.planModel(lib, llama, completionPath, chatPath === completionPath ? completionSequences + chatSequences : completionSequences),
+            );
+        if (chatPath !== undefined && chatPath !== completionPath) plan.push(await this.planModel(lib, llama, chatPath, chatSequences));
+        const [completionServer, chatServer] = await probes;
         throwIfCancelled(signal);
 
-        const memory = await planMemory(
-            plan.map((planned) => modelDemand(planned.insights, planned.sequences)),
-            params.contextSize,
-            await this.freeMemory(llama),
-        );
-        if (!memory.fits && params.ignoreMemoryFit !== true) {
+        const memory =
+            plan.length === 0
+                ? undefined
+                : await planMemory(
+                      plan.map((planned) => modelDemand(planned.insights, planned.sequences)),
+                      params.contextSize,
+                      await this.freeMemory(llama),
+                  );
+        if (memory !== undefined && !memory.fits && params.ignoreMemoryFit !== true) {
             const fit = memory.fit;
             throw new EngineError(
                 "insufficientMemory",
                 `Loading needs about ${formatBytes(fit.modelBytes + fit.contextBytes)} (weights ${formatBytes(fit.modelBytes)}, context of ${fit.contextSize} tokens ${formatBytes(fit.contextBytes)}) but ${formatBytes(fit.availableBytes)} is free${fit.fittingContextSize === null ? "" : `; a context of ${fit.fittingContextSize} tokens would fit`}.`,
-                params.modelPath,
+                plan[0]?.path,
                 fit,
             );
         }
@@ -195,13 +233,14 @@ export class Engine {
         const contexts: LlamaContext[] = [];
         const modelStarted = performance.now();
         let contextCreateMs = 0;
-        let watch: ModelFileWatch;
+        let watch: ModelFileWatch | undefined;
         this.onProgress("model", 0);
         try {
             for (const [index, planned] of plan.entries()) {
+                const role = planned.path === completionPath ? (planned.path === chatPath ? "" : " for completions") : " for chat";
                 this.log.log(
                     "info",
-                    `Loading ${planned.path} (${formatBytes(planned.inspected.sizeBytes)}, ${planned.inspected.architecture}) with ${threads} thread(s) on ${this.backend}${plan.length > 1 ? (index === 0 ? " for completions" : " for chat") : ""}.`,
+                    `Loading ${planned.path} (${formatBytes(planned.inspected.sizeBytes)}, ${planned.inspected.architecture}) with ${threads} thread(s) on ${this.backend}${role}.`,
                 );
                 const model = await this.loadOne(lib, llama, planned.path, signal, params.ignoreMemoryFit === true, (progress) =>
                     this.onProgress("model", (index + progress) / plan.length),
@@ -225,7 +264,7 @@ export class Engine {
                 }
                 contextCreateMs += performance.now() - contextStarted;
             }
-            watch = await this.watchFiles(plan.map((planned) => planned.path));
+            if (plan.length > 0) watch = await this.watchFiles(plan.map((planned) => planned.path));
         } catch (error) {
             for (const context of contexts) await context.dispose();
             for (const model of models) await model.dispose();
@@ -233,8 +272,6 @@ export class Engine {
         }
         this.onProgress("context", 1);
 
-        const [completionModel, chatModel = completionModel] = models;
-        const [completionContext, chatContext = completionContext] = contexts;
         // Resolved once per model: node-llama-cpp matches the template by rendering it (up to 1.4 s measured).
         const wrappers = models.map((model) => resolveWrapper(lib, model));
         const describe = (index: number): ModelInfo =>
@@ -245,26 +282,76 @@ export class Engine {
                 plan[index].inspected.sizeBytes,
                 wrappers[index]?.wrapperName ?? null,
             );
+        const completionIndex = plan.findIndex((planned) => planned.path === completionPath);
+        const chatIndex = plan.findIndex((planned) => planned.path === chatPath);
+        const completionInfo = serverInfoOf(completionServer) ?? (completionIndex === -1 ? noModelInfo : describe(completionIndex));
+        const chatInfo = serverInfoOf(chatServer) ?? (chatIndex === -1 ? noModelInfo : chatIndex === completionIndex ? completionInfo : describe(chatIndex));
+        const serverProblems = [completionServer, chatServer].flatMap((probed, index): { role: EngineRole; error: EngineErrorData }[] =>
+            probed !== undefined && "error" in probed ? [{ role: index === 0 ? "completion" : "chat", error: probed.error.toData() }] : [],
+        );
         const result: LoadModelResult = {
-            model: describe(0),
-            chatModel: plan.length > 1 ? describe(1) : null,
-            memory: memory.fit,
-            threads,
-            contextSize: completionContext.contextSize,
+            model: completionInfo,
+            chatModel: chatInfo === completionInfo ? null : chatInfo,
+            memory: memory?.fit ?? {
+                pool: "ram",
+                modelBytes: 0,
+                contextBytes: 0,
+                availableBytes: 0,
+                contextSize: params.contextSize,
+                fittingContextSize: null,
+            },
+            threads: plan.length === 0 ? 0 : threads,
+            contextSize: contexts[0]?.contextSize ?? params.contextSize,
             modelLoadMs: Math.round(performance.now() - modelStarted - contextCreateMs),
             contextCreateMs: Math.round(contextCreateMs),
+            ...(serverProblems.length > 0 ? { serverProblems } : {}),
         };
-        const completion = CompletionEngine.create(completionModel, completionContext, { sequences: completionSequences, tokenBias: lib.TokenBias });
-        const priority = completion ?? { whenIdle: () => Promise.resolve() };
-        const chatWrapper = wrappers[wrappers.length - 1] ?? new lib.GeneralChatWrapper();
-        const lanes = {
-            chat: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper),
-            action: ChatEngine.create(lib, chatModel, chatContext, priority, chatWrapper),
-        };
+
+        let completion: CompletionRole | undefined;
+        if (completionServer !== undefined)
+            completion = new ServerCompletion(completionServer.endpoint, "model" in completionServer ? completionServer.model : undefined);
+        else if (completionIndex !== -1) {
+            completion = CompletionEngine.create(models[completionIndex], contexts[completionIndex], {
+                sequences: completionSequences,
+                tokenBias: lib.TokenBias,
+            });
+        }
+        let lanes: Record<ChatLane, ChatRole> | undefined;
+        if (chatServer !== undefined) {
+            const model = chatModelOf(chatServer.endpoint, "model" in chatServer ? chatServer.model : undefined);
+            lanes = { chat: new ServerChat(chatServer.endpoint, model), action: new ServerChat(chatServer.endpoint, model) };
+        } else if (chatIndex !== -1) {
+            // Chat yields to completions only when both run here: a server's completions take no local time.
+            const priority = completionServer === undefined && completion !== undefined ? completion : { whenIdle: () => Promise.resolve() };
+            const chatWrapper = wrappers[chatIndex] ?? new lib.GeneralChatWrapper();
+            lanes = {
+                chat: ChatEngine.create(lib, models[chatIndex], contexts[chatIndex], priority, chatWrapper),
+                action: ChatEngine.create(lib, models[chatIndex], contexts[chatIndex], priority, chatWrapper),
+            };
+        }
         this.loaded = { models, contexts, result, completion, lanes, watch };
-        const names = result.chatModel === null ? result.model.name : `${result.model.name} (completions) and ${result.chatModel.name} (chat)`;
-        this.log.log("info", `Loaded ${names} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`);
+        const served = (info: ModelInfo): string =>
+            info.server === undefined ? info.name : `${info.name} on the ${info.server.kind} server at ${info.server.url}`;
+        const names = result.chatModel === null ? served(result.model) : `${served(result.model)} (completions) and ${served(result.chatModel)} (chat)`;
+        this.log.log(
+            "info",
+            plan.length === 0
+                ? `Using ${names}.`
+                : `Loaded ${names} in ${result.modelLoadMs} ms (context ${result.contextSize} tokens in ${result.contextCreateMs} ms).`,
+        );
+        for (const problem of serverProblems) this.log.log("warn", `The ${problem.role} server: ${problem.error.detail}`);
         return result;
+    }
+
+    /** Asks a role's server for its model; a server that cannot be reached is reported, not thrown. */
+    private async probe(endpoint: ServerEndpoint | undefined, role: EngineRole, signal: AbortSignal): Promise<ProbedServer | undefined> {
+        if (endpoint === undefined) return undefined;
+        try {
+            return { endpoint, model: await probeServer(endpoint, role, signal) };
+        } catch (error) {
+            throwIfCancelled(signal);
+            return { endpoint, error: error instanceof EngineError ? error : new EngineError("internal", errorMessage(error)) };
+        }
     }
 
     /** Watches the loaded files from now on; a file already gone is a change during the load. */
@@ -391,6 +478,26 @@ function resolveWrapper(lib: NodeLlamaCpp, model: LlamaModel): ChatWrapper | und
     } catch {
         return undefined;
     }
+}
+
+/** The model info of a role no model serves (no file set for it, and no server). */
+const noModelInfo: ModelInfo = {
+    path: "",
+    name: "no model",
+    architecture: "",
+    fileSizeBytes: 0,
+    parameterCount: 0,
+    trainContextSize: null,
+    fim: null,
+    hasFileSeparator: false,
+    hasChatTemplate: false,
+    chatWrapper: null,
+    isDemo: false,
+};
+
+function serverInfoOf(probed: ProbedServer | undefined): ModelInfo | undefined {
+    if (probed === undefined) return undefined;
+    return "model" in probed ? probed.model.info : unreachedServerInfo(probed.endpoint);
 }
 
 function describeModel(model: LlamaModel, fileInfo: GgufFileInfo, path: string, fileSizeBytes: number, chatWrapper: string | null): ModelInfo {

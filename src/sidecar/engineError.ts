@@ -7,6 +7,8 @@ export class EngineError extends Error {
         detail: string,
         readonly path?: string,
         readonly memory?: MemoryFit,
+        /** For the `server*` kinds: which server, and what it answered. */
+        readonly server?: EngineErrorData["server"],
     ) {
         super(detail);
         this.name = "EngineError";
@@ -18,6 +20,7 @@ export class EngineError extends Error {
             detail: this.message,
             ...(this.path === undefined ? {} : { path: this.path }),
             ...(this.memory === undefined ? {} : { memory: this.memory }),
+            ...(this.server === undefined ? {} : { server: this.server }),
         };
     }
 }

@@ -105,12 +105,25 @@ export const chatParamsSchema = v.strictObject({
 
 export const initializeParamsSchema = v.strictObject({ gpu: v.picklist(["auto", "metal", "cuda", "vulkan", "cpu"]) });
 
+/** A server engine: an http(s) URL without credentials, a model name and an API key of bounded size. */
+const serverEndpoint = v.strictObject({
+    kind: v.picklist(["llama.cpp", "ollama", "openai"]),
+    url: v.pipe(
+        v.string(),
+        v.maxLength(2048),
+        v.check((url) => /^https?:\/\/[^\s/@]+(?:[/?#][^\s]*)?$/i.test(url), "must be an http:// or https:// URL without credentials"),
+    ),
+    model: v.pipe(v.string(), v.maxLength(512)),
+    apiKey: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(8192), v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"))),
+});
+
 export const loadModelParamsSchema = v.strictObject({
     modelPath: path,
     chatModelPath: v.optional(path),
     threads: v.union([v.literal("auto"), count(1, 1024)]),
     contextSize: count(64, 1 << 24),
     ignoreMemoryFit: v.optional(v.boolean()),
+    servers: v.optional(v.strictObject({ completion: v.optional(serverEndpoint), chat: v.optional(serverEndpoint) })),
 });
 
 // Each schema's output must be assignable to its protocol type: a protocol change that the
