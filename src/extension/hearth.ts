@@ -31,7 +31,9 @@ export class Hearth implements vscode.Disposable {
         this.services = { context, log, config: new Config(), engine };
         this.models = this.feature(new ModelsFeature(this.services));
         this.completion = this.feature(new CompletionFeature(this.services));
-        this.engineFeature = this.feature(new EngineFeature(this.services, this.models, this.completion.onDidMeasureLatency));
+        this.engineFeature = this.feature(
+            new EngineFeature(this.services, this.models, this.completion.onDidMeasureLatency, this.completion.onDidChangeServerProblem),
+        );
         this.chat = this.feature(new ChatFeature(this.services));
         this.actions = this.feature(new ActionsFeature(this.services, this.chat));
     }

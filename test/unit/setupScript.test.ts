@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const root = join(__dirname, "../../..");
 const script = join(root, "test", "vscode", "setup.sh");
@@ -69,6 +69,12 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
         const codeServer = join(cache, `code-server-${versions.CODE_SERVER_VERSION}`);
         mkdirSync(join(codeServer, "lib", "node_modules", "code-server", "out", "node"), { recursive: true });
         writeFileSync(join(codeServer, ".hearth-complete"), "");
+        // llama-server where test/servers/build-llama-server.sh caches it (a stand-in: it is never run here).
+        const info = JSON.parse(readFileSync(join(root, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json"), "utf8")) as { tag: string };
+        const server = join(cache, `llama-server-${info.tag}`, "bin", "llama-server");
+        mkdirSync(dirname(server), { recursive: true });
+        writeFileSync(server, "#!/bin/sh\n");
+        chmodSync(server, 0o755);
         return cache;
     }
 
@@ -97,6 +103,7 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
         assert.match(out, /\[1\/3\] Debian packages: already installed/);
         assert.match(out, new RegExp(`\\[2/3\\] Node ${versions.NODE_VERSION}: already installed, reusing ${cache}`));
         assert.match(out, new RegExp(`\\[3/3\\] code-server ${versions.CODE_SERVER_VERSION}: already installed, reusing`));
+        assert.match(out, /\[\+\] llama-server: already built, reusing .*llama-server-[^/]+\/bin\/llama-server/);
         assert.match(out, /setup: ready in \d+ s: code-server .*\(VS Code 1\.139\.1\)/);
         assert.doesNotMatch(out, /must not run/);
     });
@@ -119,7 +126,8 @@ describe("test/vscode/setup.sh: what a new contributor reads", function () {
     });
 
     it("a failed download names the step, shows the end of its log and what to do", () => {
-        const all = ["chromium", "libkrb5-dev", "pkg-config", "build-essential", "python3"];
+        // An empty cache: no llama-server yet, so step 1 also wants its build tools.
+        const all = ["chromium", "libkrb5-dev", "pkg-config", "build-essential", "python3", "git", "cmake", "g++", "make"];
         const npm = { output: "npm error code ECONNREFUSED registry.npmjs.org", exitCode: 1 };
         const { status, out } = run(machine({ installed: all, uid: 0, npm }), join(work, "empty-cache"));
         assert.equal(status, 1, out);

@@ -4,7 +4,7 @@ import type { EngineErrorData } from "../../protocol/engineProtocol";
 import type { ChatController } from "../chat/chatController";
 import type { Config } from "../settings/config";
 import type { EngineClient } from "../engine/engineClient";
-import { describeEngineError } from "../engine/errorMessages";
+import { actionArgs, actionLabel, describeEngineError } from "../engine/errorMessages";
 import type { ProposedEdits } from "../edits/proposedEdit";
 import type { Log } from "../core/log";
 import { actionPrompts, actionSystemPrompt, type CodeContext } from "./actionPrompts";
@@ -262,11 +262,16 @@ export class SelectionActions implements vscode.CodeActionProvider {
                         return undefined;
                     }
                     const data = error instanceof ResponseError ? (error.data as EngineErrorData | undefined) : undefined;
-                    void vscode.window.showErrorMessage(
-                        data !== undefined
-                            ? describeEngineError(data).message
-                            : `Hearth: ${title} failed: ${error instanceof Error ? error.message : String(error)}`,
-                    );
+                    if (data === undefined) {
+                        void vscode.window.showErrorMessage(`Hearth: ${title} failed: ${error instanceof Error ? error.message : String(error)}`);
+                        return undefined;
+                    }
+                    // The problem's buttons too (a server's: Set API Key…, Retry).
+                    const problem = describeEngineError(data);
+                    void vscode.window.showErrorMessage(problem.message, ...problem.actions.map((action) => actionLabel(action, data))).then((picked) => {
+                        const action = problem.actions.find((candidate) => actionLabel(candidate, data) === picked);
+                        if (action !== undefined) void vscode.commands.executeCommand(`hearth.${action}`, ...(actionArgs(action, data) ?? []));
+                    });
                     return undefined;
                 }
             },

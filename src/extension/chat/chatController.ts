@@ -6,8 +6,9 @@ import type { EngineErrorData } from "../../protocol/engineProtocol";
 import type { Config } from "../settings/config";
 import type { EngineClient } from "../engine/engineClient";
 import type { EngineState } from "../engine/engineState";
-import { actionLabel, describeEngineError } from "../engine/errorMessages";
+import { actionArgs, actionLabel, describeEngineError } from "../engine/errorMessages";
 import { shortModelName } from "../engine/modelNames";
+import { serverKindName } from "../engine/serverEngines";
 import { backendName } from "../engine/statusText";
 import type { ProposedEdits } from "../edits/proposedEdit";
 import type { Log } from "../core/log";
@@ -39,6 +40,8 @@ export class ChatController implements vscode.Disposable {
     private attachments: Attachment[] = [];
     private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
     private readonly disposables: vscode.Disposable[] = [];
+    /** The arguments of the last error's buttons (which settings Open Settings shows): the view sends only the command back. */
+    private actionArguments = new Map<string, readonly unknown[]>();
     readonly stats: ChatStats = { answers: 0, stopped: 0, failed: 0, refusedActions: 0 };
 
     constructor(
@@ -156,7 +159,7 @@ export class ChatController implements vscode.Disposable {
                     this.log.warn(`Chat view: refused to run ${JSON.stringify(message.command)}: the view was not offered it.`);
                     return;
                 }
-                await vscode.commands.executeCommand(message.command);
+                await vscode.commands.executeCommand(message.command, ...(this.actionArguments.get(message.command) ?? []));
                 return;
             case "draft":
                 this.store.draft = message.text;
@@ -259,6 +262,12 @@ export class ChatController implements vscode.Disposable {
             return;
         }
         const problem = describeEngineError(data);
+        this.actionArguments = new Map(
+            problem.actions.flatMap((action) => {
+                const args = actionArgs(action, data);
+                return args !== undefined ? [[`hearth.${action}`, args] as const] : [];
+            }),
+        );
         this.view.post({
             type: "error",
             message: problem.message,
@@ -328,6 +337,14 @@ function engineStatus(state: EngineState): EngineStatusView {
         case "ready": {
             // The model that answers here: the chat model, or the one model that serves both.
             const model = state.load.chatModel ?? state.load.model;
+            if (model.server !== undefined) {
+                const server = serverKindName(model.server.kind);
+                return {
+                    ready: true,
+                    label: `${shortModelName(model.name)} · ${model.server.kind}`,
+                    title: `Chat model: ${model.name} on the ${server} at ${model.server.url}`,
+                };
+            }
             const backend = backendName(state.backend.backend);
             return { ready: true, label: `${shortModelName(model.name)} · ${backend}`, title: `Chat model: ${model.name} on ${backend}\n${model.path}` };
         }

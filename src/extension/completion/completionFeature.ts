@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import type { EngineErrorData } from "../../protocol/engineProtocol";
 import { disposeAll, type HearthServices } from "../core/services";
 import { registerCompletionCommands } from "./completionCommands";
 import { CompletionWarmer } from "./completionWarmer";
@@ -37,6 +38,11 @@ export class CompletionFeature implements vscode.Disposable {
     /** Fires with each suggestion's latency (the status bar shows it). */
     get onDidMeasureLatency(): vscode.Event<number> {
         return this.completions.onDidMeasureLatency;
+    }
+
+    /** Fires when a server engine's completions start failing (the error) and when they work again (undefined). */
+    get onDidChangeServerProblem(): vscode.Event<EngineErrorData | undefined> {
+        return this.completions.onDidChangeServerProblem;
     }
 
     get api(): CompletionApi {

@@ -64,16 +64,28 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     private inFlight: InFlight | undefined;
     private nextRequestId = 1;
     private readonly latencyEmitter = new vscode.EventEmitter<number>();
-    private readonly disposables: vscode.Disposable[] = [this.latencyEmitter];
+    private readonly serverProblemEmitter = new vscode.EventEmitter<EngineErrorData | undefined>();
+    private readonly disposables: vscode.Disposable[] = [this.latencyEmitter, this.serverProblemEmitter];
+    /**
+     * What the last failure was about: the same failure again (a server that is down fails keystroke
+     * after keystroke) is not logged again until a completion works.
+     */
+    private lastFailure: string | undefined;
 
     /** Milliseconds from keystroke to suggestion, for each suggestion the model produced. */
     readonly onDidMeasureLatency = this.latencyEmitter.event;
+    /** A server engine's completion requests started failing (the error), or work again (undefined): the status bar says so. */
+    readonly onDidChangeServerProblem = this.serverProblemEmitter.event;
 
     constructor(
         private readonly engine: EngineClient,
         private readonly config: Config,
         private readonly log: Log,
-    ) {}
+    ) {
+        // A new load asks the servers afresh (and the status bar forgets their failures): a failure is news again.
+        const stateChanged = engine.onDidChangeState(() => (this.lastFailure = undefined));
+        this.disposables.push({ dispose: () => stateChanged.dispose() });
+    }
 
     async provideInlineCompletionItems(
         document: vscode.TextDocument,
@@ -188,6 +200,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             .then(
                 (completion) => {
                     const latency = Date.now() - started;
+                    this.succeeded();
                     this.stats.lastEvaluatedTokens = completion.counts.evaluatedTokens;
                     this.latencyEmitter.fire(latency);
                     this.log.write(
@@ -203,7 +216,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
                         this.stats.cancelled++;
                         return undefined;
                     }
-                    this.log.warn(`Completion ${requestId} failed: ${error instanceof Error ? error.message : String(error)}`);
+                    this.failed(requestId, error);
                     return undefined;
                 },
             )
@@ -214,6 +227,24 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         const request: InFlight = { site, requestId, cancellation, result, streamed: "", updates: 0, adoptions: 0 };
         this.inFlight = request;
         return request;
+    }
+
+    /** Logs a failure once while it repeats; a server's failure shows in the status bar too (never as a notice: it would come at every keystroke). */
+    private failed(requestId: number, error: unknown): void {
+        const data = error instanceof ResponseError ? (error.data as EngineErrorData | undefined) : undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        const key = data !== undefined ? `${data.kind}|${data.server?.url ?? ""}|${data.server?.status ?? ""}` : message;
+        if (key === this.lastFailure) return;
+        this.lastFailure = key;
+        this.log.warn(`Completion ${requestId} failed: ${message} (logged once until completions work again)`);
+        this.serverProblemEmitter.fire(data?.server !== undefined ? data : undefined);
+    }
+
+    private succeeded(): void {
+        if (this.lastFailure === undefined) return;
+        this.lastFailure = undefined;
+        this.log.info("Completions work again.");
+        this.serverProblemEmitter.fire(undefined);
     }
 
     private cancelInFlight(): void {

@@ -225,7 +225,8 @@ export class EngineClient {
             this.setState({ kind: "error", backend, error: settings.unavailable });
             return;
         }
-        if (settings.modelPath.trim() === "") {
+        const servedRoles = (settings.servers?.completion !== undefined ? 1 : 0) + (settings.servers?.chat !== undefined ? 1 : 0);
+        if (settings.modelPath.trim() === "" && servedRoles === 0) {
             await sidecar.unloadModel().catch(() => undefined);
             if (cancellation.token.isCancellationRequested) return;
             this.setState({ kind: "error", backend, error: { kind: "noModel", detail: "No model file is configured." } });
@@ -243,7 +244,7 @@ export class EngineClient {
             return;
         }
         this.setState({ kind: "loading", modelPath: settings.modelPath, stage: "model", progress: 0, backend });
-        this.loadingFiles = [settings.modelPath, ...(settings.chatModelPath === undefined ? [] : [settings.chatModelPath])];
+        this.loadingFiles = [settings.modelPath, ...(settings.chatModelPath === undefined ? [] : [settings.chatModelPath])].filter((path) => path !== "");
         try {
             const load = await sidecar.loadModel(
                 {
@@ -252,6 +253,7 @@ export class EngineClient {
                     threads: settings.threads,
                     contextSize: settings.contextSize,
                     ...(settings.ignoreMemoryFit === true ? { ignoreMemoryFit: true } : {}),
+                    ...(servedRoles > 0 ? { servers: settings.servers } : {}),
                 },
                 cancellation.token,
             );

@@ -1,9 +1,11 @@
-import type { EngineErrorData, GpuSetting, InitializeResult, LoadModelResult, LoadStage } from "../../protocol/engineProtocol";
+import type { EngineErrorData, GpuSetting, InitializeResult, LoadModelParams, LoadModelResult, LoadStage } from "../../protocol/engineProtocol";
 
 /** What the engine needs from the user's settings. */
 export interface EngineSettings {
-    /** The completion model's file ("" when none is configured). */
+    /** The completion model's file ("" when none is configured); with `servers`, the file for the roles no server serves. */
     readonly modelPath: string;
+    /** Roles a server engine serves (the API key read from SecretStorage). */
+    readonly servers?: LoadModelParams["servers"];
     /** The chat model's file when it is another file than `modelPath`. */
     readonly chatModelPath?: string;
     /**

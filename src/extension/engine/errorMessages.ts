@@ -1,5 +1,6 @@
-import type { EngineErrorData, MemoryFit } from "../../protocol/engineProtocol";
+import type { EngineErrorData, EngineRole, MemoryFit } from "../../protocol/engineProtocol";
 import { formatBytes } from "../../common/units";
+import { roleWord, serverKindName, serverSettingKeys } from "./serverEngines";
 
 /** Things a user can do about an engine problem; each becomes a button. */
 export type EngineAction =
@@ -11,7 +12,11 @@ export type EngineAction =
     | "downloadRecommended"
     | "openWalkthrough"
     | "useFittingContext"
-    | "loadAnyway";
+    | "loadAnyway"
+    /** Ask for a server's API key (kept in VS Code's secret storage). */
+    | "setApiKey"
+    /** Load again with the current settings: a server engine is asked afresh ("Retry"). */
+    | "reloadEngine";
 
 interface EngineProblem {
     readonly message: string;
@@ -20,6 +25,8 @@ interface EngineProblem {
 
 /** The words and buttons for an engine error: what failed, which file, what to do. */
 export function describeEngineError(error: EngineErrorData): EngineProblem {
+    const server = describeServerError(error);
+    if (server !== undefined) return server;
     const file = error.path !== undefined ? `"${error.path}"` : "The model file";
     switch (error.kind) {
         case "noModel":
@@ -115,7 +122,7 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
             };
         case "tooLarge":
             return { message: `Hearth: ${error.detail}`, actions: [] };
-        case "timedOut":
+        case "timedOut": // (a server's: describeServerError)
             return {
                 message: `Hearth's engine did not answer in time (${error.detail}). Try again; if it keeps happening, choose a smaller model or context.`,
                 actions: ["showLog", "restartEngine"],
@@ -132,7 +139,84 @@ export function describeEngineError(error: EngineErrorData): EngineProblem {
                 message: `Hearth hit a bug: ${error.detail} Please report it with the log; restarting the engine may help.`,
                 actions: ["showLog", "restartEngine"],
             };
+        case "serverUnreachable":
+        case "serverUnauthorized":
+        case "serverNotFound":
+        case "serverFailed":
+        case "serverBadResponse":
+            // Without the server's data (never sent so): the detail is all there is.
+            return { message: `Hearth's server engine failed: ${error.detail}`, actions: ["reloadEngine", "openSettings", "showLog"] };
     }
+}
+
+/**
+ * The words and buttons for a server engine's problem (the `server*` kinds, and a timeout or a model
+ * without FIM support when a server is involved): which server, for which role, and what to do.
+ * Undefined for an error that is not about a server.
+ */
+function describeServerError(error: EngineErrorData): EngineProblem | undefined {
+    const { server } = error;
+    if (server === undefined) return undefined;
+    const kindName = serverKindName(server.kind);
+    // "the Ollama server for chat at http://127.0.0.1:11434"
+    const which = `the ${kindName}${server.role !== undefined ? ` for ${roleWord(server.role)}` : ""}${server.url !== "" ? ` at ${server.url}` : ""}`;
+    const Which = `T${which.slice(1)}`;
+    const detail = sentence(error.detail);
+    const setting = (key: "engine" | "serverUrl" | "serverModel"): string => settingName(server.role, key);
+    const status = server.status !== undefined ? ` (HTTP ${server.status})` : "";
+    switch (error.kind) {
+        case "serverUnreachable":
+            // No address: the URL setting is what is wrong, and the detail says how (a retry would not help).
+            if (server.url === "") return { message: `Hearth cannot use ${which}:${detail}`, actions: ["openSettings"] };
+            return {
+                message: `Hearth cannot reach ${which}.${detail} Check that the server is running and that ${setting("serverUrl")} is its address, then retry.`,
+                actions: ["openSettings", "reloadEngine"],
+            };
+        case "serverUnauthorized":
+            return {
+                message: `${Which} refused Hearth's API key${status}: it needs one, or another one.${detail} Set it with "Hearth: Set API Key…" (VS Code keeps it in its secret storage, not in the settings).`,
+                actions: ["setApiKey", "openSettings"],
+            };
+        case "serverNotFound":
+            return {
+                message: `${Which} does not have the model or the API Hearth asked for${status}.${detail} Check ${setting("serverModel")} (an Ollama tag such as qwen2.5-coder:1.5b, or a model id the server lists) and ${setting("engine")} (the kind of server).`,
+                actions: ["openSettings"],
+            };
+        case "serverFailed":
+            return {
+                message: `${Which} answered with an error${status}.${detail} Retry; if it keeps failing, the log has the server's answer.`,
+                actions: ["reloadEngine", "showLog"],
+            };
+        case "serverBadResponse":
+            return {
+                message: `Hearth could not understand the answer of ${which}.${detail} Check that ${setting("engine")} names the kind of server it is, then retry.`,
+                actions: ["reloadEngine", "showLog"],
+            };
+        case "timedOut":
+            return {
+                message: `${Which} did not answer in time.${detail} Check that it is running and not overloaded, then retry.`,
+                actions: ["reloadEngine", "openSettings", "showLog"],
+            };
+        case "noFimTokens":
+            return {
+                message: `Hearth: the model of ${which}${error.detail !== "" ? ` ("${error.detail}")` : ""} has no fill-in-the-middle support Hearth knows of, so it cannot complete code as you type. Set ${settingName("completion", "serverModel")} to a base coder model with FIM (for example qwen2.5-coder:1.5b), or use the local engine for completions.`,
+                actions: ["openSettings"],
+            };
+        default:
+            return undefined;
+    }
+}
+
+/** `"hearth.chat.serverUrl"`; with no role known, both roles' settings. */
+function settingName(role: EngineRole | undefined, key: "engine" | "serverUrl" | "serverModel"): string {
+    return role !== undefined ? `"hearth.${roleWord(role)}.${key}"` : `"hearth.completions.${key}" or "hearth.chat.${key}"`;
+}
+
+/** A detail as a sentence after another: " Connection refused." (nothing for no detail). */
+function sentence(detail: string): string {
+    const text = detail.trim();
+    if (text === "") return "";
+    return ` ${text}${/[.!?…)]$/.test(text) ? "" : "."}`;
 }
 
 /** The settings (under "hearth.") each of settingsFilterFor's filters is about. */
@@ -140,10 +224,30 @@ export const settingsOfFilter: Readonly<Record<string, readonly string[]>> = {
     model: ["completions.model", "chat.model"],
     gpu: ["gpu"],
     context: ["contextSize"],
+    completionServer: serverSettingKeys("completion"),
+    chatServer: serverSettingKeys("chat"),
+    servers: [...serverSettingKeys("completion"), ...serverSettingKeys("chat")],
 };
+
+/** The filter for a role's engine settings (server, URL, model); both roles' without one. */
+export function serverSettingsFilter(role: EngineRole | undefined): string {
+    return role === "completion" ? "completionServer" : role === "chat" ? "chatServer" : "servers";
+}
+
+/** Filters that name their settings exactly: their words would match other settings too. */
+const exactFilters = new Set(["completionServer", "chatServer", "servers"]);
+
+/** The Settings editor's search for a filter: Hearth's settings with those words, or exactly those settings. */
+export function settingsQuery(extensionId: string, filter: string | undefined): string {
+    const keys = filter !== undefined && exactFilters.has(filter) ? settingsOfFilter[filter] : undefined;
+    if (keys !== undefined) return `@id:${keys.map((key) => `hearth.${key}`).join(",")}`;
+    return `@ext:${extensionId}${filter !== undefined ? ` ${filter}` : ""}`;
+}
 
 /** Words that narrow Hearth's settings to those an error is about ("Open Settings" shows them). */
 export function settingsFilterFor(error: EngineErrorData | undefined): string | undefined {
+    // A server's problem: the settings of the role it serves.
+    if (error?.server !== undefined) return serverSettingsFilter(error.server.role);
     switch (error?.kind) {
         case undefined:
         case "noModel":
@@ -179,7 +283,21 @@ export function actionLabel(action: EngineAction, error?: EngineErrorData): stri
             return `Use a ${error?.memory?.fittingContextSize ?? "smaller"}-token Context`;
         case "loadAnyway":
             return "Load Anyway";
+        case "setApiKey":
+            return "Set API Key…";
+        case "reloadEngine":
+            return "Retry";
     }
+}
+
+/** The arguments an action's command takes for this error: the settings filter, the server whose key to set. */
+export function actionArgs(action: EngineAction, error?: EngineErrorData): readonly unknown[] | undefined {
+    if (action === "openSettings") {
+        const filter = settingsFilterFor(error);
+        return filter !== undefined ? [filter] : undefined;
+    }
+    if (action === "setApiKey" && error?.server !== undefined && error.server.url !== "") return [error.server.url];
+    return undefined;
 }
 
 /**

@@ -9,7 +9,9 @@ import type { ModelDownloads } from "./modelDownloads";
 import { machineMemory, recommendationFor } from "./recommendation";
 import type { ModelResolver } from "./modelResolver";
 import { formatBytes } from "../../common/units";
-import { engineSequences } from "../../protocol/engineProtocol";
+import { engineSequences, type EngineRole } from "../../protocol/engineProtocol";
+import { serverSettingsFilter } from "../engine/errorMessages";
+import { roleWord, serverKindName } from "../engine/serverEngines";
 
 /** Arguments of `hearth.selectModel` (from the walkthrough, other extensions and tests): no picker is shown. */
 export interface SelectModelArgs {
@@ -125,14 +127,48 @@ export class ModelPicker {
         const other: Choice[] = [
             { label: "$(cloud-download) Hugging Face model…", detail: "hf:owner/repo/file.gguf or hf:owner/repo:Q4_K_M", pick: askHuggingFaceReference },
             { label: "$(folder-opened) Browse for a GGUF file…", detail: "A model you already have", pick: browseForFile },
+            {
+                label: "$(server) Use a Server Engine…",
+                detail: "A server you run answers instead: llama.cpp's server, Ollama, or an OpenAI-compatible one (vLLM, SGLang, LM Studio)",
+                pick: () => openEngineSettings(role === "completion" || role === "chat" ? role : undefined),
+            },
         ];
         const separator = (label: string): Choice => ({ label, kind: vscode.QuickPickItemKind.Separator });
+        const engines = this.engineChoices();
         return [
+            ...(engines.length > 0 ? [separator("Engines"), ...engines] : []),
             ...(onDisk.length > 0 ? [separator("On this computer"), ...onDisk] : []),
             ...(toDownload.length > 0 ? [separator("Download"), ...toDownload] : []),
             separator("Other"),
             ...other,
         ];
+    }
+
+    /**
+     * Which engine serves each role, when a server serves one (a model chosen here serves only the
+     * roles the local engine serves); each opens its role's engine settings.
+     */
+    private engineChoices(): Choice[] {
+        const servers = (["completion", "chat"] as const).map((role) => ({ role, server: this.config.serverFor(role) }));
+        if (servers.every(({ server }) => server === undefined)) return [];
+        const role = (name: EngineRole): string => (name === "completion" ? "Completions" : "Chat");
+        return servers.map(({ role: name, server }): Choice => {
+            const pick = (): Promise<undefined> => openEngineSettings(name);
+            if (server === undefined) {
+                const reference = this.resolver.references[name];
+                return {
+                    label: `$(vm) ${role(name)}: local engine · ${reference !== "" ? (presetByReference(reference)?.label ?? basename(reference)) : "no model yet"}`,
+                    detail: `The model chosen here serves ${roleWord(name)}.`,
+                    pick,
+                };
+            }
+            if ("error" in server) return { label: `$(warning) ${role(name)}: ${server.error.detail}`, pick };
+            return {
+                label: `$(server) ${role(name)}: ${serverKindName(server.kind)} at ${server.url}${server.model !== "" ? ` · ${server.model}` : ""}`,
+                detail: `Select to change; a model chosen here does not serve ${roleWord(name)} while the server does.`,
+                pick,
+            };
+        });
     }
 
     private recentFiles(): string[] {
@@ -149,6 +185,12 @@ export class ModelPicker {
 function rank(preset: ModelPreset, role: ModelRoleChoice | undefined): number {
     const mismatch = role !== undefined && role !== "both" && preset.role !== role ? 1e15 : 0;
     return mismatch + preset.downloadBytes;
+}
+
+/** Opens the engine settings of a role (both roles' without one); nothing to apply afterwards. */
+async function openEngineSettings(role: EngineRole | undefined): Promise<undefined> {
+    await vscode.commands.executeCommand("hearth.openSettings", serverSettingsFilter(role));
+    return undefined;
 }
 
 async function fileSize(path: string): Promise<number | undefined> {

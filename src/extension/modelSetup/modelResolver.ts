@@ -1,16 +1,21 @@
-import type { EngineErrorData } from "../../protocol/engineProtocol";
+import type { EngineErrorData, EngineRole, ServerEndpoint } from "../../protocol/engineProtocol";
 import { expandPath, type Config } from "../settings/config";
 import type { EngineSettings } from "../engine/engineState";
+import type { ApiKeys } from "./apiKeys";
 import { parseModelReference, ModelReferenceError, type ModelReference } from "../models/modelReference";
 import type { ModelStore } from "../models/modelStore";
 
 /** One model setting turned into a file, or the reason it cannot be loaded yet. */
 type ResolvedModel = { readonly path: string } | { readonly error: EngineErrorData };
 
+/** A role's server engine with its API key, or why the settings cannot name one; undefined: the local engine serves the role. */
+type ResolvedServer = { readonly endpoint: ServerEndpoint } | { readonly error: EngineErrorData } | undefined;
+
 /**
- * Turns the two model settings (paths or `hf:` references) into the files the engine loads.
- * A reference resolves to its download in the models folder; one not downloaded yet becomes
- * a `modelNotDownloaded` problem the user can act on, never a half-written file.
+ * Turns the settings into what the engine loads: a server engine (with its API key from SecretStorage)
+ * for each role a server serves, and for the other roles the model settings (paths or `hf:`
+ * references) as files. A reference resolves to its download in the models folder; one not
+ * downloaded yet becomes a `modelNotDownloaded` problem the user can act on, never a half-written file.
  */
 export class ModelResolver {
     /** Files the user chose to load past the memory estimate ("Load Anyway"), until the models change. */
@@ -19,6 +24,7 @@ export class ModelResolver {
     constructor(
         private readonly config: Config,
         private readonly store: ModelStore,
+        private readonly keys: Pick<ApiKeys, "keyFor">,
     ) {}
 
     /** The references in effect: each setting falls back to the other, so one model can serve both. */
@@ -34,14 +40,64 @@ export class ModelResolver {
         return [...(reference === completion ? (["completion"] as const) : []), ...(reference === chat ? (["chat"] as const) : [])];
     }
 
-    /** " · in use for completions and chat", or "" when nothing uses it. */
+    /** " · in use for completions and chat", or "" when nothing uses it (a role a server serves uses no local model). */
     inUseNote(reference: string | undefined): string {
-        const roles = this.rolesOf(reference).map((role) => (role === "completion" ? "completions" : "chat"));
+        const local = this.localRoles;
+        const roles = this.rolesOf(reference)
+            .filter((role) => local.includes(role))
+            .map((role) => (role === "completion" ? "completions" : "chat"));
         return roles.length > 0 ? ` · in use for ${roles.join(" and ")}` : "";
+    }
+
+    /** The roles the local engine serves (no server engine is set for them). */
+    get localRoles(): EngineRole[] {
+        return (["completion", "chat"] as const).filter((role) => this.config.serverFor(role) === undefined);
+    }
+
+    /** The model references the local roles use: what may need downloading. */
+    get localReferences(): string[] {
+        const references = this.references;
+        return [...new Set(this.localRoles.map((role) => references[role]))].filter((reference) => reference !== "");
     }
 
     async engineSettings(): Promise<EngineSettings> {
         const runtime = this.config.runtimeSettings;
+        const completionServer = await this.server("completion");
+        const chatServer = await this.server("chat");
+        for (const server of [completionServer, chatServer])
+            if (server !== undefined && "error" in server) return { ...runtime, modelPath: "", unavailable: server.error };
+        const completionEndpoint = completionServer !== undefined && "endpoint" in completionServer ? completionServer.endpoint : undefined;
+        const chatEndpoint = chatServer !== undefined && "endpoint" in chatServer ? chatServer.endpoint : undefined;
+        if (completionEndpoint === undefined && chatEndpoint === undefined) return this.localSettings(runtime);
+        const servers = {
+            ...(completionEndpoint !== undefined ? { completion: completionEndpoint } : {}),
+            ...(chatEndpoint !== undefined ? { chat: chatEndpoint } : {}),
+        };
+        // Servers serve both roles: no local file at all.
+        if (completionEndpoint !== undefined && chatEndpoint !== undefined) return { ...runtime, modelPath: "", servers };
+        // One role local: its model's file (each model setting falls back to the other) is the one file.
+        const reference = this.references[completionEndpoint === undefined ? "completion" : "chat"];
+        if (reference === "") return { ...runtime, modelPath: "", servers };
+        const local = await this.resolve(reference);
+        if ("error" in local) return { ...runtime, modelPath: "", servers, unavailable: local.error };
+        return {
+            ...runtime,
+            modelPath: local.path,
+            servers,
+            ...(this.overMemoryAllowedFor === `${local.path}\n${local.path}` ? { ignoreMemoryFit: true } : {}),
+        };
+    }
+
+    /** The role's server engine with the key stored for its origin. */
+    private async server(role: EngineRole): Promise<ResolvedServer> {
+        const server = this.config.serverFor(role);
+        if (server === undefined || "error" in server) return server;
+        const apiKey = await this.keys.keyFor(server.url);
+        return { endpoint: { kind: server.kind, url: server.url, model: server.model, ...(apiKey !== undefined && apiKey !== "" ? { apiKey } : {}) } };
+    }
+
+    /** Both roles local: the two model settings as files. */
+    private async localSettings(runtime: Config["runtimeSettings"]): Promise<EngineSettings> {
         const { completion, chat } = this.references;
         if (completion === "") return { ...runtime, modelPath: "" };
         const completionModel = await this.resolve(completion);

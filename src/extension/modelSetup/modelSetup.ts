@@ -7,6 +7,7 @@ import type { Log } from "../core/log";
 import { presetByReference } from "../models/modelCatalog";
 import { canonicalReference, isHuggingFaceReference } from "../models/modelReference";
 import { ModelStore, type StoredModel, type PartialDownload } from "../models/modelStore";
+import { ApiKeys } from "./apiKeys";
 import { ModelDownloads } from "./modelDownloads";
 import { ModelPicker, type SelectModelArgs } from "./modelPicker";
 import { ModelResolver } from "./modelResolver";
@@ -19,12 +20,14 @@ const walkthroughShownKey = "hearth.walkthroughShown";
 
 /**
  * Everything about which model runs: the models folder, downloads, Choose Model, Manage
- * Models, the first run, and the answers to a refused load (a context that fits, Load Anyway).
+ * Models, server engines' API keys, the first run, and the answers to a refused load (a context
+ * that fits, Load Anyway).
  */
 export class ModelSetup implements vscode.Disposable {
     readonly store: ModelStore;
     readonly resolver: ModelResolver;
     readonly downloads: ModelDownloads;
+    readonly apiKeys: ApiKeys;
     private readonly picker: ModelPicker;
     private readonly disposables: vscode.Disposable[] = [];
 
@@ -36,7 +39,8 @@ export class ModelSetup implements vscode.Disposable {
         private readonly reload: () => Promise<void>,
     ) {
         this.store = new ModelStore(join(context.globalStorageUri.fsPath, "models"));
-        this.resolver = new ModelResolver(config, this.store);
+        this.apiKeys = new ApiKeys(context.secrets, context.globalState, config);
+        this.resolver = new ModelResolver(config, this.store, this.apiKeys);
         this.downloads = new ModelDownloads(this.store, config, log);
         this.picker = new ModelPicker(config, this.store, this.downloads, this.resolver, context.globalState);
         const command = (id: string, run: (...args: never[]) => unknown): void => {
@@ -51,6 +55,16 @@ export class ModelSetup implements vscode.Disposable {
         command("hearth.openWalkthrough", () => openWalkthrough());
         command("hearth.useFittingContext", () => this.useFittingContext());
         command("hearth.loadAnyway", () => this.loadAnyway());
+        command("hearth.setApiKey", (url?: unknown) => this.apiKeys.set(url));
+        command("hearth.clearApiKey", (url?: unknown) => this.apiKeys.clear(url));
+        // A key stored or removed (here, or in another window): the engine sends the new one.
+        this.disposables.push(
+            context.secrets.onDidChange(({ key }) => {
+                if (!this.apiKeys.isInUse(key)) return;
+                log.info("A server's API key changed: reloading the engine.");
+                void this.reload();
+            }),
+        );
     }
 
     /** The sentence the no-model notification adds: what to download for this machine, and why. */
@@ -63,17 +77,17 @@ export class ModelSetup implements vscode.Disposable {
         // The walkthrough shows the step of this machine's tier (its texts are static).
         await vscode.commands.executeCommand("setContext", "hearth.memoryTier", tierOf(recommendationFor()));
         const { completion } = this.resolver.references;
-        if (completion !== "" || this.context.globalState.get<boolean>(walkthroughShownKey) === true) return;
+        // A server engine serves a role: the user has set Hearth up already.
+        if (completion !== "" || this.resolver.localRoles.length < 2 || this.context.globalState.get<boolean>(walkthroughShownKey) === true) return;
         await this.context.globalState.update(walkthroughShownKey, true);
         if ((await this.store.list()).length > 0) return;
         await openWalkthrough();
     }
 
-    /** Downloads the configured `hf:` models that are not on disk yet (the "Download" button of a not-downloaded model). */
+    /** Downloads the configured `hf:` models that are not on disk yet (the "Download" button of a not-downloaded model); a server's role needs none. */
     async downloadConfigured(): Promise<void> {
-        const { completion, chat } = this.resolver.references;
         let downloaded = false;
-        for (const reference of new Set([completion, chat])) {
+        for (const reference of this.resolver.localReferences) {
             if (!isHuggingFaceReference(reference)) continue;
             const resolved = await this.resolver.resolve(reference);
             if ("path" in resolved) continue;

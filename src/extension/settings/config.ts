@@ -2,8 +2,9 @@ import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import * as vscode from "vscode";
 import type { CompletionBudget, PromptLayout } from "../../protocol/completionProtocol";
-import type { GpuSetting } from "../../protocol/engineProtocol";
+import type { EngineErrorData, EngineRole, GpuSetting, ServerKind } from "../../protocol/engineProtocol";
 import type { EngineSettings } from "../engine/engineState";
+import { defaultServerUrls, roleWord } from "../engine/serverEngines";
 import { boundsOf, choicesOf, defaultNumber, defaultString } from "./settingDefaults";
 
 const section = "hearth";
@@ -11,8 +12,32 @@ const section = "hearth";
 /** Which setting a chosen model goes into. */
 export type ModelRoleChoice = "completion" | "chat" | "both";
 /** Settings whose change needs the engine to reload (or, for `gpu`, restart). */
-const engineKeys = ["completions.model", "chat.model", "gpu", "threads", "contextSize", "models.huggingFaceEndpoint"] as const;
+const engineKeys = [
+    "completions.model",
+    "chat.model",
+    "gpu",
+    "threads",
+    "contextSize",
+    "models.huggingFaceEndpoint",
+    "completions.engine",
+    "completions.serverUrl",
+    "completions.serverModel",
+    "chat.engine",
+    "chat.serverUrl",
+    "chat.serverModel",
+] as const;
 const gpuValues = choicesOf<GpuSetting>("gpu");
+/** `hearth.completions.engine` and `hearth.chat.engine` declare the same choices. */
+const engineChoices = choicesOf<"local" | ServerKind>("completions.engine");
+
+/** A role's server engine as the settings name it (its API key is in SecretStorage, never in the settings). */
+export interface ServerSetting {
+    readonly kind: ServerKind;
+    /** An http(s) URL without a trailing slash: the setting, or the kind's usual local address when the setting is empty. */
+    readonly url: string;
+    /** The model to ask for; "" lets llama.cpp's server use its own. */
+    readonly model: string;
+}
 
 /**
  * The only reader of Hearth's settings. Defaults and bounds live in package.json (VS Code applies
@@ -58,6 +83,31 @@ export class Config {
     /** Backend, threads and context: the engine settings that need no model resolution. */
     get runtimeSettings(): Omit<EngineSettings, "modelPath" | "chatModelPath" | "unavailable"> {
         return { gpu: this.gpu, threads: this.threads, contextSize: this.contextSize };
+    }
+
+    /**
+     * The server engine that serves `role`, undefined when the local engine does. A URL Hearth cannot use
+     * gives the error to show instead (the load reports it: the user fixes the setting).
+     */
+    serverFor(role: EngineRole): ServerSetting | { readonly error: EngineErrorData } | undefined {
+        const section = roleWord(role);
+        const value = this.settings.get<unknown>(`${section}.engine`);
+        const kind = engineChoices.find((choice) => choice === value) ?? (defaultString(`${section}.engine`) as "local" | ServerKind);
+        if (kind === "local") return undefined;
+        const model = this.settings.get<unknown>(`${section}.serverModel`);
+        const raw = this.settings.get<unknown>(`${section}.serverUrl`);
+        const written = typeof raw === "string" ? raw.trim() : "";
+        const url = serverUrl(written === "" ? defaultServerUrls[kind] : written);
+        if ("problem" in url) {
+            return {
+                error: {
+                    kind: "serverUnreachable",
+                    detail: `"hearth.${section}.serverUrl" ${url.problem}. Set it to the server's address, such as ${defaultServerUrls[kind]}.`,
+                    server: { kind, url: "", role },
+                },
+            };
+        }
+        return { kind, url: url.url, model: typeof model === "string" ? model.trim() : "" };
     }
 
     get completionsEnabled(): boolean {
@@ -136,6 +186,23 @@ export class Config {
     async setContextSize(tokens: number): Promise<void> {
         await this.settings.update("contextSize", tokens, vscode.ConfigurationTarget.Global);
     }
+}
+
+/** A server's base URL as Hearth sends to it (no trailing slash), or what is wrong with what the setting holds. */
+function serverUrl(raw: string): { readonly url: string } | { readonly problem: string } {
+    const shown = JSON.stringify(raw.length > 100 ? `${raw.slice(0, 99)}…` : raw);
+    let parsed: URL;
+    try {
+        parsed = new URL(raw);
+    } catch {
+        return { problem: `is not an http(s) URL: ${shown}` };
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return { problem: `is not an http(s) URL: ${shown}` };
+    // Neither is echoed: what is in them may be a password or a token.
+    if (parsed.username !== "" || parsed.password !== "")
+        return { problem: `has a user name or password in it: remove them, and give the key with "Hearth: Set API Key…" instead` };
+    if (parsed.search !== "" || parsed.hash !== "") return { problem: "has a query or fragment (after ? or #): give the server's base URL only" };
+    return { url: `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}` };
 }
 
 /** `~`, `${userHome}` and `${workspaceFolder}` expand; relative paths are taken from the first workspace folder. */

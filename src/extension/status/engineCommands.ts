@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import type { Config } from "../settings/config";
 import type { EngineClient } from "../engine/engineClient";
-import { settingsOfFilter, type EngineAction } from "../engine/errorMessages";
+import { settingsOfFilter, settingsQuery, type EngineAction } from "../engine/errorMessages";
 import type { EngineSettings } from "../engine/engineState";
 import type { Log } from "../core/log";
 
@@ -11,6 +11,8 @@ interface CommandDeps {
     readonly log: Log;
     /** The engine settings with the model settings resolved to files. */
     readonly engineSettings: () => Promise<EngineSettings>;
+    /** Loads again with the current settings (servers are asked afresh); the process keeps running. */
+    readonly reload: () => Promise<void>;
 }
 
 const extensionId = "hearth-dev.hearth";
@@ -24,7 +26,7 @@ const extensionId = "hearth-dev.hearth";
 function openSettings(filter?: unknown): Thenable<unknown> {
     // From a command link, so anything may arrive: only a few plain words narrow the list.
     const words = typeof filter === "string" && /^[\w. -]{1,40}$/.test(filter) ? filter : undefined;
-    const query = `@ext:${extensionId}${words !== undefined ? ` ${words}` : ""}`;
+    const query = settingsQuery(extensionId, words);
     const config = vscode.workspace.getConfiguration("hearth");
     const fromWorkspace = (settingsOfFilter[words ?? ""] ?? []).some((key) => {
         const where = config.inspect(key);
@@ -41,7 +43,7 @@ export function commandFor(action: EngineAction): string {
     return `hearth.${action}`;
 }
 
-export function registerEngineCommands({ config, engine, log, engineSettings }: CommandDeps): vscode.Disposable[] {
+export function registerEngineCommands({ config, engine, log, engineSettings, reload }: CommandDeps): vscode.Disposable[] {
     const restart = async (): Promise<void> => {
         log.info("Restarting the engine (requested).");
         await engine.start(await engineSettings());
@@ -68,12 +70,19 @@ export function registerEngineCommands({ config, engine, log, engineSettings }: 
             { label: "$(settings-gear) Open Hearth Settings", run: () => vscode.commands.executeCommand(commandFor("openSettings")) },
             { label: "$(file-binary) Choose Model…", run: () => vscode.commands.executeCommand("hearth.selectModel") },
             { label: "$(database) Manage Models…", run: () => vscode.commands.executeCommand("hearth.manageModels") },
+            ...((["completion", "chat"] as const).some((role) => config.serverFor(role) !== undefined)
+                ? [{ label: "$(key) Set API Key…", run: () => vscode.commands.executeCommand(commandFor("setApiKey")) }]
+                : []),
         ];
         const picked = await vscode.window.showQuickPick(items, { title: "Hearth", placeHolder: "Choose an action" });
         await picked?.run();
     };
     return [
         vscode.commands.registerCommand(commandFor("restartEngine"), restart),
+        vscode.commands.registerCommand(commandFor("reloadEngine"), () => {
+            log.info("Loading the engine again (requested).");
+            return reload();
+        }),
         vscode.commands.registerCommand(commandFor("showLog"), () => log.show()),
         vscode.commands.registerCommand(commandFor("openSettings"), (filter?: unknown) => openSettings(filter)),
         vscode.commands.registerCommand("hearth.showMenu", showMenu),

@@ -1,7 +1,8 @@
 import * as vscode from "vscode";
+import type { EngineErrorData } from "../../protocol/engineProtocol";
 import { disposeAll, type HearthServices } from "../core/services";
 import type { EngineState } from "../engine/engineState";
-import { settingsFilterFor } from "../engine/errorMessages";
+import { actionArgs } from "../engine/errorMessages";
 import type { ModelsFeature } from "../modelSetup/modelsFeature";
 import { commandFor, registerEngineCommands } from "./engineCommands";
 import { EngineNotifier } from "./engineNotifier";
@@ -33,13 +34,12 @@ export class EngineFeature implements vscode.Disposable {
         private readonly services: HearthServices,
         private readonly models: ModelsFeature,
         completionLatency: vscode.Event<number>,
+        /** A server's completions failing (the error) or working again: the status bar's warning, never a notice. */
+        completionProblem: vscode.Event<EngineErrorData | undefined>,
     ) {
         const { engine, config, log } = services;
         this.notifier = new EngineNotifier(
-            (action, error) => {
-                const filter = action === "openSettings" ? settingsFilterFor(error) : undefined;
-                return { command: commandFor(action), args: filter !== undefined ? [filter] : undefined };
-            },
+            (action, error) => ({ command: commandFor(action), args: actionArgs(action, error) }),
             (error) => (error.kind === "noModel" ? models.setup.recommendationText() : undefined),
         );
         this.disposables.push(
@@ -55,7 +55,8 @@ export class EngineFeature implements vscode.Disposable {
                 void vscode.commands.executeCommand("setContext", "hearth.engineProblem", problem);
             }),
             completionLatency((ms) => this.statusBar.setCompletionLatency(ms)),
-            ...registerEngineCommands({ config, engine, log, engineSettings: () => models.engineSettings() }),
+            completionProblem((error) => this.statusBar.setRequestProblem(error)),
+            ...registerEngineCommands({ config, engine, log, engineSettings: () => models.engineSettings(), reload: () => models.reloadEngine() }),
             vscode.workspace.onDidChangeConfiguration((event) => {
                 if (!config.affectsEngine(event)) return;
                 log.info("Engine settings changed: reloading.");

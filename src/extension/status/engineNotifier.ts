@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import type { EngineState } from "../engine/engineState";
-import type { EngineErrorData } from "../../protocol/engineProtocol";
+import type { EngineErrorData, LoadModelResult, ModelInfo } from "../../protocol/engineProtocol";
 import { actionLabel, describeEngineError, type EngineAction } from "../engine/errorMessages";
 
 /** A notice on screen and how to take it down. */
@@ -33,6 +33,11 @@ export class EngineNotifier implements vscode.Disposable {
     private problem: OpenNotice | undefined;
     /** Notices about the model that is loaded (no FIM tokens, a demo model). */
     private readonly modelNotices: ModelNotice[] = [];
+    /**
+     * Notices about server engines the last load could not use, one per server and problem (two roles on
+     * one server that is down make one notice). Undefined: the user dismissed it; not shown again while it lasts.
+     */
+    private readonly serverNotices = new Map<string, OpenNotice | undefined>();
     /** The last problem shown: not shown again while the engine only retries and fails alike. */
     private lastProblemKey: string | undefined;
     /** Model notices shown: each is said once a session (closed when it no longer applies, not repeated). */
@@ -52,14 +57,19 @@ export class EngineNotifier implements vscode.Disposable {
 
     /** Messages still on screen. */
     get openNotices(): readonly string[] {
-        return [...(this.problem !== undefined ? [this.problem.message] : []), ...this.modelNotices.map((notice) => notice.message)];
+        return [
+            ...(this.problem !== undefined ? [this.problem.message] : []),
+            ...this.modelNotices.map((notice) => notice.message),
+            ...[...this.serverNotices.values()].flatMap((notice) => (notice !== undefined ? [notice.message] : [])),
+        ];
     }
 
     onEngineState(state: EngineState): void {
         switch (state.kind) {
             case "error": {
-                const key = `${state.error.kind}:${state.error.path ?? ""}:${state.error.memory?.contextSize ?? ""}`;
+                const key = `${state.error.kind}:${state.error.path ?? ""}:${state.error.memory?.contextSize ?? ""}:${state.error.server?.url ?? ""}`;
                 this.closeModelNotices();
+                this.updateServerNotices(undefined);
                 if (key === this.lastProblemKey) return;
                 const problem = describeEngineError(state.error);
                 const addendum = this.addendum(state.error);
@@ -68,6 +78,7 @@ export class EngineNotifier implements vscode.Disposable {
             }
             case "stopped":
                 this.closeModelNotices();
+                this.updateServerNotices(undefined);
                 if (this.lastProblemKey === "stopped") return;
                 this.showProblem("stopped", `Hearth: ${state.reason} Check the log, then restart it.`, ["restartEngine", "showLog"]);
                 return;
@@ -75,6 +86,7 @@ export class EngineNotifier implements vscode.Disposable {
                 this.closeProblem();
                 this.lastProblemKey = undefined;
                 this.onModelsLoaded(state);
+                this.updateServerNotices(state.load.serverProblems);
                 return;
             default:
                 // Starting, loading, restarting: on the way to an answer. A problem's notice stays
@@ -86,6 +98,7 @@ export class EngineNotifier implements vscode.Disposable {
     dispose(): void {
         this.closeProblem();
         this.closeModelNotices();
+        this.updateServerNotices(undefined);
     }
 
     private onModelsLoaded(state: Extract<EngineState, { kind: "ready" }>): void {
@@ -93,14 +106,19 @@ export class EngineNotifier implements vscode.Disposable {
         // What each notice is about must still hold: no FIM tokens matters for the completion
         // model only; a demo model for either role.
         const holds = (notice: ModelNotice): boolean =>
-            notice.about === "noFim" ? notice.path === model.path && model.fim === null : notice.path === model.path || notice.path === chatModel?.path;
+            notice.about === "noFim" ? notice.path === identity(model) && model.fim === null : notice.path === model.path || notice.path === chatModel?.path;
         for (const notice of this.modelNotices.splice(0)) {
             if (holds(notice)) this.modelNotices.push(notice);
             else notice.close();
         }
         if (model.fim === null) {
-            const problem = describeEngineError({ kind: "noFimTokens", path: model.path, detail: "" });
-            this.showModelNotice("noFim", model.path, problem.message, problem.actions);
+            // A server's model: its name, and the server's settings to change.
+            const error: EngineErrorData =
+                model.server !== undefined
+                    ? { kind: "noFimTokens", detail: model.name, server: { ...model.server, role: "completion" } }
+                    : { kind: "noFimTokens", path: model.path, detail: "" };
+            const problem = describeEngineError(error);
+            this.showModelNotice("noFim", identity(model), problem.message, problem.actions, error);
         }
         for (const demo of [model, chatModel].filter((info) => info?.isDemo === true)) {
             this.showModelNotice(
@@ -120,15 +138,45 @@ export class EngineNotifier implements vscode.Disposable {
         });
     }
 
+    /**
+     * Shows a notice per server problem of the load, keeps those that last (or stay dismissed), and closes
+     * those that are gone. Undefined: no load is in effect, so every one closes.
+     */
+    private updateServerNotices(problems: LoadModelResult["serverProblems"]): void {
+        const current = new Map<string, EngineErrorData>();
+        for (const { role, error } of problems ?? []) {
+            const key = `${error.kind}|${error.server?.url ?? role}`;
+            const other = current.get(key);
+            // One server for both roles: one notice, about both (no role).
+            const server = error.server === undefined ? undefined : other === undefined ? { ...error.server, role } : { ...error.server, role: undefined };
+            current.set(key, server === undefined ? error : { ...error, server });
+        }
+        for (const [key, notice] of [...this.serverNotices]) {
+            if (current.has(key)) continue;
+            this.serverNotices.delete(key);
+            notice?.close();
+        }
+        for (const [key, error] of current) {
+            if (this.serverNotices.has(key)) continue;
+            const problem = describeEngineError(error);
+            this.serverNotices.set(
+                key,
+                this.open(`server:${key}`, problem.message, problem.actions, error, (closed) => {
+                    if (this.serverNotices.get(key)?.close === closed.close) this.serverNotices.set(key, undefined);
+                }),
+            );
+        }
+    }
+
     /** Shows a notice about a loaded model, once a session. */
-    private showModelNotice(about: ModelNotice["about"], path: string, message: string, actions: readonly EngineAction[]): void {
+    private showModelNotice(about: ModelNotice["about"], path: string, message: string, actions: readonly EngineAction[], error?: EngineErrorData): void {
         const key = `${about}:${path}`;
         if (this.warned.has(key)) return;
         this.warned.add(key);
         const notice: ModelNotice = {
             about,
             path,
-            ...this.open(key, message, actions, undefined, (closed) => {
+            ...this.open(key, message, actions, error, (closed) => {
                 const index = this.modelNotices.findIndex((candidate) => candidate.close === closed.close);
                 if (index >= 0) this.modelNotices.splice(index, 1);
             }),
@@ -158,6 +206,11 @@ export class EngineNotifier implements vscode.Disposable {
     private closeModelNotices(): void {
         for (const notice of this.modelNotices.splice(0)) notice.close();
     }
+}
+
+/** What a model notice is about: a file, or a server's model (its URL and name). */
+function identity(model: ModelInfo): string {
+    return model.server !== undefined ? `${model.path} ${model.name}` : model.path;
 }
 
 interface NoticeLink {

@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import type { EngineErrorData } from "../../protocol/engineProtocol";
 import type { EngineState } from "../engine/engineState";
 import { presentEngineState } from "../engine/statusText";
 
@@ -7,6 +8,8 @@ export class EngineStatusBar implements vscode.Disposable {
     private readonly item = vscode.window.createStatusBarItem("hearth.engine", vscode.StatusBarAlignment.Right, 100);
     private state: EngineState | undefined;
     private latencyMs: number | undefined;
+    /** A server engine's failing requests since the engine loaded (completions say so here, not in notices). */
+    private requestProblem: EngineErrorData | undefined;
     private details: readonly string[] = [];
 
     constructor() {
@@ -30,10 +33,19 @@ export class EngineStatusBar implements vscode.Disposable {
         if (this.state !== undefined) this.update(this.state);
     }
 
+    /** A server's request failed (an error), or one succeeded again (undefined). */
+    setRequestProblem(error: EngineErrorData | undefined): void {
+        if (error === this.requestProblem) return;
+        this.requestProblem = error;
+        if (this.state !== undefined) this.update(this.state);
+    }
+
     update(state: EngineState): void {
         if (state.kind !== "ready") this.latencyMs = undefined;
+        // A new state is a new load (or none): the servers are asked afresh.
+        if (state !== this.state) this.requestProblem = undefined;
         this.state = state;
-        const presentation = presentEngineState(state, this.latencyMs);
+        const presentation = presentEngineState(state, this.latencyMs, this.requestProblem !== undefined ? [this.requestProblem] : []);
         this.item.text = presentation.text;
         this.details = presentation.details;
         this.item.tooltip = new vscode.MarkdownString(presentation.details.map(escapeMarkdown).join("  \n"));
