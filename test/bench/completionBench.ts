@@ -26,6 +26,9 @@
  *   --json FILE          write the figures: with one layout, the object below; with both, an
  *                        ARRAY of two such objects, psm first (each names its "layout")
  *   --samples FILE       also write every request's figures (per keystroke, jump and cold run)
+ *   --engine llama.cpp|ollama|openai  measure a server engine instead, side by side with
+ *                        llama.vscode's requests (test/bench/serverBench.ts: --url, --model,
+ *                        --threads, --keystrokes and the other flags it documents)
  *
  *   { "model", "threads", "layout", "keystrokes",
  *     "warm": { "ttft_ms": {"p50","p95"}, "suggestion_ms": {"p50","p95"}, "evaluated_tokens": {"p50","p95"} },
@@ -64,8 +67,9 @@ import type {
 import { extensionBudget as settingsBudget } from "../quality/qualityRunner";
 import type { ModelInfo } from "../../src/protocol/engineProtocol";
 import { createTestEngine, settingsFor, type TestEngine } from "../engine/engineHarness";
-import { keystrokesAt, percentile, pickSites, readRealSource, realSourceFile, type Keystroke, type TypingSite } from "../engine/typingReplay";
+import { keystrokesAt, percentile, readRealSource, realSourceFile, type Keystroke, type TypingSite } from "../engine/typingReplay";
 import { qwen05bShapeModel } from "./benchModels";
+import { benchSites, minTail, runServerBench } from "./serverBench";
 
 // ---------- options ----------
 
@@ -81,8 +85,6 @@ interface Options {
     readonly samples: string | undefined;
 }
 
-const siteSeed = 20_250;
-const minTail = 4;
 /** The extension's defaults (hearth.completions.maxLines, maxTokens, timeBudgetMs). */
 const extensionBudget: CompletionBudget = settingsBudget();
 /** Cold requests evaluate the whole prompt: give them time to finish. */
@@ -148,7 +150,7 @@ async function countFileTokens(modelPath: string, text: string): Promise<number>
 function describeModel(info: ModelInfo, generated: boolean): string {
     if (!generated) return info.name;
     // Only a label: Qwen2.5's vocabulary puts <|fim_prefix|> at 151659, the project's tokenizer does not.
-    return `${info.name}, ${info.fim?.prefix === 151_659 ? "Qwen2 tokenizer with Qwen2.5 FIM tokens" : "project's own tokenizer"}`;
+    return `${info.name}, ${info.fim !== null && "prefix" in info.fim && info.fim.prefix === 151_659 ? "Qwen2 tokenizer with Qwen2.5 FIM tokens" : "project's own tokenizer"}`;
 }
 
 async function startEngine(modelPath: string, options: Options): Promise<{ engine: TestEngine; info: ModelInfo; threads: number; backend: string }> {
@@ -571,11 +573,14 @@ function round(value: number): number {
 // ---------- main ----------
 
 async function main(): Promise<void> {
-    const options = parseOptions(process.argv.slice(2));
+    const args = process.argv.slice(2);
+    // A server engine: serverBench.ts ("--engine local" is this benchmark).
+    if (args.includes("--engine") && args[args.indexOf("--engine") + 1] !== "local") return runServerBench(args);
+    const options = parseOptions(args);
     const started = performance.now();
     const modelPath = options.model ?? (await benchModel());
     const text = readRealSource();
-    const sites = pickSites(text, options.sites, siteSeed, minTail, options.tail);
+    const sites = benchSites(text, options.sites, options.tail);
     const fileTokens = await countFileTokens(modelPath, text);
     const { engine, info, threads, backend } = await startEngine(modelPath, options);
     try {

@@ -1,8 +1,12 @@
 /**
  * `npm run quality -- --cases IN.jsonl --out OUT.jsonl [--model FILE.gguf] [--context N] [--threads N]`
+ * `npm run quality -- --cases IN.jsonl --out OUT.jsonl --engine llama.cpp|ollama|openai --url URL [--server-model NAME]`
  *
  * Runs completion cases through the code the extension uses (mode choice, prompt, engine,
- * post-processing), minus VS Code. The contract (keep it stable; README documents it):
+ * post-processing), minus VS Code: the local engine on --model, or with --engine a server engine
+ * as the extension's server path drives it (Hearth's FIM prompt in the model family's template, the
+ * same post-processing; an API key from the HEARTH_API_KEY environment variable). The contract
+ * (keep it stable; README documents it):
  *
  *   in, one JSON object a line:
  *     {"id": string, "language": string (a VS Code language id), "prefix": string, "suffix": string,
@@ -23,7 +27,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { ServerKind } from "../../src/protocol/engineProtocol";
 import { CompletionEngine } from "../../src/sidecar/completion/completionEngine";
+import { ServerCompletion } from "../../src/sidecar/server/serverCompletion";
 import { completionSequences, createModelContext } from "../../src/sidecar/modelContext";
 import { generateCase, replayCase, type QualityCase, type QualityResult } from "./qualityRunner";
 
@@ -33,15 +39,19 @@ interface Options {
     readonly model: string | undefined;
     readonly context: number;
     readonly threads: number;
+    readonly server: { readonly kind: ServerKind; readonly url: string; readonly model: string } | undefined;
 }
 
+const serverKinds: readonly ServerKind[] = ["llama.cpp", "ollama", "openai"];
+
 function parseOptions(args: readonly string[]): Options {
-    const known = new Set(["cases", "out", "model", "context", "threads"]);
+    const known = new Set(["cases", "out", "model", "context", "threads", "engine", "url", "server-model"]);
     const values = new Map<string, string>();
     for (let i = 0; i < args.length; i++) {
         const name = /^--(.+)$/.exec(args[i] ?? "")?.[1];
         const value = args[i + 1];
-        if (name === undefined || !known.has(name)) throw new Error(`Unknown argument ${args[i]}: expected --cases, --out, --model, --context or --threads.`);
+        if (name === undefined || !known.has(name))
+            throw new Error(`Unknown argument ${args[i]}: expected --cases, --out, --model, --context, --threads, --engine, --url or --server-model.`);
         if (value === undefined || value.startsWith("--")) throw new Error(`--${name} needs a value.`);
         values.set(name, value);
         i++;
@@ -56,7 +66,14 @@ function parseOptions(args: readonly string[]): Options {
         if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a whole number of at least 1, not ${raw}.`);
         return parsed;
     };
+    const engine = values.get("engine") ?? "local";
+    const kind = serverKinds.find((candidate) => candidate === engine);
+    if (engine !== "local" && kind === undefined) throw new Error(`--engine must be local, ${serverKinds.join(", ")}; not ${engine}.`);
+    if (kind !== undefined && values.has("model")) throw new Error("--model is the local engine's file: with --engine, the server's model is --server-model.");
+    const url = values.get("url");
+    if (kind !== undefined && url === undefined) throw new Error(`--engine ${kind} needs --url, the server's address (e.g. http://127.0.0.1:8080).`);
     return {
+        server: kind === undefined || url === undefined ? undefined : { kind, url, model: values.get("server-model") ?? "" },
         cases: resolve(cases),
         out: resolve(out),
         model: values.has("model") ? resolve(values.get("model") ?? "") : undefined,
@@ -97,14 +114,18 @@ async function main(): Promise<void> {
     const options = parseOptions(process.argv.slice(2));
     const cases = parseCases(readFileSync(options.cases, "utf8"), options.cases);
     const needsModel = cases.filter((c) => c.raw === undefined);
-    if (needsModel.length > 0 && options.model === undefined) {
+    if (needsModel.length > 0 && options.model === undefined && options.server === undefined) {
         throw new Error(
             `${needsModel.length} case(s) have no "raw" (the first: ${JSON.stringify(needsModel[0]?.id)}): give --model FILE.gguf to generate them.`,
         );
     }
 
     const results: QualityResult[] = [];
-    if (options.model === undefined) {
+    if (options.server !== undefined) {
+        const apiKey = process.env.HEARTH_API_KEY;
+        const engine = new ServerCompletion({ ...options.server, ...(apiKey === undefined || apiKey === "" ? {} : { apiKey }) });
+        for (const c of cases) results.push(c.raw !== undefined ? replayCase({ ...c, raw: c.raw }) : await generateCase(engine, c));
+    } else if (options.model === undefined) {
         for (const c of cases) results.push(replayCase({ ...c, raw: c.raw ?? "" }));
     } else {
         const lib = await import("node-llama-cpp");

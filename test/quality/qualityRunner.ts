@@ -118,7 +118,7 @@ export function replayCase(
 }
 
 /** A case run by the model through the sidecar's engine, greedily (by default on a fresh sequence). */
-export async function generateCase(engine: CompletionEngine, c: QualityCase, options: GenerateOptions = {}): Promise<QualityResult> {
+export async function generateCase(engine: Pick<CompletionEngine, "complete">, c: QualityCase, options: GenerateOptions = {}): Promise<QualityResult> {
     const base = caseParams(c, options.budget, options.features);
     const params: CompleteParams = {
         ...base,

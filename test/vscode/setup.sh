@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the in-VS-Code tests and `npm start` need on a Linux machine that cannot download
 # desktop VS Code: Debian's Chromium (to drive the workbench), Node 24 from the npm registry, and
-# code-server (VS Code OSS) from npm, whose native modules compile against that Node.
+# code-server (VS Code OSS) from npm, whose native modules compile against that Node; and for the
+# server-engine tests, llama.cpp's llama-server built from node-llama-cpp's bundled source
+# (test/servers/build-llama-server.sh).
 # Everything but the Debian packages lands in $HEARTH_TEST_CACHE (default ~/.cache/hearth-test) and
 # is reused by later runs.
 #
 #   bash test/vscode/setup.sh              everything (npm test)
-#   bash test/vscode/setup.sh --no-browser no Chromium (npm start: you open VS Code in your own browser)
+#   bash test/vscode/setup.sh --no-browser no Chromium nor llama-server (npm start: you open VS Code in your own browser)
 #
 # Each step says what it does; long steps report their elapsed time every 15 s. A failed step is
 # named, with the end of its log and what to do about it.
@@ -83,6 +85,16 @@ say "installing what the VS Code tests need into $CACHE (HEARTH_TEST_CACHE)"
 # chromium drives the workbench; the rest build code-server's native modules (kerberos needs gssapi).
 packages=(libkrb5-dev pkg-config build-essential python3)
 [ "$browser" = yes ] && packages=(chromium "${packages[@]}")
+# The server-engine tests run llama.cpp's own server, built once from node-llama-cpp's bundled source
+# (the last step): its build tools are needed until it is built. npm start (--no-browser) needs no server.
+llama_build="$here/../servers/build-llama-server.sh"
+llama_server=yes
+[ "$browser" = no ] && llama_server=no
+llama_cached=""
+if [ "$llama_server" = yes ]; then
+  llama_cached=$(HEARTH_TEST_CACHE="$CACHE" bash "$llama_build" --cached 2>/dev/null || true)
+  [ -n "$llama_cached" ] || packages+=(git cmake g++ make)
+fi
 step_packages() {
   local missing=() p
   # Installed, not merely known: a removed package whose config files remain is "deinstall ok config-files".
@@ -189,7 +201,27 @@ step_code_server() {
   touch "$cs_dir/.hearth-complete"
 }
 
+# --- llama-server --------------------------------------------------------------------------------
+# llama.cpp's server of the same release as node-llama-cpp, for the tests of Hearth's server engines
+# (they find it with test/servers/llamaServer.ts). Built from source, once per machine and release.
+step_llama_server() {
+  [ "$llama_server" = yes ] || return 0
+  if [ -n "$llama_cached" ]; then
+    say "[+] llama-server: already built, reusing $llama_cached"
+    return 0
+  fi
+  local log="$CACHE/llama-server.log" path
+  say "[+] llama-server: building llama.cpp's server from node-llama-cpp's bundled source, for the server-engine tests"
+  say "  (about 8 minutes on 2 cores, once per machine; log: $log)"
+  with_heartbeat "llama-server build" "$log" env HEARTH_TEST_CACHE="$CACHE" bash "$llama_build" ||
+    fail "llama-server" "check the step-1 build tools (git, cmake, g++, make) and the end of the log, then run the same command again; 'bash test/servers/build-llama-server.sh' builds it alone." "$log"
+  path=$(HEARTH_TEST_CACHE="$CACHE" bash "$llama_build" --cached) ||
+    fail "llama-server" "the build said it finished but left no server: run 'bash test/servers/build-llama-server.sh' to see why." "$log"
+  say "  llama-server is $path"
+}
+
 step_packages
 step_node
 step_code_server
+step_llama_server
 say "ready in $(( $(date +%s) - started )) s: code-server $(cs --version 2>/dev/null | head -n 1 | cut -d' ' -f1) (VS Code $(cs --version 2>/dev/null | head -n 1 | sed -n 's/.*with Code \([0-9.]*\).*/\1/p')) on Node $NODE_VERSION, in $CACHE"
